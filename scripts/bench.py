@@ -1,0 +1,142 @@
+#!/usr/bin/env python
+"""Benchmark w2vns against gensim on the standard corpus, in one run.
+
+Each tool trains in its own process with the same settings and threads; the table
+shows wall seconds (vocabulary pass included), words/s, peak RSS, analogy accuracy
+(questions-words, 30,000 most frequent words) and WordSim-353 Spearman. Both vector
+files are scored by the same evaluator (gensim's), so the quality columns compare.
+
+gensim reads a copy of the corpus split into 1000-word lines (on the single-line
+original it silently trains on almost nothing); w2vns reads the original .gz.
+
+    python scripts/bench.py                  # skip-gram and CBOW, 2 threads
+    python scripts/bench.py --model sg --epochs 1 --limit-words 2000000   # quick look
+"""
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "shared"))
+DEFAULT_CORPUS = os.path.join(SHARED, "corpora", "text8_like.txt.gz")
+DEFAULT_EVAL = os.path.join(SHARED, "eval")
+LINE_WORDS = 1000
+RESTRICT = 30000
+ALPHA = {"sg": 0.025, "cbow": 0.05}
+
+GENSIM_TRAIN = """
+import sys, logging
+from gensim.models import Word2Vec
+corpus, out, sg, threads, epochs, alpha, sample = sys.argv[1:8]
+model = Word2Vec(corpus_file=corpus, vector_size=100, window=5, negative=5, hs=0,
+                 sample=float(sample), min_count=5, sg=int(sg), workers=int(threads),
+                 epochs=int(epochs), alpha=float(alpha), seed=1)
+model.wv.save_word2vec_format(out, binary=True)
+"""
+
+
+def split_lines(src, dst, limit_words):
+    """Copy the corpus as LINE_WORDS-word lines (and optionally only its first words)."""
+    opener = gzip.open if src.endswith(".gz") else open
+    with opener(src, "rt") as fin, open(dst, "w") as fout:
+        words = fin.read().split()
+        if limit_words:
+            words = words[:limit_words]
+        for i in range(0, len(words), LINE_WORDS):
+            fout.write(" ".join(words[i:i + LINE_WORDS]) + "\n")
+    return len(words)
+
+
+def run(cmd):
+    """Run a command; return (wall seconds, peak RSS bytes)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"bench: {cmd[0]} failed ({proc.returncode}):\n{err}")
+    return wall, usage.ru_maxrss * 1024, err
+
+
+def evaluate(path, eval_dir):
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(path, binary=True)
+    analogy, _ = kv.evaluate_word_analogies(os.path.join(eval_dir, "questions-words.txt"),
+                                            restrict_vocab=RESTRICT)
+    pearson, spearman, oov = kv.evaluate_word_pairs(os.path.join(eval_dir, "wordsim353.tsv"))
+    return analogy, spearman[0]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--eval-dir", default=DEFAULT_EVAL)
+    ap.add_argument("--model", choices=["sg", "cbow", "both"], default="both")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--sample", type=float, default=1e-4)
+    ap.add_argument("--tools", default="w2vns,gensim")
+    ap.add_argument("--limit-words", type=int, default=0, help="train on the first N words only")
+    ap.add_argument("--workdir", default=os.path.join(HERE, "..", "bench-out"))
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    tools = args.tools.split(",")
+    models = ["sg", "cbow"] if args.model == "both" else [args.model]
+
+    lines = os.path.join(args.workdir, f"lines-{args.limit_words or 'all'}.txt")
+    if not os.path.exists(lines):
+        n = split_lines(args.corpus, lines, args.limit_words)
+        print(f"wrote {lines} ({n:,} words in {LINE_WORDS}-word lines)", file=sys.stderr)
+    w2v_input = lines if args.limit_words else args.corpus
+    # Warm the compilation cache so that timing measures training, not JIT compilation.
+    run([sys.executable, "-m", "w2vns", "train", lines, "-o",
+         os.path.join(args.workdir, "warm.bin"), "--epochs", "1", "--max-vocab", "100", "-q",
+         "--threads", str(args.threads)])
+
+    results = []
+    for model in models:
+        common = dict(threads=args.threads, epochs=args.epochs, alpha=ALPHA[model])
+        for tool in tools:
+            out = os.path.join(args.workdir, f"{tool}-{model}.bin")
+            if tool == "w2vns":
+                cmd = [sys.executable, "-m", "w2vns", "train", w2v_input, "-o", out, "-q",
+                       "--model", model, "--dim", "100", "--window", "5", "--negative", "5",
+                       "--sample", str(args.sample), "--min-count", "5",
+                       "--epochs", str(args.epochs), "--threads", str(args.threads),
+                       "--alpha", str(ALPHA[model])]
+            else:
+                cmd = [sys.executable, "-c", GENSIM_TRAIN, lines, out,
+                       "1" if model == "sg" else "0", str(args.threads), str(args.epochs),
+                       str(ALPHA[model]), str(args.sample)]
+            wall, rss, _ = run(cmd)
+            analogy, ws353 = evaluate(out, args.eval_dir)
+            results.append(dict(model=model, tool=tool, wall=wall, rss=rss, analogy=analogy,
+                                ws353=ws353, **common))
+            print(f"{model} {tool}: {wall:.1f}s analogy {analogy:.3f}", file=sys.stderr)
+
+    total_words = sum(1 for _ in open(lines).read().split()) if args.limit_words else None
+    print(f"\n| model | tool | wall s | words/s | peak RSS | analogy | WS353 | speed vs gensim |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        words = (total_words or 17_210_356) * args.epochs
+        base = next((g for g in results if g["model"] == r["model"] and g["tool"] == "gensim"),
+                    None)
+        ratio = f"{base['wall'] / r['wall']:.2f}x" if base else "-"
+        print(f"| {r['model']} | {r['tool']} | {r['wall']:.1f} | {words / r['wall'] / 1e3:,.0f}k "
+              f"| {r['rss'] / 2**20:,.0f} MB | {r['analogy']:.3f} | {r['ws353']:.3f} | {ratio} |")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

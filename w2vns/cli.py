@@ -1,0 +1,164 @@
+"""The command line: click only, a thin layer over ``w2vns.train`` and friends.
+
+Heavy modules (numpy, numba, smart_open) are imported inside commands so that
+``w2vns --help`` starts fast.
+"""
+
+import functools
+import sys
+
+import click
+
+from .errors import EXIT_SIGINT, EXIT_USAGE, W2vnsError
+
+EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
+                   "2 usage error (bad option, missing input), 130 interrupted.")
+
+
+class W2vnsGroup(click.Group):
+    """Turns every failure into one ``Error: ...`` line on stderr and an exit code."""
+
+    def main(self, args=None, prog_name=None, **extra):
+        extra.pop("standalone_mode", None)
+        try:
+            code = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Exit as done:
+            code = done.exit_code
+        except click.UsageError as exc:
+            hint = f" See '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
+            _fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
+        except W2vnsError as exc:
+            _fail(str(exc), exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            _fail("interrupted; no output was written.", EXIT_SIGINT)
+        sys.exit(code or 0)
+
+
+def _fail(message, code):
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=W2vnsGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(package_name="w2vns")
+def cli():
+    """w2vns: fast word2vec training (skip-gram and CBOW with negative sampling).
+
+    \b
+    Examples:
+      w2vns train corpus.txt -o vectors.bin
+      zcat corpus.gz | w2vns train - -o vectors.txt
+      w2vns similar vectors.bin king queen
+    """
+
+
+def training_options(func):
+    """The options that map one-to-one onto TrainConfig fields."""
+    options = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="TOML file of defaults (see configs/); options given here win."),
+        click.option("--model", type=click.Choice(["sg", "cbow"]), default=None,
+                     help="Skip-gram or CBOW.  [default: sg]"),
+        click.option("--dim", type=int, default=None, help="Vector size.  [default: 100]"),
+        click.option("--window", type=int, default=None,
+                     help="Max context words on each side (randomly shrunk).  [default: 5]"),
+        click.option("--negative", type=int, default=None,
+                     help="Noise words per positive example.  [default: 5]"),
+        click.option("--epochs", type=int, default=None, help="Passes over the corpus.  [default: 5]"),
+        click.option("--alpha", type=float, default=None,
+                     help="Start learning rate.  [default: 0.025 sg, 0.05 cbow]"),
+        click.option("--min-alpha", type=float, default=None,
+                     help="Final learning rate.  [default: alpha x 1e-4]"),
+        click.option("--sample", type=float, default=None,
+                     help="Subsampling threshold for frequent words; 0 disables.  [default: 1e-3]"),
+        click.option("--min-count", type=int, default=None,
+                     help="Ignore words seen fewer times.  [default: 5]"),
+        click.option("--max-vocab", type=int, default=None,
+                     help="Keep only the N most frequent words."),
+        click.option("--prune-at", type=int, default=None,
+                     help="Distinct words held while counting before rare ones are pruned "
+                          "(bounds memory).  [default: 10000000]"),
+        click.option("--ns-exponent", type=float, default=None,
+                     help="Noise distribution count^x; 0 uniform, negative allowed.  [default: 0.75]"),
+        click.option("--cbow-mean/--cbow-sum", default=None,
+                     help="CBOW: mean or sum of context vectors.  [default: mean]"),
+        click.option("--threads", type=int, default=None,
+                     help="Worker threads.  [default: all cores]"),
+        click.option("--seed", type=int, default=None,
+                     help="Random seed; with --threads 1 runs are reproducible.  [default: 1]"),
+        click.option("--max-sentence-length", type=int, default=None,
+                     help="Longer sentences are cut into chunks of this many words.  "
+                          "[default: 10000]"),
+        click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
+                     help="Output format.  [default: from the extension: .bin binary, "
+                          ".txt/.vec text]"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="Vectors file (.bin, .txt, .vec; add .gz to compress).")
+@training_options
+@click.option("--save-context", type=click.Path(), help="Also write the context (output) vectors.")
+@click.option("--save-vocab", type=click.Path(), help="Write 'word count' lines of the vocabulary.")
+@click.option("--read-vocab", type=click.Path(),
+              help="Use this vocabulary ('word count' lines) instead of counting.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="No progress bar: a log line every few seconds instead.")
+def train(corpus, output, config_path, save_context, save_vocab, read_vocab, quiet, **options):
+    """Train word vectors on CORPUS: files, URLs, or - for stdin.
+
+    Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
+    sentence; context windows never cross one. With --threads 1 and a --seed,
+    two runs give byte-identical files; more threads are not deterministic.
+
+    \b
+    Examples:
+      w2vns train corpus.txt -o vectors.bin
+      w2vns train a.txt.gz b.txt.bz2 -o vectors.txt --model cbow --dim 200
+      zcat corpus.gz | w2vns train - -o vectors.txt
+      w2vns train --config configs/text8-sg.toml corpus.txt -o v.bin
+    """
+    from . import config as configuration
+    from .train import train_to_files
+
+    cfg = configuration.build(config_path, **options)
+    train_to_files(list(corpus), cfg, output, save_context=save_context, save_vocab=save_vocab,
+                   read_vocab=read_vocab, quiet=quiet)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1, required=True)
+@click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Neighbours per query word.")
+def similar(vectors, words, topn):
+    """Nearest neighbours of WORDS by cosine similarity.
+
+    \b
+    Example:
+      w2vns similar vectors.bin king queen -n 5
+    """
+    from .vectors import load
+
+    kv = load(vectors)
+    missing = [w for w in words if w not in kv]
+    for word in words:
+        if word in missing:
+            continue
+        for neighbour, score in kv.most_similar(word, topn=topn):
+            click.echo(f"{word}\t{neighbour}\t{score:.4f}")
+    for word in missing:
+        click.echo(f"unknown word: {word}", err=True)
+    if missing:
+        sys.exit(1)
+
+
+main = functools.partial(cli.main, prog_name="w2vns")

@@ -1,0 +1,289 @@
+"""Numba training kernels: pure arithmetic on arrays, no I/O, no w2vns imports.
+
+Layout of the data the kernels see:
+
+* ``ids``: int32 word ids of the encoded corpus; ``EOS`` (-1) ends a sentence.
+* ``syn0`` / ``syn1neg``: float32 input and output matrices, shape (V, dim).
+* ``keep_prob``: float32 per-word probability of keeping a token (subsampling).
+* ``alias_prob`` / ``alias_index``: the alias table of the noise distribution.
+* ``rng``: one uint64 xorshift64* state per thread.
+
+The per-chunk kernel ``train_chunk`` runs one ``prange`` iteration per thread; each
+thread owns a disjoint slice of ``ids``, its own RNG row and its own buffers, and
+updates the shared matrices without locks (Hogwild).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+EOS = -1
+MODEL_SG = 0
+MODEL_CBOW = 1
+MAX_EXP = np.float32(6.0)  # logits are clipped to [-MAX_EXP, MAX_EXP] before the sigmoid
+
+_XS_MULT = np.uint64(2685821657736338717)
+_U32_MASK = np.uint64(0xFFFFFFFF)
+_SHIFT_32 = np.uint64(32)
+_SHIFT_40 = np.uint64(40)
+_INV_2_24 = np.float32(1.0 / (1 << 24))
+# Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
+_ALPHA_REFRESH_MASK = 255
+
+
+# ---------------------------------------------------------------- random numbers
+@njit(cache=True)
+def rng_next(state, t):
+    """Advance thread ``t``'s xorshift64* state and return 64 random bits."""
+    x = state[t]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[t] = x
+    return x * _XS_MULT
+
+
+@njit(cache=True)
+def rng_uniform(bits):
+    """A float32 in [0, 1) from the top 24 bits of ``bits``."""
+    return np.float32(bits >> _SHIFT_40) * _INV_2_24
+
+
+@njit(cache=True)
+def rng_below(bits, n):
+    """An integer in [0, n) from the top 32 bits of ``bits`` (multiply-shift, no division)."""
+    return np.int64(((bits >> _SHIFT_32) * np.uint64(n)) >> _SHIFT_32)
+
+
+@njit(cache=True)
+def draw_noise(state, t, alias_prob, alias_index):
+    """One draw from the noise distribution: O(1) with the alias method."""
+    bits = rng_next(state, t)
+    k = rng_below(bits, alias_prob.shape[0])
+    if np.uint32(bits & _U32_MASK) < alias_prob[k]:
+        return k
+    return np.int64(alias_index[k])
+
+
+# ---------------------------------------------------------------- vector leaves
+# Rows are addressed as (matrix, row index) rather than as views: a view of a shared
+# matrix costs an atomic reference-count update, which threads contend on.
+@njit(cache=True, fastmath=True)
+def dot_row(h, m, row):
+    """h . m[row]"""
+    s = np.float32(0.0)
+    for k in range(h.shape[0]):
+        s += h[k] * m[row, k]
+    return s
+
+
+@njit(cache=True, fastmath=True)
+def axpy_from_row(a, m, row, y):
+    """y += a * m[row]"""
+    for k in range(y.shape[0]):
+        y[k] += a * m[row, k]
+
+
+@njit(cache=True, fastmath=True)
+def axpy_to_row(a, x, m, row):
+    """m[row] += a * x"""
+    for k in range(x.shape[0]):
+        m[row, k] += a * x[k]
+
+
+@njit(cache=True, fastmath=True)
+def copy_row(m, row, out):
+    for k in range(out.shape[0]):
+        out[k] = m[row, k]
+
+
+@njit(cache=True, fastmath=True)
+def fill(x, value):
+    for k in range(x.shape[0]):
+        x[k] = value
+
+
+@njit(cache=True, fastmath=True)
+def scale(x, a):
+    for k in range(x.shape[0]):
+        x[k] *= a
+
+
+def _logistic_tables(size):
+    """sigmoid(f) and -log sigmoid(f) sampled at ``size + 1`` points over [-MAX_EXP, MAX_EXP]."""
+    f = np.linspace(-MAX_EXP, MAX_EXP, size + 1)
+    return (1.0 / (1.0 + np.exp(-f))).astype(np.float32), np.log1p(np.exp(-f)).astype(np.float32)
+
+
+TABLE_SIZE = 4096
+_TABLE_SCALE = np.float32(TABLE_SIZE / (2.0 * MAX_EXP))
+SIGMOID_TABLE, NEG_LOG_SIGMOID_TABLE = _logistic_tables(TABLE_SIZE)  # read-only constants
+
+
+@njit(cache=True, fastmath=True)
+def _interpolate(table, x):
+    i = min(np.int64(x), TABLE_SIZE - 1)
+    frac = x - np.float32(i)
+    return table[i] + frac * (table[i + 1] - table[i])
+
+
+@njit(cache=True)
+def sigmoid_and_loss(f, label):
+    """Clipped logistic by interpolated table: (sigmoid(f), -log p(label | f)).
+
+    A NaN logit propagates into the loss so that divergence is detected.
+    """
+    if not f == f:
+        return np.float32(0.5), f
+    if f > MAX_EXP:
+        f = MAX_EXP
+    elif f < -MAX_EXP:
+        f = -MAX_EXP
+    x = (f + MAX_EXP) * _TABLE_SCALE
+    sig = _interpolate(SIGMOID_TABLE, x)
+    if label > 0:
+        return sig, _interpolate(NEG_LOG_SIGMOID_TABLE, x)
+    return sig, _interpolate(NEG_LOG_SIGMOID_TABLE, np.float32(TABLE_SIZE) - x)
+
+
+# ---------------------------------------------------------------- the loss primitive
+@njit(cache=True)
+def sgns_update(h, target, syn1neg, negative, alpha, neu1e, state, t, alias_prob, alias_index):
+    """Negative-sampling step for input vector ``h`` predicting ``target``.
+
+    Updates the output rows of the target and ``negative`` noise words in place,
+    accumulates the gradient for ``h`` into ``neu1e`` (which is reset first) and
+    returns (loss, number of logistic terms). Noise draws equal to the target are
+    skipped, as in the reference word2vec tool.
+    """
+    fill(neu1e, np.float32(0.0))
+    loss = 0.0
+    terms = 0
+    for d in range(negative + 1):
+        if d == 0:
+            w = target
+            label = 1
+        else:
+            w = draw_noise(state, t, alias_prob, alias_index)
+            if w == target:
+                continue
+            label = 0
+        sig, term_loss = sigmoid_and_loss(dot_row(h, syn1neg, w), label)
+        g = (np.float32(label) - sig) * alpha
+        axpy_from_row(g, syn1neg, w, neu1e)
+        axpy_to_row(g, h, syn1neg, w)
+        loss += term_loss
+        terms += 1
+    return loss, terms
+
+
+# ---------------------------------------------------------------- strategies
+@njit(cache=True)
+def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, state, t,
+                alias_prob, alias_index):
+    """Skip-gram over one subsampled sentence: each context word predicts the centre."""
+    loss = 0.0
+    terms = 0
+    for i in range(n):
+        reduced = rng_below(rng_next(state, t), window)
+        span = window - reduced
+        lo = max(0, i - span)
+        hi = min(n, i + span + 1)
+        centre = sent[i]
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            context = sent[j]
+            copy_row(syn0, context, h)
+            step_loss, step_terms = sgns_update(h, centre, syn1neg, negative, alpha, neu1e,
+                                                state, t, alias_prob, alias_index)
+            axpy_to_row(np.float32(1.0), neu1e, syn0, context)
+            loss += step_loss
+            terms += step_terms
+    return loss, terms
+
+
+@njit(cache=True)
+def cbow_sentence(sent, n, syn0, syn1neg, window, negative, alpha, cbow_mean, neu1, neu1e,
+                  state, t, alias_prob, alias_index):
+    """CBOW over one subsampled sentence: the (mean or sum of the) context predicts the centre."""
+    loss = 0.0
+    terms = 0
+    for i in range(n):
+        reduced = rng_below(rng_next(state, t), window)
+        span = window - reduced
+        lo = max(0, i - span)
+        hi = min(n, i + span + 1)
+        fill(neu1, np.float32(0.0))
+        count = 0
+        for j in range(lo, hi):
+            if j != i:
+                axpy_from_row(np.float32(1.0), syn0, sent[j], neu1)
+                count += 1
+        if count == 0:
+            continue
+        inv = np.float32(1.0) / np.float32(count)
+        if cbow_mean:
+            scale(neu1, inv)
+        step_loss, step_terms = sgns_update(neu1, sent[i], syn1neg, negative, alpha, neu1e,
+                                            state, t, alias_prob, alias_index)
+        share = np.float32(1.0) if cbow_mean else inv
+        for j in range(lo, hi):
+            if j != i:
+                axpy_to_row(share, neu1e, syn0, sent[j])
+        loss += step_loss
+        terms += step_terms
+    return loss, terms
+
+
+# ---------------------------------------------------------------- the per-chunk kernel
+@njit(cache=True, parallel=True)
+def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_index, rng,
+                model, window, negative, cbow_mean, max_sentence, alpha_start, alpha_end,
+                loss_out, terms_out, kept_out):
+    """Train on ``ids[starts[t]:ends[t]]`` in thread ``t``, for every t in parallel.
+
+    Each slice must end with EOS. Alpha falls linearly from ``alpha_start`` to
+    ``alpha_end`` over each slice (the caller maps global progress to these).
+    Per-thread loss sum, logistic-term count and kept-token count go to the ``*_out`` rows.
+    """
+    dim = syn0.shape[1]
+    for t in prange(starts.shape[0]):
+        sent = np.empty(max_sentence, dtype=np.int32)
+        neu1 = np.empty(dim, dtype=np.float32)
+        neu1e = np.empty(dim, dtype=np.float32)
+        lo = starts[t]
+        length = max(ends[t] - lo, 1)
+        loss = 0.0
+        terms = 0
+        kept = 0
+        n = 0
+        alpha = np.float32(alpha_start)
+        for p in range(lo, ends[t]):
+            if ((p - lo) & _ALPHA_REFRESH_MASK) == 0:
+                frac = (p - lo) / length
+                alpha = np.float32(alpha_start + (alpha_end - alpha_start) * frac)
+            w = ids[p]
+            if w != EOS:
+                prob = keep_prob[w]
+                if prob >= np.float32(1.0) or rng_uniform(rng_next(rng, t)) < prob:
+                    if n < max_sentence:
+                        sent[n] = w
+                        n += 1
+                continue
+            if n > 1:
+                if model == MODEL_SG:
+                    step_loss, step_terms = sg_sentence(sent, n, syn0, syn1neg, window, negative,
+                                                        alpha, neu1, neu1e, rng, t, alias_prob,
+                                                        alias_index)
+                else:
+                    step_loss, step_terms = cbow_sentence(sent, n, syn0, syn1neg, window,
+                                                          negative, alpha, cbow_mean, neu1,
+                                                          neu1e, rng, t, alias_prob,
+                                                          alias_index)
+                loss += step_loss
+                terms += step_terms
+            kept += n
+            n = 0
+        loss_out[t] = loss
+        terms_out[t] = terms
+        kept_out[t] = kept

@@ -1,0 +1,83 @@
+"""Progress reporting: a tqdm bar on a terminal, periodic log lines otherwise."""
+
+import resource
+import sys
+import time
+
+LOG_EVERY_SECONDS = 5.0
+KIB = 1024
+
+
+def peak_rss_bytes():
+    """Peak resident memory of this process (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
+
+
+def human_bytes(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < KIB or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= KIB
+    return f"{n:.1f} TB"
+
+
+class Progress:
+    """Receives training updates; shows a bar or logs a line every few seconds.
+
+    ``bar``: True for a tqdm bar, False for log lines, None to pick by whether the
+    stream is a terminal. ``quiet`` forces log lines. ``stream`` defaults to stderr.
+    """
+
+    def __init__(self, total_words, epochs, quiet=False, bar=None, stream=None,
+                 log_every=LOG_EVERY_SECONDS):
+        self.stream = stream if stream is not None else sys.stderr
+        self.total = total_words * epochs
+        self.epochs = epochs
+        self.log_every = log_every
+        use_bar = bar if bar is not None else _is_terminal(self.stream)
+        self.bar = None
+        if use_bar and not quiet:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="w", unit_scale=True, file=self.stream,
+                            dynamic_ncols=True, smoothing=0.1)
+        self.start = time.perf_counter()
+        self.last_log = self.start
+        self.done = 0
+
+    def update(self, words, epoch, alpha, loss):
+        self.done += words
+        now = time.perf_counter()
+        if self.bar is not None:
+            self.bar.set_description(f"epoch {epoch}/{self.epochs}", refresh=False)
+            self.bar.set_postfix_str(f"alpha {alpha:.5f} loss {loss:.4f}", refresh=False)
+            self.bar.update(words)
+        elif now - self.last_log >= self.log_every:
+            self.last_log = now
+            self.log(self.line(epoch, alpha, loss, now))
+
+    def line(self, epoch, alpha, loss, now):
+        elapsed = now - self.start
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        left = (self.total - self.done) / rate if rate > 0 else float("inf")
+        percent = 100.0 * self.done / self.total if self.total else 100.0
+        return (f"epoch {epoch}/{self.epochs} {percent:5.1f}% {rate / 1e3:,.0f}k words/s "
+                f"alpha {alpha:.5f} loss {loss:.4f} eta {left:,.0f}s")
+
+    def log(self, message):
+        if self.bar is not None:
+            self.bar.write(message, file=self.stream)
+        else:
+            print(message, file=self.stream, flush=True)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _is_terminal(stream):
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

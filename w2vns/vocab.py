@@ -1,0 +1,133 @@
+"""Vocabulary: counts, ordering, subsampling and the noise distribution."""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError, VocabularyError
+
+ALIAS_SCALE = 1 << 32  # alias probabilities are stored as uint32 thresholds
+_U32_MAX = ALIAS_SCALE - 1
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Words sorted by count descending (ties: first seen first) and their counts."""
+
+    words: tuple
+    counts: np.ndarray
+
+    def __len__(self):
+        return len(self.words)
+
+    @property
+    def total(self):
+        return int(self.counts.sum())
+
+    def index(self):
+        return {w: i for i, w in enumerate(self.words)}
+
+
+def select(words, counts, order_key, min_count, max_vocab):
+    """Keep words with count >= min_count, most frequent first, at most max_vocab.
+
+    ``order_key`` breaks count ties (smaller first). Returns (Vocab, kept positions).
+    Raises VocabularyError naming a --min-count that would keep words.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    if len(counts) == 0:
+        raise VocabularyError("the corpus contains no words. Check that the input is a text file.")
+    order = np.lexsort((np.asarray(order_key), -counts))
+    order = order[counts[order] >= min_count]
+    if max_vocab is not None:
+        order = order[:max_vocab]
+    if len(order) == 0:
+        best = int(counts.max())
+        raise VocabularyError(
+            f"empty vocabulary: no word occurs at least {min_count} times "
+            f"(the most frequent occurs {best} times). Try --min-count {best}.")
+    return Vocab(tuple(words[i] for i in order), counts[order].copy()), order
+
+
+def keep_probabilities(counts, sample):
+    """Per-word probability of keeping a token: sqrt(t/f) + t/f, capped at 1 (t = sample)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones(len(counts), dtype=np.float32)
+    ratio = sample / (counts / counts.sum())
+    return np.minimum(np.sqrt(ratio) + ratio, 1.0).astype(np.float32)
+
+
+def noise_weights(counts, exponent):
+    """Unnormalised noise distribution count**exponent (0: uniform; negative allowed)."""
+    return np.power(np.asarray(counts, dtype=np.float64), exponent)
+
+
+def alias_table(weights):
+    """Walker/Vose alias table for sampling index i with probability weights[i]/sum.
+
+    Returns (prob, alias): draw column k uniformly, keep k if a uniform 32-bit integer
+    is below prob[k], else take alias[k]. O(V) memory, O(1) per draw.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    n = len(weights)
+    scaled = weights * (n / weights.sum())
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s = small.pop()
+        g = large[-1]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] -= 1.0 - scaled[s]
+        if scaled[g] < 1.0:
+            large.pop()
+            small.append(g)
+    thresholds = np.minimum(np.round(prob * ALIAS_SCALE), _U32_MAX).astype(np.uint32)
+    thresholds[prob >= 1.0] = _U32_MAX
+    return thresholds, alias
+
+
+def alias_probabilities(prob, alias):
+    """The exact distribution an alias table samples from (for checks)."""
+    n = len(prob)
+    keep = prob.astype(np.float64) / ALIAS_SCALE
+    keep[prob == _U32_MAX] = 1.0
+    dist = keep / n
+    np.add.at(dist, alias, (1.0 - keep) / n)
+    return dist
+
+
+def save_vocab(vocab, path):
+    """Write 'word count' lines, the reference tool's vocabulary format, atomically."""
+    from .atomic import atomic_output
+
+    with atomic_output(path, "w") as handle:
+        for word, count in zip(vocab.words, vocab.counts.tolist()):
+            handle.write(f"{word} {count}\n")
+
+
+def read_vocab(path):
+    """Read 'word count' lines. Returns (words, counts) in file order."""
+    if not os.path.isfile(path):
+        raise InputError(f"vocabulary file '{path}' not found. Check the --read-vocab path.")
+    words, counts, seen = [], [], set()
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != 2 or not parts[1].isdigit():
+                raise InputError(f"vocabulary file '{path}' line {number}: expected 'word count'. "
+                                 "Use a file written by --save-vocab.")
+            if parts[0] in seen:
+                continue
+            seen.add(parts[0])
+            words.append(parts[0])
+            counts.append(int(parts[1]))
+    if not words:
+        raise InputError(f"vocabulary file '{path}' is empty. Use a file written by --save-vocab.")
+    return words, np.asarray(counts, dtype=np.int64)
