@@ -41,15 +41,28 @@ model.wv.save_word2vec_format(out, binary=True)
 
 
 def split_lines(src, dst, limit_words):
-    """Copy the corpus as LINE_WORDS-word lines (and optionally only its first words)."""
+    """Copy the corpus as LINE_WORDS-word lines (and optionally only its first words).
+
+    Streams in blocks: this process stays small, so that the peak RSS its children
+    inherit at fork does not hide theirs.
+    """
     opener = gzip.open if src.endswith(".gz") else open
+    written, pending, carry = 0, [], ""
     with opener(src, "rt") as fin, open(dst, "w") as fout:
-        words = fin.read().split()
-        if limit_words:
-            words = words[:limit_words]
-        for i in range(0, len(words), LINE_WORDS):
-            fout.write(" ".join(words[i:i + LINE_WORDS]) + "\n")
-    return len(words)
+        while not limit_words or written < limit_words:
+            block = fin.read(1 << 20)
+            words = (carry + block).split()
+            carry = "" if not block or block[-1].isspace() or not words else words.pop()
+            pending += words
+            while len(pending) >= LINE_WORDS or (not block and pending):
+                line, pending = pending[:LINE_WORDS], pending[LINE_WORDS:]
+                if limit_words:
+                    line = line[:limit_words - written]
+                fout.write(" ".join(line) + "\n")
+                written += len(line)
+            if not block:
+                break
+    return written
 
 
 def run(cmd):
@@ -65,14 +78,24 @@ def run(cmd):
     return wall, usage.ru_maxrss * 1024, err
 
 
-def evaluate(path, eval_dir):
-    from gensim.models import KeyedVectors
+EVALUATE = """
+import json, sys
+from gensim.models import KeyedVectors
+path, analogies, pairs, restrict = sys.argv[1:5]
+kv = KeyedVectors.load_word2vec_format(path, binary=True)
+analogy, _ = kv.evaluate_word_analogies(analogies, restrict_vocab=int(restrict))
+_, spearman, _ = kv.evaluate_word_pairs(pairs)
+print(json.dumps([analogy, spearman[0]]))
+"""
 
-    kv = KeyedVectors.load_word2vec_format(path, binary=True)
-    analogy, _ = kv.evaluate_word_analogies(os.path.join(eval_dir, "questions-words.txt"),
-                                            restrict_vocab=RESTRICT)
-    pearson, spearman, oov = kv.evaluate_word_pairs(os.path.join(eval_dir, "wordsim353.tsv"))
-    return analogy, spearman[0]
+
+def evaluate(path, eval_dir):
+    """(analogy accuracy, WS353 Spearman) by gensim's evaluator, in a child process."""
+    out = subprocess.run([sys.executable, "-c", EVALUATE, path,
+                          os.path.join(eval_dir, "questions-words.txt"),
+                          os.path.join(eval_dir, "wordsim353.tsv"), str(RESTRICT)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
 
 
 def main():
@@ -123,7 +146,7 @@ def main():
                                 ws353=ws353, **common))
             print(f"{model} {tool}: {wall:.1f}s analogy {analogy:.3f}", file=sys.stderr)
 
-    total_words = sum(1 for _ in open(lines).read().split()) if args.limit_words else None
+    total_words = args.limit_words or None
     print(f"\n| model | tool | wall s | words/s | peak RSS | analogy | WS353 | speed vs gensim |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:

@@ -41,7 +41,7 @@ def _fail(message, code):
     sys.exit(code)
 
 
-@click.group(cls=W2vnsGroup, context_settings={"help_option_names": ["-h", "--help"]},
+@click.group(name="w2vns", cls=W2vnsGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=EXIT_CODES_HELP)
 @click.version_option(package_name="w2vns")
 def cli():
@@ -159,6 +159,30 @@ def similar(vectors, words, topn):
         click.echo(f"unknown word: {word}", err=True)
     if missing:
         sys.exit(1)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@click.option("-n", "--topn", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Answers to show.")
+def analogy(vectors, a, b, c, topn):
+    """A is to B as C is to ? (3CosAdd: nearest to B - A + C, the three excluded).
+
+    \b
+    Example:
+      w2vns analogy vectors.bin man king woman
+    """
+    from .vectors import load
+
+    kv = load(vectors)
+    missing = [w for w in (a, b, c) if w not in kv]
+    if missing:
+        raise click.ClickException(f"unknown word(s) in '{vectors}': {', '.join(missing)}.")
+    for answer, score in kv.analogy(a, b, c, topn=topn):
+        click.echo(f"{a} {b} {c}\t{answer}\t{score:.4f}")
 
 
 main = functools.partial(cli.main, prog_name="w2vns")

@@ -147,91 +147,96 @@ def sigmoid_and_loss(f, label):
 
 # ---------------------------------------------------------------- the loss primitive
 @njit(cache=True)
-def sgns_update(h, target, syn1neg, negative, alpha, neu1e, state, t, alias_prob, alias_index):
-    """Negative-sampling step for input vector ``h`` predicting ``target``.
+def draw_targets(positive, negative, targets, state, t, alias_prob, alias_index):
+    """targets[0] = positive, then up to ``negative`` noise words; returns how many.
 
-    Updates the output rows of the target and ``negative`` noise words in place,
-    accumulates the gradient for ``h`` into ``neu1e`` (which is reset first) and
-    returns (loss, number of logistic terms). Noise draws equal to the target are
-    skipped, as in the reference word2vec tool.
+    Noise draws equal to the positive word are dropped, as in the reference tool.
+    """
+    targets[0] = positive
+    count = 1
+    for _ in range(negative):
+        w = draw_noise(state, t, alias_prob, alias_index)
+        if w != positive:
+            targets[count] = w
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def sgns_update(h, targets, count, syn1neg, alpha, neu1e):
+    """One negative-sampling step for input vector ``h``.
+
+    ``targets[0]`` is the word to predict, ``targets[1:count]`` the noise words. Updates
+    their output rows in place, writes the gradient for ``h`` into ``neu1e`` and
+    returns the summed loss -log sigmoid(+-h.out).
     """
     fill(neu1e, np.float32(0.0))
     loss = 0.0
-    terms = 0
-    for d in range(negative + 1):
-        if d == 0:
-            w = target
-            label = 1
-        else:
-            w = draw_noise(state, t, alias_prob, alias_index)
-            if w == target:
-                continue
-            label = 0
+    for d in range(count):
+        w = targets[d]
+        label = 1 if d == 0 else 0
         sig, term_loss = sigmoid_and_loss(dot_row(h, syn1neg, w), label)
         g = (np.float32(label) - sig) * alpha
         axpy_from_row(g, syn1neg, w, neu1e)
         axpy_to_row(g, h, syn1neg, w)
         loss += term_loss
-        terms += 1
-    return loss, terms
+    return loss
 
 
 # ---------------------------------------------------------------- strategies
 @njit(cache=True)
-def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, state, t,
+def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, targets, state, t,
                 alias_prob, alias_index):
-    """Skip-gram over one subsampled sentence: each context word predicts the centre."""
+    """Skip-gram over one subsampled sentence: each context word predicts the centre.
+
+    The noise words are drawn once per centre word and shared by its context words:
+    the output rows then stay in cache across the window.
+    """
     loss = 0.0
     terms = 0
     for i in range(n):
-        reduced = rng_below(rng_next(state, t), window)
-        span = window - reduced
+        span = window - rng_below(rng_next(state, t), window)
         lo = max(0, i - span)
         hi = min(n, i + span + 1)
-        centre = sent[i]
+        count = draw_targets(sent[i], negative, targets, state, t, alias_prob, alias_index)
         for j in range(lo, hi):
             if j == i:
                 continue
             context = sent[j]
             copy_row(syn0, context, h)
-            step_loss, step_terms = sgns_update(h, centre, syn1neg, negative, alpha, neu1e,
-                                                state, t, alias_prob, alias_index)
+            loss += sgns_update(h, targets, count, syn1neg, alpha, neu1e)
             axpy_to_row(np.float32(1.0), neu1e, syn0, context)
-            loss += step_loss
-            terms += step_terms
+            terms += count
     return loss, terms
 
 
 @njit(cache=True)
-def cbow_sentence(sent, n, syn0, syn1neg, window, negative, alpha, cbow_mean, neu1, neu1e,
-                  state, t, alias_prob, alias_index):
-    """CBOW over one subsampled sentence: the (mean or sum of the) context predicts the centre."""
+def cbow_sentence(sent, n, syn0, syn1neg, window, negative, alpha, cbow_mean, h, neu1e,
+                  targets, state, t, alias_prob, alias_index):
+    """CBOW over one subsampled sentence: the mean (or sum) of the context predicts the centre."""
     loss = 0.0
     terms = 0
     for i in range(n):
-        reduced = rng_below(rng_next(state, t), window)
-        span = window - reduced
+        span = window - rng_below(rng_next(state, t), window)
         lo = max(0, i - span)
         hi = min(n, i + span + 1)
-        fill(neu1, np.float32(0.0))
-        count = 0
+        fill(h, np.float32(0.0))
         for j in range(lo, hi):
             if j != i:
-                axpy_from_row(np.float32(1.0), syn0, sent[j], neu1)
-                count += 1
-        if count == 0:
+                axpy_from_row(np.float32(1.0), syn0, sent[j], h)
+        width = hi - lo - 1
+        if width == 0:
             continue
-        inv = np.float32(1.0) / np.float32(count)
+        inv = np.float32(1.0) / np.float32(width)
         if cbow_mean:
-            scale(neu1, inv)
-        step_loss, step_terms = sgns_update(neu1, sent[i], syn1neg, negative, alpha, neu1e,
-                                            state, t, alias_prob, alias_index)
+            scale(h, inv)
+        count = draw_targets(sent[i], negative, targets, state, t, alias_prob, alias_index)
+        loss += sgns_update(h, targets, count, syn1neg, alpha, neu1e)
         share = np.float32(1.0) if cbow_mean else inv
         for j in range(lo, hi):
             if j != i:
                 axpy_to_row(share, neu1e, syn0, sent[j])
-        loss += step_loss
-        terms += step_terms
+        terms += count
     return loss, terms
 
 
@@ -249,8 +254,9 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
     dim = syn0.shape[1]
     for t in prange(starts.shape[0]):
         sent = np.empty(max_sentence, dtype=np.int32)
-        neu1 = np.empty(dim, dtype=np.float32)
+        h = np.empty(dim, dtype=np.float32)
         neu1e = np.empty(dim, dtype=np.float32)
+        targets = np.empty(negative + 1, dtype=np.int64)
         lo = starts[t]
         length = max(ends[t] - lo, 1)
         loss = 0.0
@@ -273,12 +279,12 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
             if n > 1:
                 if model == MODEL_SG:
                     step_loss, step_terms = sg_sentence(sent, n, syn0, syn1neg, window, negative,
-                                                        alpha, neu1, neu1e, rng, t, alias_prob,
-                                                        alias_index)
+                                                        alpha, h, neu1e, targets, rng, t,
+                                                        alias_prob, alias_index)
                 else:
                     step_loss, step_terms = cbow_sentence(sent, n, syn0, syn1neg, window,
-                                                          negative, alpha, cbow_mean, neu1,
-                                                          neu1e, rng, t, alias_prob,
+                                                          negative, alpha, cbow_mean, h, neu1e,
+                                                          targets, rng, t, alias_prob,
                                                           alias_index)
                 loss += step_loss
                 terms += step_terms

@@ -86,7 +86,7 @@ def _scan(sources, config, workdir, log):
     scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at).run(sources)
     stats = scan.stats
     if stats.tokens == 0:
-        names = ", ".join(sources)
+        names = ", ".join(f"'{s}'" for s in sources)
         raise CorpusError(f"corpus {names} contains no words. Check that the input is a "
                           "non-empty text file.")
     log(f"read {stats.tokens:,} words, {len(scan.table) - 1:,} distinct, "

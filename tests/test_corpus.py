@@ -1,0 +1,136 @@
+"""Streaming: bounded blocks, sentence ends, decoding, compression, the id cache."""
+
+import bz2
+import gzip
+import io
+
+import numpy as np
+import pytest
+
+from w2vns import corpus, idcache
+from w2vns.corpus import ReadStats, TokenScan
+
+
+def tokens_of(source, block_bytes):
+    stats = ReadStats()
+    out = []
+    for text in corpus.iter_text_blocks(source, stats, block_bytes=block_bytes):
+        out += text.split()
+    return out, stats
+
+
+def test_line_longer_than_the_block_is_streamed_intact(tmp_path):
+    words = [f"w{i % 97}x{i}" for i in range(5000)]
+    path = tmp_path / "one-line.txt"
+    path.write_text(" ".join(words))  # one line, no newline at all
+    got, stats = tokens_of(str(path), block_bytes=64)
+    assert got == words + [corpus.EOS_TOKEN]
+    assert stats.bytes_read == path.stat().st_size
+
+
+def test_newlines_end_sentences(tmp_path):
+    path = tmp_path / "lines.txt"
+    path.write_bytes(b"a b\r\nc\n\nd e f")
+    got, stats = tokens_of(str(path), block_bytes=3)
+    eos = corpus.EOS_TOKEN
+    assert got == ["a", "b", eos, "c", eos, eos, "d", "e", "f", eos]
+
+
+def test_invalid_utf8_is_replaced_and_counted(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"ok caf\xc3\xa9 bad\xff\xfe word \xed\xa0\x80x real\xef\xbf\xbd\n")
+    got, stats = tokens_of(str(path), block_bytes=1 << 20)
+    assert "café" in got and "real\ufffd" in got
+    assert any(t.startswith("bad\ufffd") for t in got)
+    assert stats.invalid_utf8 >= 2  # the legitimate U+FFFD is not counted
+
+
+def test_nul_bytes_are_whitespace_not_sentence_ends(tmp_path):
+    path = tmp_path / "nul.txt"
+    path.write_bytes(b"a\x00b c\n")
+    got, _ = tokens_of(str(path), 1 << 20)
+    assert got == ["a", "b", "c", corpus.EOS_TOKEN, corpus.EOS_TOKEN]
+
+
+def test_giant_word_is_cut_and_memory_stays_bounded(tmp_path):
+    path = tmp_path / "giant.txt"
+    path.write_bytes(b"before " + b"x" * 200_000 + b" after\n")
+    got, stats = tokens_of(str(path), block_bytes=4096)
+    assert got[0] == "before" and got[2] == "after"
+    assert len(got[1]) == corpus.MAX_WORD_BYTES
+    assert stats.truncated_words == 1
+
+
+@pytest.mark.parametrize("suffix,compress", [(".gz", gzip.compress), (".bz2", bz2.compress),
+                                             (".zst", None)])
+def test_compressed_inputs(tmp_path, suffix, compress):
+    text = b"the quick brown fox\njumps over\n"
+    if compress is None:
+        zstd = pytest.importorskip("backports.zstd") if not _has_stdlib_zstd() else _stdlib_zstd()
+        compress = zstd.compress
+    path = tmp_path / f"c.txt{suffix}"
+    path.write_bytes(compress(text))
+    got, _ = tokens_of(str(path), 8)
+    assert [t for t in got if t != corpus.EOS_TOKEN] == text.decode().split()
+
+
+def _has_stdlib_zstd():
+    try:
+        import compression.zstd  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _stdlib_zstd():
+    import compression.zstd
+    return compression.zstd
+
+
+def test_stdin_is_read(monkeypatch):
+    fake = io.TextIOWrapper(io.BytesIO(b"x y\nz\n"))
+    monkeypatch.setattr("sys.stdin", fake)
+    got, _ = tokens_of("-", 4)
+    assert got == ["x", "y", corpus.EOS_TOKEN, "z", corpus.EOS_TOKEN, corpus.EOS_TOKEN]
+
+
+def test_scan_spools_every_token(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("a b a\nc\n")
+    scan = TokenScan(str(tmp_path / "spool"), 100).run([str(path)])
+    spooled = np.fromfile(scan.spool_path, dtype=np.int32)
+    words = {i: w for w, i in scan.table.items()}
+    assert [words[i] for i in spooled] == "a b a \x00 c \x00 \x00".split(" ")
+    assert scan.stats.tokens == 4
+
+
+def test_sentences_are_cut_not_truncated():
+    x = np.array([1, 2, 3, 4, 5, 6, 7, -1, 8, 9, -1, -1, 10], dtype=np.int32)
+    out, carry = idcache.cut_sentences(x, 0, 3)
+    assert out.tolist() == [1, 2, 3, -1, 4, 5, 6, -1, 7, -1, 8, 9, -1, 10]
+    assert carry == 1
+    # the carry continues the count across chunks
+    out, carry = idcache.cut_sentences(np.array([11, 12, 13], dtype=np.int32), carry, 3)
+    assert out.tolist() == [11, 12, -1, 13] and carry == 1
+
+
+def test_encode_and_batches_cover_the_corpus(tmp_path):
+    rng = np.random.default_rng(0)
+    provisional = rng.integers(0, 50, size=20_000).astype(np.int32)
+    spool = tmp_path / "spool"
+    provisional.tofile(spool)
+    table = idcache.remap_table(50, 0)
+    table[1:40] = np.arange(39)  # provisional ids 40..49 are out of vocabulary
+    cache = idcache.encode(str(spool), len(provisional), table, str(tmp_path / "ids"), 100)
+    stream = np.fromfile(tmp_path / "ids", dtype=np.int32)
+    expected_words = table[provisional][(provisional >= 1) & (provisional < 40)]
+    assert cache.words == len(expected_words) == np.count_nonzero(stream >= 0)
+    assert (stream[stream >= 0] == expected_words).all()
+    runs = np.diff(np.flatnonzero(np.concatenate([[-1], stream, [-1]]) == -1)) - 1
+    assert runs.max() <= 100
+    batches = list(idcache.iter_batches(cache, 1000))
+    assert all(b[-1] == idcache.EOS for b in batches)
+    assert (np.concatenate(batches) == stream).all()
+    starts, ends = idcache.split_slices(batches[0], 3)
+    assert starts[0] == 0 and ends[-1] == len(batches[0])
+    assert all(batches[0][e - 1] == idcache.EOS for s, e in zip(starts, ends) if e > s)

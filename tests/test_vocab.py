@@ -1,0 +1,90 @@
+"""Vocabulary counts, pruning, subsampling and noise distribution against exact expectations."""
+
+import numpy as np
+import pytest
+
+from w2vns import vocab
+from w2vns.corpus import TokenScan
+from w2vns.errors import VocabularyError
+
+
+def scan_text(tmp_path, text, prune_at=10_000_000):
+    path = tmp_path / "c.txt"
+    path.write_text(text)
+    return TokenScan(str(tmp_path / "spool"), prune_at).run([str(path)])
+
+
+def test_counts_are_exact_and_sorted(tmp_path):
+    scan = scan_text(tmp_path, "b a c a\nb a d\n\ne e e e\n")
+    words, ids, counts = scan.word_counts()
+    v, _ = vocab.select(words, counts, ids, min_count=1, max_vocab=None)
+    assert v.words == ("e", "a", "b", "c", "d")  # c and d tie: first seen first
+    assert dict(zip(v.words, v.counts.tolist())) == {"a": 3, "e": 4, "b": 2, "c": 1, "d": 1}
+    assert list(v.counts) == sorted(v.counts, reverse=True)
+
+
+def test_ties_break_by_first_occurrence(tmp_path):
+    scan = scan_text(tmp_path, "z y x y x z w\n")
+    words, ids, counts = scan.word_counts()
+    v, _ = vocab.select(words, counts, ids, 1, None)
+    assert v.words == ("z", "y", "x", "w")
+
+
+def test_min_count_and_max_vocab(tmp_path):
+    scan = scan_text(tmp_path, "a a a a b b b c c d\n")
+    words, ids, counts = scan.word_counts()
+    v, _ = vocab.select(words, counts, ids, min_count=2, max_vocab=None)
+    assert v.words == ("a", "b", "c")
+    v, _ = vocab.select(words, counts, ids, min_count=1, max_vocab=2)
+    assert v.words == ("a", "b")
+    assert v.total == 7
+
+
+def test_empty_vocabulary_names_a_working_min_count(tmp_path):
+    scan = scan_text(tmp_path, "a a b c\n")
+    words, ids, counts = scan.word_counts()
+    with pytest.raises(VocabularyError) as err:
+        vocab.select(words, counts, ids, min_count=5, max_vocab=None)
+    assert str(err.value) == ("empty vocabulary: no word occurs at least 5 times "
+                              "(the most frequent occurs 2 times). Try --min-count 2.")
+
+
+def test_pruning_bounds_the_table_and_is_reported(tmp_path):
+    # 'common' repeats; 200 distinct rare words stream past a table bound of 50
+    rare = " ".join(f"r{i}" for i in range(200))
+    scan = scan_text(tmp_path, ("common " * 30 + rare + "\n") * 2, prune_at=50)
+    assert scan.stats.prunes >= 1
+    assert scan.stats.prune_min_count >= 1
+    assert len(scan.table) <= 50 + 1
+    words, ids, counts = scan.word_counts()
+    assert dict(zip(words, counts.tolist()))["common"] == 60
+
+
+def test_keep_probability_formula():
+    counts = np.array([1000, 100, 10, 1])
+    t = 1e-2
+    f = counts / counts.sum()
+    expected = np.minimum(np.sqrt(t / f) + t / f, 1.0)
+    np.testing.assert_allclose(vocab.keep_probabilities(counts, t), expected, rtol=1e-6)
+    assert (vocab.keep_probabilities(counts, 0) == 1).all()
+
+
+@pytest.mark.parametrize("exponent", [0.75, 0.0, -0.5, 1.0])
+def test_alias_table_is_exact(exponent):
+    counts = np.array([5000, 1200, 1200, 31, 7, 1, 1, 88])
+    weights = vocab.noise_weights(counts, exponent)
+    prob, alias = vocab.alias_table(weights)
+    assert prob.dtype == np.uint32 and len(prob) == len(counts)  # O(V) memory
+    np.testing.assert_allclose(vocab.alias_probabilities(prob, alias), weights / weights.sum(),
+                               atol=1e-9)
+    if exponent == 0:
+        np.testing.assert_allclose(vocab.alias_probabilities(prob, alias), 1 / len(counts))
+
+
+def test_vocab_file_round_trip_in_c_format(tmp_path):
+    v = vocab.Vocab(("the", "cat", "émigré"), np.array([10, 4, 2]))
+    path = tmp_path / "vocab.txt"
+    vocab.save_vocab(v, str(path))
+    assert path.read_text(encoding="utf-8") == "the 10\ncat 4\némigré 2\n"
+    words, counts = vocab.read_vocab(str(path))
+    assert words == list(v.words) and counts.tolist() == [10, 4, 2]
