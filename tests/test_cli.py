@@ -194,3 +194,31 @@ def test_vectors_are_float32_finite(runner, corpus, tmp_path):
     assert run(runner, "train", corpus, "-o", out, *FAST).exit_code == 0
     _, vectors = w2vformat.read(str(out))
     assert vectors.dtype == np.float32 and np.isfinite(vectors).all()
+
+
+def test_sigterm_removes_temporary_files_and_writes_nothing(tmp_path):
+    import signal
+    import time
+
+    corpus = tmp_path / "big.txt"
+    synthetic.write(str(corpus), sentences=50000)
+    out = tmp_path / "v.bin"
+    out.write_bytes(b"older")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = dict(os.environ, TMPDIR=str(scratch))
+    proc = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus), "-o", str(out),
+                             "--epochs", "1000", "-q", "--threads", "1"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    for line in proc.stderr:
+        if line.startswith("encoded"):
+            break
+    time.sleep(1.0)
+    assert list(scratch.iterdir())  # the id cache exists while training
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=30) == 143
+    assert rest.splitlines()[-1] == "Error: interrupted (SIGTERM); no output was written."
+    assert out.read_bytes() == b"older"
+    assert list(scratch.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt", "tmp", "v.bin"]

@@ -88,3 +88,25 @@ def test_vocab_file_round_trip_in_c_format(tmp_path):
     assert path.read_text(encoding="utf-8") == "the 10\ncat 4\némigré 2\n"
     words, counts = vocab.read_vocab(str(path))
     assert words == list(v.words) and counts.tolist() == [10, 4, 2]
+
+
+def test_training_keeps_the_expected_share_of_tokens(tmp_path):
+    """The kernel's subsampling matches sum(count * keep_probability) within 5 sigma."""
+    from w2vns import config
+    from w2vns.train import train
+
+    rng = np.random.default_rng(0)
+    words = np.array([f"w{i}" for i in range(50)])
+    p = 1.0 / np.arange(1, 51)
+    tokens = rng.choice(words, size=60_000, p=p / p.sum())
+    path = tmp_path / "zipf.txt"
+    path.write_text("\n".join(" ".join(tokens[i:i + 20]) for i in range(0, len(tokens), 20)))
+    epochs, sample = 3, 1e-2
+    trained = train([str(path)], config.build(None, epochs=epochs, sample=sample, min_count=1,
+                                              threads=2, dim=8),
+                    log=lambda _: None, bar=False)
+    keep = vocab.keep_probabilities(trained.vocab.counts, sample).astype(np.float64)
+    expected = epochs * float((trained.vocab.counts * keep).sum())
+    sigma = np.sqrt(epochs * float((trained.vocab.counts * keep * (1 - keep)).sum()))
+    assert keep.min() < 0.5  # frequent words really are subsampled
+    assert abs(trained.summary.words_kept - expected) < 5 * sigma

@@ -4,15 +4,18 @@ Heavy modules (numpy, numba, smart_open) are imported inside commands so that
 ``w2vns --help`` starts fast.
 """
 
+import contextlib
 import functools
+import signal
 import sys
 
 import click
 
-from .errors import EXIT_SIGINT, EXIT_USAGE, W2vnsError
+from .errors import EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted, W2vnsError
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
-                   "2 usage error (bad option, missing input), 130 interrupted.")
+                   "2 usage error (bad option, missing input), 130/143 interrupted "
+                   "(SIGINT/SIGTERM).")
 
 
 class W2vnsGroup(click.Group):
@@ -21,7 +24,9 @@ class W2vnsGroup(click.Group):
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
         try:
-            code = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+            with _terminate_as_exception():
+                code = super().main(args=args, prog_name=prog_name, standalone_mode=False,
+                                    **extra)
         except click.exceptions.Exit as done:
             code = done.exit_code
         except click.UsageError as exc:
@@ -32,8 +37,28 @@ class W2vnsGroup(click.Group):
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except (KeyboardInterrupt, click.exceptions.Abort):
-            _fail("interrupted; no output was written.", EXIT_SIGINT)
+            _fail("interrupted (SIGINT); no output was written.", EXIT_SIGINT)
+        except Interrupted as stop:
+            _fail(f"interrupted ({stop.signal_name}); no output was written.", stop.exit_code)
         sys.exit(code or 0)
+
+
+@contextlib.contextmanager
+def _terminate_as_exception():
+    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out."""
+
+    def handler(signum, frame):
+        raise Interrupted("SIGTERM", EXIT_SIGTERM)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message, code):

@@ -7,6 +7,15 @@ EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwind (removing temporary files), write nothing."""
+
+    def __init__(self, signal_name, exit_code):
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+        self.exit_code = exit_code
+
+
 class W2vnsError(Exception):
     """A failure with a message meant for the user: what went wrong and what to do."""
 

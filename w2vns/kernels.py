@@ -28,6 +28,9 @@ _SHIFT_40 = np.uint64(40)
 _INV_2_24 = np.float32(1.0 / (1 << 24))
 # Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
 _ALPHA_REFRESH_MASK = 255
+# A thread's RNG state lives in the middle of a private buffer this long, so that no
+# two threads ever write to the same cache line.
+_STATE_PAD = 16
 
 
 # ---------------------------------------------------------------- random numbers
@@ -257,6 +260,9 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
         h = np.empty(dim, dtype=np.float32)
         neu1e = np.empty(dim, dtype=np.float32)
         targets = np.empty(negative + 1, dtype=np.int64)
+        state = np.zeros(_STATE_PAD, dtype=np.uint64)
+        own = _STATE_PAD // 2
+        state[own] = rng[t]
         lo = starts[t]
         length = max(ends[t] - lo, 1)
         loss = 0.0
@@ -271,7 +277,7 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
             w = ids[p]
             if w != EOS:
                 prob = keep_prob[w]
-                if prob >= np.float32(1.0) or rng_uniform(rng_next(rng, t)) < prob:
+                if prob >= np.float32(1.0) or rng_uniform(rng_next(state, own)) < prob:
                     if n < max_sentence:
                         sent[n] = w
                         n += 1
@@ -279,17 +285,18 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
             if n > 1:
                 if model == MODEL_SG:
                     step_loss, step_terms = sg_sentence(sent, n, syn0, syn1neg, window, negative,
-                                                        alpha, h, neu1e, targets, rng, t,
+                                                        alpha, h, neu1e, targets, state, own,
                                                         alias_prob, alias_index)
                 else:
                     step_loss, step_terms = cbow_sentence(sent, n, syn0, syn1neg, window,
                                                           negative, alpha, cbow_mean, h, neu1e,
-                                                          targets, rng, t, alias_prob,
+                                                          targets, state, own, alias_prob,
                                                           alias_index)
                 loss += step_loss
                 terms += step_terms
             kept += n
             n = 0
+        rng[t] = state[own]
         loss_out[t] = loss
         terms_out[t] = terms
         kept_out[t] = kept

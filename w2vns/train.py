@@ -29,6 +29,8 @@ class Summary:
     words_trained: int = 0  # corpus words over all epochs, before subsampling
     words_kept: int = 0  # after subsampling
     seconds: float = 0.0
+    scan_seconds: float = 0.0  # reading, tokenising and counting the inputs
+    encode_seconds: float = 0.0  # writing the id cache
     train_seconds: float = 0.0
     peak_rss: int = 0
     epoch_loss: list = field(default_factory=list)
@@ -65,6 +67,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     workdir = tempfile.mkdtemp(prefix="w2vns-")
     try:
         scan = _scan(sources, config, workdir, log)
+        scanned = time.perf_counter()
         vocab, table = _vocabulary(scan, config, read_vocab, log)
         if save_vocab:
             vocabulary.save_vocab(vocab, save_vocab)
@@ -73,7 +76,12 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
         idcache.remove(scan.spool_path)
         if cache.words == 0:
             raise CorpusError("no words left to train on after applying the vocabulary.")
-        summary = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=scan.stats)
+        summary = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=scan.stats,
+                          scan_seconds=scanned - started,
+                          encode_seconds=time.perf_counter() - scanned)
+        log(f"encoded {cache.words:,} words in {cache.sentences:,} sentences "
+            f"(read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
+            f"{summary.encode_seconds:.1f}s)")
         syn0, syn1neg = _train_epochs(cache, vocab, config, summary, quiet, bar, log)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
