@@ -128,9 +128,14 @@ def test_encode_and_batches_cover_the_corpus(tmp_path):
     assert (stream[stream >= 0] == expected_words).all()
     runs = np.diff(np.flatnonzero(np.concatenate([[-1], stream, [-1]]) == -1)) - 1
     assert runs.max() <= 100
-    batches = list(idcache.iter_batches(cache, 1000))
+    pairs = list(idcache.iter_batches(cache, 1000))
+    batches = [b for b, _ in pairs]
     assert all(b[-1] == idcache.EOS for b in batches)
     assert (np.concatenate(batches) == stream).all()
+    assert [end for _, end in pairs] == np.cumsum([len(b) for b in batches]).tolist()
+    middle = pairs[2][1]
+    resumed = [b for b, _ in idcache.iter_batches(cache, 1000, start=middle)]
+    assert (np.concatenate(resumed) == stream[middle:]).all()
     starts, ends = idcache.split_slices(batches[0], 3)
     assert starts[0] == 0 and ends[-1] == len(batches[0])
     assert all(batches[0][e - 1] == idcache.EOS for s, e in zip(starts, ends) if e > s)

@@ -11,6 +11,7 @@ import tempfile
 from .errors import OutputError
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".xz")
+_FILE_MODE = 0o666
 
 
 def _directory(path):
@@ -52,6 +53,7 @@ def atomic_output(path, mode="wb"):
     except OSError as exc:
         raise OutputError(f"cannot write '{path}': {exc.strerror}. Choose another path.") from None
     try:
+        os.chmod(tmp, _FILE_MODE & ~_current_umask())  # mkstemp makes 0600
         compression = _compression(path)
         try:
             if compression is None:
@@ -72,6 +74,12 @@ def atomic_output(path, mode="wb"):
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync(path):

@@ -4,18 +4,18 @@ Heavy modules (numpy, numba, smart_open) are imported inside commands so that
 ``w2vns --help`` starts fast.
 """
 
-import contextlib
 import functools
-import signal
 import sys
 
 import click
 
-from .errors import EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted, W2vnsError
+from .errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
+from .signals import handle_signals, interrupted_message, raise_interrupted
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
                    "2 usage error (bad option, missing input), 130/143 interrupted "
                    "(SIGINT/SIGTERM).")
+DEFAULT_CHECKPOINT_MINUTES = 10.0
 
 
 class W2vnsGroup(click.Group):
@@ -24,7 +24,7 @@ class W2vnsGroup(click.Group):
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
         try:
-            with _terminate_as_exception():
+            with handle_signals(raise_interrupted):
                 code = super().main(args=args, prog_name=prog_name, standalone_mode=False,
                                     **extra)
         except click.exceptions.Exit as done:
@@ -39,26 +39,8 @@ class W2vnsGroup(click.Group):
         except (KeyboardInterrupt, click.exceptions.Abort):
             _fail("interrupted (SIGINT); no output was written.", EXIT_SIGINT)
         except Interrupted as stop:
-            _fail(f"interrupted ({stop.signal_name}); no output was written.", stop.exit_code)
+            _fail(interrupted_message(stop), stop.exit_code)
         sys.exit(code or 0)
-
-
-@contextlib.contextmanager
-def _terminate_as_exception():
-    """SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out."""
-
-    def handler(signum, frame):
-        raise Interrupted("SIGTERM", EXIT_SIGTERM)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message, code):
@@ -127,17 +109,31 @@ def training_options(func):
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("corpus", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, type=click.Path(),
+@click.argument("corpus", nargs=-1)
+@click.option("-o", "--output", type=click.Path(),
               help="Vectors file (.bin, .txt, .vec; add .gz to compress).")
 @training_options
 @click.option("--save-context", type=click.Path(), help="Also write the context (output) vectors.")
 @click.option("--save-vocab", type=click.Path(), help="Write 'word count' lines of the vocabulary.")
 @click.option("--read-vocab", type=click.Path(),
               help="Use this vocabulary ('word count' lines) instead of counting.")
+@click.option("--checkpoint-dir", type=click.Path(file_okay=False),
+              help="Keep the encoded corpus and periodic checkpoints here; Ctrl-C or SIGTERM "
+                   "then saves one before stopping. Removed after success.")
+@click.option("--checkpoint-every", type=float, default=None, metavar="MINUTES",
+              help=f"Minutes between checkpoints.  [default: {DEFAULT_CHECKPOINT_MINUTES:g}]")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
+              help="Continue the run checkpointed in this directory.")
+@click.option("--force", is_flag=True,
+              help="With --resume: continue even if the corpus or options changed.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Write a JSON report of the run here at the end, success or not.")
+@click.option("--log-file", type=click.Path(dir_okay=False),
+              help="Append log lines (progress every few seconds) to this file.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar: a log line every few seconds instead.")
-def train(corpus, output, config_path, save_context, save_vocab, read_vocab, quiet, **options):
+def train(corpus, output, config_path, save_context, save_vocab, read_vocab, checkpoint_dir,
+          checkpoint_every, resume_dir, force, report_path, log_file, quiet, **options):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
@@ -150,13 +146,18 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, qui
       w2vns train a.txt.gz b.txt.bz2 -o vectors.txt --model cbow --dim 200
       zcat corpus.gz | w2vns train - -o vectors.txt
       w2vns train --config configs/text8-sg.toml corpus.txt -o v.bin
+      w2vns train big.txt -o v.bin --checkpoint-dir ck --report run.json
+      w2vns train --resume ck
     """
-    from . import config as configuration
-    from .train import train_to_files
+    from .runner import TrainRequest, run_train
 
-    cfg = configuration.build(config_path, **options)
-    train_to_files(list(corpus), cfg, output, save_context=save_context, save_vocab=save_vocab,
-                   read_vocab=read_vocab, quiet=quiet)
+    request = TrainRequest(corpus=list(corpus), output=output, config_path=config_path,
+                           options=options, save_context=save_context, save_vocab=save_vocab,
+                           read_vocab=read_vocab, checkpoint_dir=checkpoint_dir,
+                           checkpoint_every=checkpoint_every or DEFAULT_CHECKPOINT_MINUTES,
+                           resume_dir=resume_dir, force=force, report_path=report_path,
+                           log_file=log_file, quiet=quiet, argv=sys.argv[1:])
+    run_train(request)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

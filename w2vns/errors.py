@@ -5,6 +5,7 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
+EXIT_SIGNAL = {"SIGINT": EXIT_SIGINT, "SIGTERM": EXIT_SIGTERM}
 
 
 class Interrupted(BaseException):
@@ -14,6 +15,7 @@ class Interrupted(BaseException):
         super().__init__(signal_name)
         self.signal_name = signal_name
         self.exit_code = exit_code
+        self.checkpoint_dir = None  # set when a checkpoint was written before stopping
 
 
 class W2vnsError(Exception):

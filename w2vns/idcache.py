@@ -89,12 +89,15 @@ def encode(spool_path, spooled, table, cache_path, max_sentence):
     return IdCache(cache_path, items, words, sentences)
 
 
-def iter_batches(cache, batch_items):
-    """Yield arrays of at most ``batch_items`` ids (more if one sentence is longer), each ending
-    with EOS, covering the cache once in order."""
+def iter_batches(cache, batch_items, start=0):
+    """Yield (batch, end) from item ``start`` to the end of the cache: each batch holds at
+    most ``batch_items`` ids (more if one sentence is longer) and ends with EOS; ``end`` is
+    the item offset just after it, where a resumed run continues."""
     with open(cache.path, "rb") as src:
+        src.seek(start * ITEM.itemsize)
         pending = np.empty(0, dtype=ITEM)
-        remaining = cache.items
+        position = start
+        remaining = cache.items - start
         while remaining > 0 or len(pending):
             want = max(batch_items - len(pending), 0)
             n = min(want, remaining)
@@ -108,7 +111,8 @@ def iter_batches(cache, batch_items):
                 batch_items *= 2  # a sentence longer than the batch: read more
                 continue
             end = int(eos[-1]) + 1
-            yield pending[:end]
+            position += end
+            yield pending[:end], position
             pending = pending[end:]
 
 

@@ -29,7 +29,7 @@ class Progress:
     """
 
     def __init__(self, total_words, epochs, quiet=False, bar=None, stream=None,
-                 log_every=LOG_EVERY_SECONDS):
+                 log_every=LOG_EVERY_SECONDS, log_file=None, done=0):
         self.stream = stream if stream is not None else sys.stderr
         self.total = total_words * epochs
         self.epochs = epochs
@@ -41,9 +41,12 @@ class Progress:
 
             self.bar = tqdm(total=self.total, unit="w", unit_scale=True, file=self.stream,
                             dynamic_ncols=True, smoothing=0.1)
+            self.bar.update(done)
+        self.log_file = log_file
         self.start = time.perf_counter()
         self.last_log = self.start
-        self.done = 0
+        self.first = done
+        self.done = done
 
     def update(self, words, epoch, alpha, loss):
         self.done += words
@@ -52,23 +55,21 @@ class Progress:
             self.bar.set_description(f"epoch {epoch}/{self.epochs}", refresh=False)
             self.bar.set_postfix_str(f"alpha {alpha:.5f} loss {loss:.4f}", refresh=False)
             self.bar.update(words)
-        elif now - self.last_log >= self.log_every:
+        if now - self.last_log >= self.log_every:
             self.last_log = now
-            self.log(self.line(epoch, alpha, loss, now))
+            line = self.line(epoch, alpha, loss, now)
+            if self.bar is None:
+                print(line, file=self.stream, flush=True)
+            if self.log_file is not None:
+                self.log_file(line)
 
     def line(self, epoch, alpha, loss, now):
         elapsed = now - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
+        rate = (self.done - self.first) / elapsed if elapsed > 0 else 0.0
         left = (self.total - self.done) / rate if rate > 0 else float("inf")
         percent = 100.0 * self.done / self.total if self.total else 100.0
         return (f"epoch {epoch}/{self.epochs} {percent:5.1f}% {rate / 1e3:,.0f}k words/s "
                 f"alpha {alpha:.5f} loss {loss:.4f} eta {left:,.0f}s")
-
-    def log(self, message):
-        if self.bar is not None:
-            self.bar.write(message, file=self.stream)
-        else:
-            print(message, file=self.stream, flush=True)
 
     def close(self):
         if self.bar is not None:

@@ -1,9 +1,10 @@
 """Training orchestration: scan, vocabulary, id cache, the epoch loop, outputs.
 
-All schedules, thread settings and progress live here in plain Python; the
-arithmetic lives in ``kernels``.
+All schedules, thread settings, progress, checkpoints and stop requests live here in
+plain Python; the arithmetic lives in ``kernels``.
 """
 
+import dataclasses
 import os
 import shutil
 import sys
@@ -13,13 +14,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import checkpoint as ckpt
 from . import idcache, vocab as vocabulary
 from .atomic import check_writable
+from .config import TrainConfig
 from .corpus import EOS_TEMP_ID, TokenScan, check_sources
-from .errors import CorpusError, DivergenceError
+from .errors import EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted
 from .progress import Progress, human_bytes, peak_rss_bytes
 
 MODEL_CODES = {"sg": 0, "cbow": 1}
+SECONDS_PER_MINUTE = 60.0
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Summary:
     train_seconds: float = 0.0
     peak_rss: int = 0
     epoch_loss: list = field(default_factory=list)
+    epochs_done: int = 0
     read: object = None
 
     @property
@@ -59,12 +64,45 @@ def _stderr(message):
     print(message, file=sys.stderr, flush=True)
 
 
+class StopControl:
+    """Stop requests (signals) seen by training.
+
+    Outside the epoch loop a request interrupts at once; inside it, the request is
+    noted and honoured after the current batch, when the state is consistent and a
+    checkpoint can be written. A second request while one is pending stops at once.
+    """
+
+    def __init__(self):
+        self.deferred = False
+        self.requested = None
+
+    def request(self, signal_name):
+        if not self.deferred or self.requested is not None:
+            raise Interrupted(signal_name, EXIT_SIGNAL[signal_name])
+        self.requested = signal_name
+
+
+@dataclass
+class Checkpointing:
+    directory: str
+    every_minutes: float
+    meta: dict
+
+
 def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar=None,
-          log=_stderr):
-    """Train on ``sources`` (paths, URLs or '-') with a resolved TrainConfig."""
+          log=_stderr, checkpoint_dir=None, checkpoint_every=None, stop=None, log_file=None,
+          summary=None, extra_meta=None):
+    """Train on ``sources`` (paths, URLs or '-') with a resolved TrainConfig.
+
+    ``summary``: an optional callable given the run's Summary as soon as it exists
+    (a report can then describe a run that fails later).
+    """
     check_sources(sources)
     started = time.perf_counter()
     workdir = tempfile.mkdtemp(prefix="w2vns-")
+    cache_dir = checkpoint_dir or workdir
+    if checkpoint_dir:
+        os.makedirs(checkpoint_dir, exist_ok=True)
     try:
         scan = _scan(sources, config, workdir, log)
         scanned = time.perf_counter()
@@ -72,22 +110,77 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
         if save_vocab:
             vocabulary.save_vocab(vocab, save_vocab)
         cache = idcache.encode(scan.spool_path, scan.spooled, table,
-                               os.path.join(workdir, "ids.bin"), config.max_sentence_length)
+                               os.path.join(cache_dir, ckpt.CACHE_NAME),
+                               config.max_sentence_length)
         idcache.remove(scan.spool_path)
         if cache.words == 0:
             raise CorpusError("no words left to train on after applying the vocabulary.")
-        summary = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=scan.stats,
-                          scan_seconds=scanned - started,
-                          encode_seconds=time.perf_counter() - scanned)
+        run = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=scan.stats,
+                      scan_seconds=scanned - started, encode_seconds=time.perf_counter() - scanned)
+        if summary is not None:
+            summary(run)
+        summary = run
         log(f"encoded {cache.words:,} words in {cache.sentences:,} sentences "
             f"(read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
             f"{summary.encode_seconds:.1f}s)")
-        syn0, syn1neg = _train_epochs(cache, vocab, config, summary, quiet, bar, log)
+        syn0, syn1neg, states = initial_weights(len(vocab), config)
+        saver = None
+        if checkpoint_dir:
+            meta = dict(extra_meta or {}, config=dataclasses.asdict(config),
+                        sources=list(sources), fingerprint=ckpt.fingerprint(sources),
+                        cache=dict(items=cache.items, words=cache.words,
+                                   sentences=cache.sentences))
+            saver = Checkpointing(checkpoint_dir, checkpoint_every or 0.0, meta)
+        position = ckpt.Position()
+        _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, saver,
+                    stop or StopControl(), quiet, bar, log, log_file)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     summary.seconds = time.perf_counter() - started
     summary.peak_rss = peak_rss_bytes()
     return Trained(vocab, syn0, syn1neg, config, summary)
+
+
+def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=None,
+           stop=None, log_file=None, summary=None):
+    """Continue the run saved in ``checkpoint`` (a checkpoint.Checkpoint) to its end."""
+    started = time.perf_counter()
+    meta = checkpoint.meta
+    config = TrainConfig(**meta["config"])
+    directory = os.path.dirname(checkpoint.path)
+    cache = idcache.IdCache(os.path.join(directory, ckpt.CACHE_NAME), **meta["cache"])
+    expected_bytes = cache.items * idcache.ITEM.itemsize
+    if not os.path.isfile(cache.path) or os.path.getsize(cache.path) != expected_bytes:
+        raise InputError(f"the encoded corpus '{cache.path}' is missing or damaged. "
+                         "Start a new run without --resume.")
+    vocab = vocabulary.Vocab(checkpoint.words, checkpoint.counts)
+    position = checkpoint.position
+    run = Summary(vocab_size=len(vocab), corpus_words=cache.words,
+                  words_kept=position.words_kept)
+    if summary is not None:
+        summary(run)
+    summary = run
+    log(f"resuming from '{checkpoint.path}': epoch {position.epoch + 1}/{config.epochs}, "
+        f"{position.done / (cache.words * config.epochs):.1%} done")
+    syn0, syn1neg, states = checkpoint.syn0, checkpoint.syn1neg, checkpoint.rng
+    saver = Checkpointing(directory, checkpoint_every or 0.0, meta)
+    _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, saver,
+                stop or StopControl(), quiet, bar, log, log_file)
+    summary.seconds = time.perf_counter() - started
+    summary.peak_rss = peak_rss_bytes()
+    return Trained(vocab, syn0, syn1neg, config, summary)
+
+
+def initial_weights(vocab_size, config):
+    """syn0 uniform in (-0.5, 0.5)/dim, syn1neg zero, one RNG state per thread."""
+    rng = np.random.default_rng(config.seed)
+    dim = config.dim
+    syn0 = ((rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5))
+            / np.float32(dim))
+    syn1neg = np.zeros((vocab_size, dim), dtype=np.float32)
+    states = rng.integers(1, np.iinfo(np.int64).max, size=config.threads,
+                          dtype=np.int64).astype(np.uint64)
+    return syn0, syn1neg, states
 
 
 def _scan(sources, config, workdir, log):
@@ -132,37 +225,37 @@ def _vocabulary(scan, config, read_vocab, log):
     return vocab, table
 
 
-def _train_epochs(cache, vocab, config, summary, quiet, bar, log):
+def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, saver, stop,
+                quiet, bar, log, log_file):
+    """The epoch loop, from ``position`` to the end; updates position and summary."""
     import numba
 
     from . import kernels
 
     threads = config.threads
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-    rng = np.random.default_rng(config.seed)
-    dim = config.dim
-    syn0 = ((rng.random((len(vocab), dim), dtype=np.float32) - np.float32(0.5))
-            / np.float32(dim))
-    syn1neg = np.zeros((len(vocab), dim), dtype=np.float32)
     keep = vocabulary.keep_probabilities(vocab.counts, config.sample)
     alias_prob, alias_index = vocabulary.alias_table(
         vocabulary.noise_weights(vocab.counts, config.ns_exponent))
-    states = rng.integers(1, np.iinfo(np.int64).max, size=threads, dtype=np.int64).astype(
-        np.uint64)
     loss_out = np.zeros(threads, dtype=np.float64)
     terms_out = np.zeros(threads, dtype=np.int64)
     kept_out = np.zeros(threads, dtype=np.int64)
     total = cache.words * config.epochs
-    progress = Progress(cache.words, config.epochs, quiet=quiet, bar=bar)
-    train_start = time.perf_counter()
-    done = 0
+    progress = Progress(cache.words, config.epochs, quiet=quiet, bar=bar, log_file=log_file,
+                        done=position.done)
+    train_start = last_save = time.perf_counter()
+    words_at_start = position.done
+    stop.deferred = True
     try:
-        for epoch in range(1, config.epochs + 1):
-            epoch_loss = epoch_terms = 0.0
-            for batch in idcache.iter_batches(cache, threads * config.batch_words):
+        while position.epoch < config.epochs:
+            epoch = position.epoch + 1
+            loss_sum, term_sum = position.epoch_sums
+            for batch, end in idcache.iter_batches(cache, threads * config.batch_words,
+                                                   start=position.offset):
                 words = len(batch) - int(np.count_nonzero(batch == idcache.EOS))
-                a0 = learning_rate(done / total, config.alpha, config.min_alpha)
-                a1 = learning_rate((done + words) / total, config.alpha, config.min_alpha)
+                a0 = learning_rate(position.done / total, config.alpha, config.min_alpha)
+                a1 = learning_rate((position.done + words) / total, config.alpha,
+                                   config.min_alpha)
                 starts, ends = idcache.split_slices(batch, threads)
                 kernels.train_chunk(batch, starts, ends, syn0, syn1neg, keep, alias_prob,
                                     alias_index, states, MODEL_CODES[config.model],
@@ -174,20 +267,51 @@ def _train_epochs(cache, vocab, config, summary, quiet, bar, log):
                     raise DivergenceError(
                         f"training diverged in epoch {epoch} (the loss is not finite). "
                         f"Try a lower --alpha (now {config.alpha:g}).")
-                epoch_loss += batch_loss
-                epoch_terms += batch_terms
-                summary.words_kept += int(kept_out.sum())
-                done += words
+                loss_sum += batch_loss
+                term_sum += batch_terms
+                position.offset = end
+                position.done += words
+                position.words_kept += int(kept_out.sum())
+                position.epoch_sums = (loss_sum, term_sum)
                 progress.update(words, epoch, a1, batch_loss / max(batch_terms, 1))
-            summary.epoch_loss.append(epoch_loss / max(epoch_terms, 1))
+                now = time.perf_counter()
+                if stop.requested:
+                    _stop(stop.requested, saver, position, syn0, syn1neg, states, vocab, log)
+                if saver and saver.every_minutes and (
+                        now - last_save >= saver.every_minutes * SECONDS_PER_MINUTE):
+                    _save(saver, position, syn0, syn1neg, states, vocab, log)
+                    last_save = now
+            position.epoch_loss.append(loss_sum / max(term_sum, 1))
+            position.epoch += 1
+            position.offset = 0
+            position.epoch_sums = (0.0, 0)
     finally:
+        stop.deferred = False
         progress.close()
-    summary.words_trained = done
+    summary.words_trained = position.done - words_at_start
+    summary.words_kept = position.words_kept
+    summary.epoch_loss = list(position.epoch_loss)
+    summary.epochs_done = position.epoch
     summary.train_seconds = time.perf_counter() - train_start
     if not (np.isfinite(syn0).all() and np.isfinite(syn1neg).all()):
         raise DivergenceError("training diverged (a vector is not finite). "
                               f"Try a lower --alpha (now {config.alpha:g}).")
-    return syn0, syn1neg
+
+
+def _save(saver, position, syn0, syn1neg, states, vocab, log):
+    path = ckpt.save(saver.directory, position, saver.meta, syn0, syn1neg, states, vocab.words,
+                     vocab.counts)
+    log(f"checkpoint written: {path}")
+    return path
+
+
+def _stop(signal_name, saver, position, syn0, syn1neg, states, vocab, log):
+    """Honour a stop request: checkpoint if asked to, then unwind."""
+    interrupted = Interrupted(signal_name, EXIT_SIGNAL[signal_name])
+    if saver is not None:
+        _save(saver, position, syn0, syn1neg, states, vocab, log)
+        interrupted.checkpoint_dir = saver.directory
+    raise interrupted
 
 
 def describe(summary):
@@ -198,20 +322,39 @@ def describe(summary):
 
 
 def train_to_files(sources, config, output, *, save_context=None, save_vocab=None,
-                   read_vocab=None, quiet=False, bar=None, log=_stderr):
-    """Train and write the vectors (and optionally the context vectors) atomically."""
+                   read_vocab=None, quiet=False, bar=None, log=_stderr, checkpoint_dir=None,
+                   checkpoint_every=None, resume_from=None, stop=None, log_file=None,
+                   report=None):
+    """Train (or resume) and write the vectors, and optionally the context vectors, atomically.
+
+    With ``checkpoint_dir`` the id cache and checkpoints live there and are removed once
+    the outputs are written; ``resume_from`` (a checkpoint.Checkpoint) continues a run.
+    """
     from . import w2vformat
 
-    outputs = [p for p in (output, save_context, save_vocab) if p]
-    for path in outputs:
-        check_writable(path, "-o" if path == output else "--save-context"
-                       if path == save_context else "--save-vocab")
+    for path, option in ((output, "-o"), (save_context, "--save-context"),
+                         (save_vocab, "--save-vocab")):
+        if path:
+            check_writable(path, option)
     binary = w2vformat.is_binary(output, config.format)
-    trained = train(sources, config, read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet,
-                    bar=bar, log=log)
+    context_binary = w2vformat.is_binary(save_context, config.format) if save_context else None
+    common = dict(quiet=quiet, bar=bar, log=log, checkpoint_every=checkpoint_every, stop=stop,
+                  log_file=log_file)
+    if resume_from is not None:
+        checkpoint_dir = os.path.dirname(resume_from.path)
+        trained = resume(resume_from, **common, summary=report and report.attach)
+    else:
+        outputs = dict(output=output, save_context=save_context)
+        trained = train(sources, config, read_vocab=read_vocab, save_vocab=save_vocab,
+                        checkpoint_dir=checkpoint_dir, **common,
+                        summary=report and report.attach, extra_meta=dict(outputs=outputs))
     w2vformat.write(output, trained.vocab.words, trained.vectors, binary)
     if save_context:
-        w2vformat.write(save_context, trained.vocab.words, trained.context,
-                        w2vformat.is_binary(save_context, config.format))
+        w2vformat.write(save_context, trained.vocab.words, trained.context, context_binary)
+    if checkpoint_dir:
+        ckpt.remove_all(checkpoint_dir)
+    if report is not None:
+        for path in (output, save_context, save_vocab):
+            report.add_output(path)
     log(describe(trained.summary))
     return trained

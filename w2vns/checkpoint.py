@@ -1,0 +1,136 @@
+"""Checkpoints: everything needed to continue an interrupted run.
+
+A checkpoint directory holds the encoded corpus (``ids.bin``, written once) and
+numbered checkpoint files ``checkpoint-NNNNNN.npz``. Each file carries both weight
+matrices, the RNG states, the vocabulary, the position (epoch, offset, words done),
+the per-epoch losses, the options, the corpus fingerprint and a sha256 of all of it.
+Each is written to a temporary file and renamed; the previous one is kept until the
+new one is complete, so a corrupt or truncated newest file falls back to the one before.
+"""
+
+import glob
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .atomic import atomic_output
+from .corpus import STDIN, is_url
+from .errors import InputError
+
+CACHE_NAME = "ids.bin"
+PATTERN = "checkpoint-*.npz"
+KEEP = 2  # the newest and the one before it
+_NUMBER = re.compile(r"checkpoint-(\d+)\.npz$")
+_ARRAYS = ("syn0", "syn1neg", "rng", "counts", "words")
+
+
+@dataclass
+class Position:
+    """Where training stands: epoch (0-based), ids consumed in it, words done in all."""
+
+    epoch: int = 0
+    offset: int = 0
+    done: int = 0
+    words_kept: int = 0
+    epoch_loss: list = field(default_factory=list)
+    epoch_sums: tuple = (0.0, 0)  # loss sum and term count of the unfinished epoch
+
+
+@dataclass
+class Checkpoint:
+    path: str
+    position: Position
+    meta: dict  # options, sources, fingerprint, cache description
+    syn0: np.ndarray
+    syn1neg: np.ndarray
+    rng: np.ndarray
+    words: tuple
+    counts: np.ndarray
+
+
+def fingerprint(sources):
+    """Names, sizes and mtimes of the inputs (URLs and stdin by name only)."""
+    items = []
+    for source in sources:
+        if source == STDIN or is_url(source) or not os.path.exists(source):
+            items.append([source, None, None])
+        else:
+            st = os.stat(source)
+            items.append([os.path.abspath(source), st.st_size, st.st_mtime_ns])
+    return items
+
+
+def _digest(arrays, meta_text):
+    h = hashlib.sha256(meta_text.encode())
+    for name in _ARRAYS:
+        h.update(np.ascontiguousarray(arrays[name]).tobytes())
+    return h.hexdigest()
+
+
+def _number(path):
+    match = _NUMBER.search(path)
+    return int(match.group(1)) if match else -1
+
+
+def list_checkpoints(directory):
+    """Checkpoint files, newest first."""
+    return sorted(glob.glob(os.path.join(directory, PATTERN)), key=_number, reverse=True)
+
+
+def save(directory, position, meta, syn0, syn1neg, rng, words, counts):
+    """Write the next checkpoint atomically, then drop all but the newest KEEP."""
+    existing = list_checkpoints(directory)
+    number = _number(existing[0]) + 1 if existing else 1
+    path = os.path.join(directory, f"checkpoint-{number:06d}.npz")
+    meta = dict(meta, position=position.__dict__ | {"epoch_sums": list(position.epoch_sums)})
+    meta_text = json.dumps(meta, sort_keys=True)
+    arrays = dict(syn0=syn0, syn1neg=syn1neg, rng=rng, counts=np.asarray(counts, np.int64),
+                  words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8))
+    digest = _digest(arrays, meta_text)
+    with atomic_output(path, "wb") as handle:
+        np.savez(handle, meta=np.frombuffer(meta_text.encode(), dtype=np.uint8),
+                 sha256=np.frombuffer(digest.encode(), dtype=np.uint8), **arrays)
+    for old in list_checkpoints(directory)[KEEP:]:
+        os.unlink(old)
+    return path
+
+
+def _load(path):
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in _ARRAYS}
+        meta_text = data["meta"].tobytes().decode()
+        expected = data["sha256"].tobytes().decode()
+    if _digest(arrays, meta_text) != expected:
+        raise ValueError("checksum mismatch")
+    meta = json.loads(meta_text)
+    pos = meta.pop("position")
+    pos["epoch_sums"] = tuple(pos["epoch_sums"])
+    words = tuple(arrays["words"].tobytes().decode("utf-8").split("\n"))
+    return Checkpoint(path, Position(**pos), meta, arrays["syn0"], arrays["syn1neg"],
+                      arrays["rng"], words, arrays["counts"])
+
+
+def load_latest(directory, warn):
+    """The newest checkpoint that verifies; corrupt ones are reported and skipped."""
+    if not os.path.isdir(directory):
+        raise InputError(f"checkpoint directory '{directory}' not found. Check the --resume path.")
+    for path in list_checkpoints(directory):
+        try:
+            return _load(path)
+        except Exception as exc:  # any damage: truncated zip, bad JSON, checksum
+            warn(f"warning: checkpoint '{path}' is damaged ({type(exc).__name__}: {exc}); "
+                 "trying the previous one")
+    raise InputError(f"no usable checkpoint in '{directory}'. Start a new run without --resume.")
+
+
+def remove_all(directory):
+    """Remove this run's checkpoints and id cache (after success)."""
+    for path in list_checkpoints(directory) + [os.path.join(directory, CACHE_NAME)]:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass

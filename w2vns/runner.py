@@ -1,0 +1,153 @@
+"""One training run as the command line asks for it: options, resume checks, signals,
+log file and the JSON report around ``train.train_to_files``. Plain Python, no click."""
+
+import contextlib
+import dataclasses
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+from . import checkpoint as ckpt
+from . import config as configuration
+from .atomic import check_writable
+from .errors import InputError, Interrupted, UsageError, W2vnsError
+from .report import RunReport, describe_inputs
+from .signals import handle_signals, interrupted_message
+from .train import StopControl, train_to_files
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+@dataclass
+class TrainRequest:
+    corpus: list
+    output: Optional[str]
+    config_path: Optional[str] = None
+    options: dict = field(default_factory=dict)
+    save_context: Optional[str] = None
+    save_vocab: Optional[str] = None
+    read_vocab: Optional[str] = None
+    checkpoint_dir: Optional[str] = None
+    checkpoint_every: float = 10.0
+    resume_dir: Optional[str] = None
+    force: bool = False
+    report_path: Optional[str] = None
+    log_file: Optional[str] = None
+    quiet: bool = False
+    argv: Optional[list] = None
+
+
+@contextlib.contextmanager
+def _logger(path):
+    """A log callable writing to stderr and, if given, appending to a file."""
+    if path:
+        check_writable(path, "--log-file")
+    handle = open(path, "a", encoding="utf-8") if path else None
+
+    def to_file(message):
+        if handle is not None:
+            handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
+            handle.flush()
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+        to_file(message)
+
+    try:
+        yield log, (to_file if handle is not None else None)
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def run_train(request):
+    """Run one training as asked; always writes the report (if asked) before returning."""
+    report = RunReport(request.report_path, request.argv) if request.report_path else None
+    try:
+        if report is not None:
+            check_writable(request.report_path, "--report")
+        with _logger(request.log_file) as (log, log_file):
+            _run(request, report, log, log_file)
+    except Interrupted as stop:
+        _finish(report, "interrupted", stop.exit_code, interrupted_message(stop))
+        raise
+    except W2vnsError as exc:
+        _finish(report, "failed", exc.exit_code, str(exc))
+        raise
+    except Exception as exc:
+        _finish(report, "failed", 1, f"{type(exc).__name__}: {exc}")
+        raise
+    _finish(report, "ok", 0)
+
+
+def _finish(report, status, code, error=None):
+    if report is None:
+        return
+    report.finish(status, code, error)
+    with contextlib.suppress(W2vnsError, OSError):
+        report.write()
+
+
+def _run(request, report, log, log_file):
+    checkpoint = None
+    if request.resume_dir:
+        checkpoint, cfg, sources, output, save_context = _prepare_resume(request, log)
+    else:
+        if not request.corpus:
+            raise UsageError("no corpus given. Pass one or more files, URLs, or - for stdin.")
+        if not request.output:
+            raise UsageError("no output given. Pass -o vectors.bin (or .txt, .vec).")
+        cfg = configuration.build(request.config_path, **request.options)
+        sources, output, save_context = request.corpus, request.output, request.save_context
+    if report is not None:
+        report.set(options=dataclasses.asdict(cfg), corpus=describe_inputs(sources),
+                   checkpoint_dir=request.resume_dir or request.checkpoint_dir)
+    stop = StopControl()
+    with handle_signals(stop.request, STOP_SIGNALS):
+        train_to_files(sources, cfg, output, save_context=save_context,
+                       save_vocab=request.save_vocab, read_vocab=request.read_vocab,
+                       quiet=request.quiet, log=log, checkpoint_dir=request.checkpoint_dir,
+                       checkpoint_every=request.checkpoint_every, resume_from=checkpoint,
+                       stop=stop, log_file=log_file, report=report)
+
+
+def _prepare_resume(request, log):
+    """Load the newest good checkpoint and check the request against it."""
+    checkpoint = ckpt.load_latest(request.resume_dir, warn=log)
+    meta = checkpoint.meta
+    stored = configuration.TrainConfig(**meta["config"])
+    problems = _differences(request, stored, meta)
+    if problems and not request.force:
+        raise UsageError(f"cannot resume from '{request.resume_dir}': {problems[0]}. "
+                         "Use --force to resume anyway.")
+    for problem in problems:
+        log(f"warning: {problem}; resuming anyway (--force)")
+    outputs = meta.get("outputs", {})
+    output = request.output or outputs.get("output")
+    if not output:
+        raise InputError(f"checkpoint in '{request.resume_dir}' names no output. Pass -o.")
+    save_context = request.save_context or outputs.get("save_context")
+    return checkpoint, stored, meta["sources"], output, save_context
+
+
+def _differences(request, stored, meta):
+    given = dict(configuration.load_toml(request.config_path)) if request.config_path else {}
+    given.update({k: v for k, v in request.options.items() if v is not None})
+    problems = []
+    for name, value in sorted(given.items()):
+        if getattr(stored, name) != value:
+            problems.append(f"--{name.replace('_', '-')} is {value} but the checkpoint has "
+                            f"{getattr(stored, name)}")
+    if request.corpus and [_key(s) for s in request.corpus] != [_key(s) for s in meta["sources"]]:
+        problems.append(f"the corpus differs from the checkpoint's ({', '.join(meta['sources'])})")
+    now = ckpt.fingerprint(meta["sources"])
+    for before, after in zip(meta["fingerprint"], now):
+        if before != after:
+            problems.append(f"corpus '{before[0]}' changed or disappeared since the checkpoint")
+    return problems
+
+
+def _key(source):
+    return source if source == "-" or "://" in source else os.path.abspath(source)
