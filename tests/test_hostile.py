@@ -1,0 +1,139 @@
+"""Hostile input: every case ends in a correct result or a clean `Error:` line; never a
+traceback, a hang (each run has a timeout) or unbounded memory."""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings, strategies as st
+
+from w2vns import corpus as streaming
+from w2vns import w2vformat
+from w2vns.corpus import ReadStats
+
+RUN_TIMEOUT = 180  # seconds; a hang fails the test
+MEMORY_BOUND = 1500 * 2**20  # peak RSS of the child (includes what it inherits at fork)
+SEED = 20261122
+
+
+def _write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+def random_bytes(tmp):
+    return _write(tmp / "random.bin", np.random.default_rng(SEED).bytes(2_000_000))
+
+
+def nul_bytes(tmp):
+    return _write(tmp / "nul.txt", b"\x00" * 1_000_000)
+
+
+def invalid_utf8(tmp):
+    words = [b"caf\xe9", b"\xff\xfeword", b"ok", b"\xed\xa0\x80", b"na\xc3\xafve"]
+    rng = np.random.default_rng(SEED)
+    return _write(tmp / "latin1.txt", b" ".join(words[i] for i in rng.integers(0, 5, 20000)))
+
+
+def only_whitespace(tmp):
+    return _write(tmp / "blank.txt", b" \t\r\n\x0b\x0c" * 100_000)
+
+
+def enormous_word(tmp):
+    return _write(tmp / "word.txt", b"a" * (10 * 2**20) + b"\n")
+
+
+def tiny_lines(tmp):
+    return _write(tmp / "lines.txt", b"a b\nc\n" * 1_000_000)
+
+
+def mixed_crlf(tmp):
+    rng = np.random.default_rng(SEED)
+    ends = [b"\n", b"\r\n", b"\r", b" "]
+    parts = [b"w%d" % w + ends[e] for w, e in zip(rng.integers(0, 50, 50000),
+                                                   rng.integers(0, 4, 50000))]
+    return _write(tmp / "crlf.txt", b"".join(parts))
+
+
+# case -> (file maker, extra options, expected: "ok" or the start of the error line)
+CASES = {
+    "random bytes": (random_bytes, [], "ok"),
+    "NUL bytes": (nul_bytes, [], "Error: corpus"),
+    "invalid UTF-8": (invalid_utf8, [], "ok"),
+    "only whitespace": (only_whitespace, [], "Error: corpus"),
+    "one 10 MB word": (enormous_word, ["--min-count", "1"], "ok"),
+    "two million tiny lines": (tiny_lines, [], "ok"),
+    "mixed CRLF": (mixed_crlf, [], "ok"),
+}
+
+
+def run_child(args):
+    proc = subprocess.Popen([sys.executable, "-m", "w2vns", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, errors="replace")
+    try:
+        out, err = proc.communicate(timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"w2vns {' '.join(args)} hung")
+    return proc.returncode, out, err
+
+
+def peak_rss_of(args):
+    """Run the child with os.wait4 to read its own peak RSS."""
+    proc = subprocess.Popen([sys.executable, "-m", "w2vns", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_maxrss * 1024
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_train_survives(case, tmp_path):
+    make, options, expected = CASES[case]
+    corpus = make(tmp_path)
+    out = tmp_path / "v.txt"
+    args = ["train", str(corpus), "-o", str(out), "--epochs", "1", "--threads", "2", "-q",
+            "--dim", "16", *options]
+    code, _, err = run_child(args)
+    assert "Traceback" not in err
+    if expected == "ok":
+        assert code == 0, err
+        words, vectors = w2vformat.read(str(out))
+        assert len(words) == vectors.shape[0] > 0 and np.isfinite(vectors).all()
+        assert all(len(w.encode()) <= streaming.MAX_WORD_BYTES for w in words)
+    else:
+        assert code in (1, 2)
+        last = err.splitlines()[-1]
+        assert last.startswith(expected) and not out.exists()
+        assert sum(line.startswith("Error") for line in err.splitlines()) == 1
+
+
+def test_enormous_word_memory_is_bounded(tmp_path):
+    corpus = enormous_word(tmp_path)
+    rss = peak_rss_of(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--min-count", "1",
+                       "--epochs", "1", "-q"])
+    assert rss < MEMORY_BOUND
+
+
+_SPLIT_BYTES = re.compile(rb"[ \t\n\r\x0b\x0c\x00]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=4000), block=st.integers(min_value=1, max_value=97))
+def test_streaming_equals_whole_decoding(tmp_path_factory, data, block):
+    """Any bytes, any block size: the same tokens as decoding the whole input at once."""
+    assume(max((len(t) for t in _SPLIT_BYTES.split(data)), default=0) < streaming.MAX_WORD_BYTES)
+    path = tmp_path_factory.mktemp("h") / "input.bin"
+    path.write_bytes(data)
+    stats = ReadStats()
+    got = []
+    for text in streaming.iter_text_blocks(str(path), stats, block_bytes=block):
+        got += text.split()
+    lines = data.decode("utf-8", "replace").replace("\x00", " ").split("\n")
+    expected = []
+    for line in lines:  # a newline, and the end of the input, each end a sentence
+        expected += line.split() + [streaming.EOS_TOKEN]
+    assert got == expected
+    assert stats.bytes_read == len(data)
