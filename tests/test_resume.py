@@ -162,3 +162,21 @@ def test_signal_writes_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code, 
     assert report["status"] == "interrupted" and report["exit_code"] == code
     loaded = ckpt.load_latest(str(ck), warn=print)
     assert np.isfinite(loaded.syn0).all() and loaded.position.done > 0
+
+
+def test_resumed_multithreaded_run_passes_the_learning_bar(corpus, tmp_path):
+    """More threads are not deterministic; the resumed run must still learn as well."""
+    from test_learning import NEIGHBOUR_BAR, analogy_score, neighbour_score, ANALOGY_BAR
+    from w2vns.vectors import load
+
+    cfg = settings(threads=2, epochs=10, seed=5)
+    ck, out = tmp_path / "ck", tmp_path / "v.bin"
+    with pytest.raises(Interrupted):
+        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(40),
+                       **QUIET)
+    saved = ckpt.load_latest(str(ck), warn=print)
+    assert saved.position.epoch >= 1  # interrupted well inside the run
+    train_to_files([corpus], cfg, str(out), resume_from=saved, **QUIET)
+    kv = load(str(out))
+    assert neighbour_score(kv) >= NEIGHBOUR_BAR
+    assert analogy_score(kv) >= ANALOGY_BAR

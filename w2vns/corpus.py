@@ -23,7 +23,7 @@ import numpy as np
 from .errors import CorpusError, InputError
 
 STDIN = "-"
-BLOCK_BYTES = 1 << 22  # 4 MiB of raw text per read
+BLOCK_BYTES = 1 << 20  # 1 MiB of raw text per read (bigger blocks only cost memory)
 MAX_WORD_BYTES = 1024
 EOS_TOKEN = "\x00"  # sentence marker inside a block; real NULs are treated as whitespace
 EOS_TEMP_ID = 0
