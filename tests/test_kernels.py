@@ -89,7 +89,8 @@ def test_skipgram_sentence_matches_numpy(matrices):
     prob, alias = _no_noise()
     loss, terms = K.sg_sentence(sent, len(sent), got0, got1, 1, 0, ALPHA,
                                 np.empty(DIM, np.float32), np.empty(DIM, np.float32),
-                                np.empty(1, np.int64), state, 0, prob, alias)
+                                np.empty((2, 1), np.int64), np.zeros(2, np.int64), state, 0,
+                                prob, alias)
     assert terms == 6
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
@@ -111,7 +112,7 @@ def test_cbow_sentence_matches_numpy(matrices, mean):
     got0, got1 = syn0.copy(), syn1.copy()
     prob, alias = _no_noise()
     K.cbow_sentence(sent, len(sent), got0, got1, 1, 0, ALPHA, mean, np.empty(DIM, np.float32),
-                    np.empty(DIM, np.float32), np.empty(1, np.int64),
+                    np.empty(DIM, np.float32), np.empty((2, 1), np.int64), np.zeros(2, np.int64),
                     np.array([7], dtype=np.uint64), 0, prob, alias)
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
@@ -143,6 +144,14 @@ def _below_many(state, t, bound, n):
     for i in range(n):
         out[i] = K.rng_below(K.rng_next(state, t), bound)
     return out
+
+
+def test_prefetch_changes_nothing(matrices):
+    syn0, _ = matrices
+    before = syn0.copy()
+    for row in range(ROWS):
+        K.prefetch_row(syn0, row)
+    np.testing.assert_array_equal(syn0, before)
 
 
 def test_rng_streams_are_uniform_and_independent():

@@ -13,8 +13,13 @@ thread owns a disjoint slice of ``ids``, its own RNG row and its own buffers, an
 updates the shared matrices without locks (Hogwild).
 """
 
+import llvmlite
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import config as numba_config
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 EOS = -1
 MODEL_SG = 0
@@ -31,6 +36,11 @@ _ALPHA_REFRESH_MASK = 255
 # A thread's RNG state lives in the middle of a private buffer this long, so that no
 # two threads ever write to the same cache line.
 _STATE_PAD = 16
+_FLOATS_PER_LINE = 16  # 64-byte cache lines of float32
+# LLVM's name for the prefetch intrinsic on a generic pointer (typed pointers before LLVM 15).
+_PREFETCH = ("llvm.prefetch.p0" if hasattr(llvmlite, "ir_layer_typed_pointers_enabled")
+             else "llvm.prefetch.p0i8")
+_PREFETCH_WRITE, _PREFETCH_KEEP, _PREFETCH_DATA = 1, 3, 1
 
 
 # ---------------------------------------------------------------- random numbers
@@ -65,6 +75,40 @@ def draw_noise(state, t, alias_prob, alias_index):
     if np.uint32(bits & _U32_MASK) < alias_prob[k]:
         return k
     return np.int64(alias_index[k])
+
+
+# ---------------------------------------------------------------- prefetching
+if numba_config.DISABLE_JIT:
+    def prefetch_line(m, row, col):
+        """Pure Python: a hint with no effect."""
+else:
+    @intrinsic
+    def prefetch_line(typingctx, m, row, col):
+        """Ask the CPU to start loading the cache line of m[row, col] (no wait, no effect)."""
+
+        def codegen(context, builder, signature, args):
+            aryty = signature.args[0]
+            ary = context.make_array(aryty)(context, builder, args[0])
+            index = [context.cast(builder, v, t, types.intp)
+                     for v, t in zip(args[1:], signature.args[1:])]
+            ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
+            i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), _PREFETCH)
+            builder.call(fn, [builder.bitcast(ptr, i8p), i32(_PREFETCH_WRITE),
+                              i32(_PREFETCH_KEEP), i32(_PREFETCH_DATA)])
+            return context.get_dummy_value()
+
+        return types.void(m, row, col), codegen
+
+
+@njit(cache=True)
+def prefetch_row(m, row):
+    """Prefetch every cache line of m[row]: random rows are where the time goes."""
+    last = m.shape[1] - 1
+    for k in range(0, last, _FLOATS_PER_LINE):
+        prefetch_line(m, row, k)
+    prefetch_line(m, row, last)
 
 
 # ---------------------------------------------------------------- vector leaves
@@ -188,58 +232,83 @@ def sgns_update(h, targets, count, syn1neg, alpha, neu1e):
 
 # ---------------------------------------------------------------- strategies
 @njit(cache=True)
-def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, targets, state, t,
-                alias_prob, alias_index):
+def draw_ahead(sent, n, i, window, negative, targets, counts, syn0, syn1neg, state, t,
+               alias_prob, alias_index):
+    """Draw the targets of centre ``i`` into row ``i & 1`` and prefetch the rows it will
+    need (its output rows, the context row entering the window), one centre ahead."""
+    if i >= n:
+        return
+    slot = i & 1
+    counts[slot] = draw_targets(sent[i], negative, targets[slot], state, t, alias_prob,
+                                alias_index)
+    for d in range(counts[slot]):
+        prefetch_row(syn1neg, targets[slot, d])
+    if i + window < n:
+        prefetch_row(syn0, sent[i + window])
+
+
+@njit(cache=True)
+def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, targets, counts,
+                state, t, alias_prob, alias_index):
     """Skip-gram over one subsampled sentence: each context word predicts the centre.
 
     The noise words are drawn once per centre word and shared by its context words:
-    the output rows then stay in cache across the window.
+    the output rows then stay in cache across the window. ``targets`` has two rows:
+    the current centre's and the next one's, drawn and prefetched one step ahead.
     """
     loss = 0.0
     terms = 0
+    draw_ahead(sent, n, 0, window, negative, targets, counts, syn0, syn1neg, state, t,
+               alias_prob, alias_index)
     for i in range(n):
+        draw_ahead(sent, n, i + 1, window, negative, targets, counts, syn0, syn1neg, state, t,
+                   alias_prob, alias_index)
         span = window - rng_below(rng_next(state, t), window)
         lo = max(0, i - span)
         hi = min(n, i + span + 1)
-        count = draw_targets(sent[i], negative, targets, state, t, alias_prob, alias_index)
+        slot = i & 1
         for j in range(lo, hi):
             if j == i:
                 continue
             context = sent[j]
             copy_row(syn0, context, h)
-            loss += sgns_update(h, targets, count, syn1neg, alpha, neu1e)
+            loss += sgns_update(h, targets[slot], counts[slot], syn1neg, alpha, neu1e)
             axpy_to_row(np.float32(1.0), neu1e, syn0, context)
-            terms += count
+            terms += counts[slot]
     return loss, terms
 
 
 @njit(cache=True)
 def cbow_sentence(sent, n, syn0, syn1neg, window, negative, alpha, cbow_mean, h, neu1e,
-                  targets, state, t, alias_prob, alias_index):
+                  targets, counts, state, t, alias_prob, alias_index):
     """CBOW over one subsampled sentence: the mean (or sum) of the context predicts the centre."""
     loss = 0.0
     terms = 0
+    draw_ahead(sent, n, 0, window, negative, targets, counts, syn0, syn1neg, state, t,
+               alias_prob, alias_index)
     for i in range(n):
+        draw_ahead(sent, n, i + 1, window, negative, targets, counts, syn0, syn1neg, state, t,
+                   alias_prob, alias_index)
         span = window - rng_below(rng_next(state, t), window)
         lo = max(0, i - span)
         hi = min(n, i + span + 1)
+        width = hi - lo - 1
+        if width == 0:
+            continue
         fill(h, np.float32(0.0))
         for j in range(lo, hi):
             if j != i:
                 axpy_from_row(np.float32(1.0), syn0, sent[j], h)
-        width = hi - lo - 1
-        if width == 0:
-            continue
         inv = np.float32(1.0) / np.float32(width)
         if cbow_mean:
             scale(h, inv)
-        count = draw_targets(sent[i], negative, targets, state, t, alias_prob, alias_index)
-        loss += sgns_update(h, targets, count, syn1neg, alpha, neu1e)
+        slot = i & 1
+        loss += sgns_update(h, targets[slot], counts[slot], syn1neg, alpha, neu1e)
         share = np.float32(1.0) if cbow_mean else inv
         for j in range(lo, hi):
             if j != i:
                 axpy_to_row(share, neu1e, syn0, sent[j])
-        terms += count
+        terms += counts[slot]
     return loss, terms
 
 
@@ -259,7 +328,8 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
         sent = np.empty(max_sentence, dtype=np.int32)
         h = np.empty(dim, dtype=np.float32)
         neu1e = np.empty(dim, dtype=np.float32)
-        targets = np.empty(negative + 1, dtype=np.int64)
+        targets = np.empty((2, negative + 1), dtype=np.int64)
+        counts = np.zeros(2, dtype=np.int64)
         state = np.zeros(_STATE_PAD, dtype=np.uint64)
         own = _STATE_PAD // 2
         state[own] = rng[t]
@@ -285,13 +355,13 @@ def train_chunk(ids, starts, ends, syn0, syn1neg, keep_prob, alias_prob, alias_i
             if n > 1:
                 if model == MODEL_SG:
                     step_loss, step_terms = sg_sentence(sent, n, syn0, syn1neg, window, negative,
-                                                        alpha, h, neu1e, targets, state, own,
-                                                        alias_prob, alias_index)
+                                                        alpha, h, neu1e, targets, counts, state,
+                                                        own, alias_prob, alias_index)
                 else:
                     step_loss, step_terms = cbow_sentence(sent, n, syn0, syn1neg, window,
                                                           negative, alpha, cbow_mean, h, neu1e,
-                                                          targets, state, own, alias_prob,
-                                                          alias_index)
+                                                          targets, counts, state, own,
+                                                          alias_prob, alias_index)
                 loss += step_loss
                 terms += step_terms
             kept += n
