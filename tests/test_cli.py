@@ -78,19 +78,6 @@ def test_config_file_and_override(runner, corpus, tmp_path):
     assert w2vformat.read(str(out))[1].shape[1] == 6
 
 
-def test_similar_and_analogy(runner, corpus, tmp_path):
-    out = tmp_path / "v.bin"
-    run(runner, "train", corpus, "-o", out, "--epochs", "3", "-q", "--dim", "20")
-    result = run(runner, "similar", out, "cat", "-n", "3")
-    assert result.exit_code == 0
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 3 and all(line.startswith("cat\t") for line in lines)
-    result = run(runner, "similar", out, "cat", "zzzunknown")
-    assert result.exit_code == 1 and "unknown word: zzzunknown" in result.stderr
-    result = run(runner, "analogy", out, "france", "paris", "japan", "-n", "2")
-    assert result.exit_code == 0 and len(result.stdout.strip().splitlines()) == 2
-
-
 ERRORS = [
     (["train", "{missing}", "-o", "{out}"], 2,
      "Error: corpus file '{missing}' not found. Check the path."),

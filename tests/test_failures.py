@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from w2vns import checkpoint as ckpt
-from w2vns import config, synthetic, train as training, w2vformat
+from w2vns import config, synthetic, training, w2vformat
 from w2vns.cli import cli
 from w2vns.errors import OutputError
 

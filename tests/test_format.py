@@ -17,10 +17,11 @@ def vectors():
     return rng.normal(0, 1, (len(WORDS), 7)).astype(np.float32)
 
 
-@pytest.mark.parametrize("name", ["v.bin", "v.txt", "v.vec", "v.bin.gz", "v.txt.gz"])
+@pytest.mark.parametrize("name", ["v.bin", "v.txt", "v.vec", "v.bin.gz", "v.txt.gz",
+                                  "v.txt.bz2", "v.npy"])
 def test_round_trip_is_exact(tmp_path, vectors, name):
     path = str(tmp_path / name)
-    w2vformat.write(path, WORDS, vectors, w2vformat.is_binary(path))
+    w2vformat.write_file(path, WORDS, vectors)
     words, got = w2vformat.read(path)
     assert words == WORDS
     np.testing.assert_array_equal(got, vectors)

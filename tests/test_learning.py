@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2vns import config, synthetic
-from w2vns.train import train
+from w2vns.training import train
 from w2vns.vectors import Embeddings
 
 SENTENCES = 20000
@@ -60,7 +60,7 @@ def test_untrained_vectors_fail_the_same_bar(corpus_path):
 
 
 def test_one_thread_is_deterministic(corpus_path, tmp_path):
-    from w2vns.train import train_to_files
+    from w2vns.training import train_to_files
 
     outputs = []
     for name in ("a.bin", "b.bin", "c.bin"):

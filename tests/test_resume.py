@@ -15,7 +15,7 @@ from w2vns import checkpoint as ckpt
 from w2vns import config, synthetic
 from w2vns.cli import cli
 from w2vns.errors import Interrupted
-from w2vns.train import StopControl, train_to_files
+from w2vns.training import StopControl, train_to_files
 
 QUIET = dict(log=lambda _: None, bar=False)
 

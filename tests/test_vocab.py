@@ -93,7 +93,7 @@ def test_vocab_file_round_trip_in_c_format(tmp_path):
 def test_training_keeps_the_expected_share_of_tokens(tmp_path):
     """The kernel's subsampling matches sum(count * keep_probability) within 5 sigma."""
     from w2vns import config
-    from w2vns.train import train
+    from w2vns.training import train
 
     rng = np.random.default_rng(0)
     words = np.array([f"w{i}" for i in range(50)])

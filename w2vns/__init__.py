@@ -1,0 +1,13 @@
+"""w2vns: fast word2vec (skip-gram and CBOW with negative sampling).
+
+    import w2vns
+    kv = w2vns.load("vectors.bin")          # w2vns.vectors.Embeddings
+    kv.most_similar("king", topn=5)
+    kv = w2vns.train("corpus.txt", "vectors.bin", dim=100, epochs=5)
+
+Importing w2vns loads neither NumPy nor Numba; the functions import what they need.
+"""
+
+from .api import load, train
+
+__all__ = ["load", "train"]

@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from . import cli_vectors
 from .errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
 from .signals import handle_signals, interrupted_message, raise_interrupted
 
@@ -160,55 +161,8 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
     run_train(request)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("vectors", type=click.Path(dir_okay=False))
-@click.argument("words", nargs=-1, required=True)
-@click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Neighbours per query word.")
-def similar(vectors, words, topn):
-    """Nearest neighbours of WORDS by cosine similarity.
-
-    \b
-    Example:
-      w2vns similar vectors.bin king queen -n 5
-    """
-    from .vectors import load
-
-    kv = load(vectors)
-    missing = [w for w in words if w not in kv]
-    for word in words:
-        if word in missing:
-            continue
-        for neighbour, score in kv.most_similar(word, topn=topn):
-            click.echo(f"{word}\t{neighbour}\t{score:.4f}")
-    for word in missing:
-        click.echo(f"unknown word: {word}", err=True)
-    if missing:
-        sys.exit(1)
-
-
-@cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("vectors", type=click.Path(dir_okay=False))
-@click.argument("a")
-@click.argument("b")
-@click.argument("c")
-@click.option("-n", "--topn", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Answers to show.")
-def analogy(vectors, a, b, c, topn):
-    """A is to B as C is to ? (3CosAdd: nearest to B - A + C, the three excluded).
-
-    \b
-    Example:
-      w2vns analogy vectors.bin man king woman
-    """
-    from .vectors import load
-
-    kv = load(vectors)
-    missing = [w for w in (a, b, c) if w not in kv]
-    if missing:
-        raise click.ClickException(f"unknown word(s) in '{vectors}': {', '.join(missing)}.")
-    for answer, score in kv.analogy(a, b, c, topn=topn):
-        click.echo(f"{a} {b} {c}\t{answer}\t{score:.4f}")
+for _command in cli_vectors.COMMANDS:
+    cli.add_command(_command)
 
 
 main = functools.partial(cli.main, prog_name="w2vns")

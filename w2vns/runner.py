@@ -15,7 +15,7 @@ from .atomic import check_writable
 from .errors import InputError, Interrupted, UsageError, W2vnsError
 from .report import RunReport, describe_inputs
 from .signals import handle_signals, interrupted_message
-from .train import StopControl, train_to_files
+from .training import StopControl, train_to_files
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 

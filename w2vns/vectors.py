@@ -1,20 +1,45 @@
-"""An embeddings object and the queries on it."""
+"""The embeddings object and the cosine-similarity queries on it."""
+
+import sys
 
 import numpy as np
 
-from . import w2vformat
+from . import matrix, w2vformat
+from .errors import UsageError, W2vnsError
+
+ANALOGY_METHODS = ("add", "mul")  # 3CosAdd, 3CosMul (Levy & Goldberg 2014)
+COSMUL_EPSILON = 1e-6  # as gensim's most_similar_cosmul
+SCORE_BUDGET = 1 << 24  # floats in one batch of query x vocabulary scores (64 MiB)
+
+
+class UnknownWordError(W2vnsError, KeyError):
+    """A word that is not in the vocabulary."""
+
+    def __init__(self, word):
+        super().__init__(f"unknown word: {word}")
+        self.word = word
+
+    def __str__(self):
+        return self.args[0]
 
 
 class Embeddings:
-    """Words, their float32 vectors, and cosine-similarity queries."""
+    """Words, their float32 vectors, and cosine-similarity queries.
 
-    def __init__(self, words, vectors):
+    Rows are normalised to unit length once, on the first query: into a copy, or in
+    place after ``normalize()`` (then ``vectors`` holds the unit rows).
+    """
+
+    def __init__(self, words, vectors, normalized=False):
         self.words = list(words)
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.vectors.ndim != 2 or len(self.vectors) != len(self.words):
+            raise UsageError(f"need one vector per word: {len(self.words)} words, "
+                             f"vectors of shape {self.vectors.shape}.")
         self._index = {}
         for i, word in enumerate(self.words):
             self._index.setdefault(word, i)
-        self._unit = None
+        self._unit = self.vectors if normalized else None
 
     def __len__(self):
         return len(self.words)
@@ -23,53 +48,164 @@ class Embeddings:
         return word in self._index
 
     def __getitem__(self, word):
-        return self.vectors[self._index[word]]
+        return self.vectors[self.index(word)]
+
+    def __repr__(self):
+        return f"<Embeddings: {len(self):,} words x {self.dim} dimensions>"
+
+    @property
+    def dim(self):
+        return self.vectors.shape[1]
 
     def index(self, word):
-        return self._index[word]
+        """The row of ``word``; UnknownWordError (a KeyError) if absent."""
+        try:
+            return self._index[word]
+        except KeyError:
+            raise UnknownWordError(word) from None
+
+    def missing(self, words):
+        """The words (of an iterable) not in the vocabulary, in order."""
+        return [w for w in words if w not in self._index]
 
     @property
     def unit(self):
         """Rows scaled to unit length (computed once, float32)."""
         if self._unit is None:
-            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            norms[norms == 0] = 1.0
-            self._unit = self.vectors / norms
+            self._unit = matrix.normalized(self.vectors)
         return self._unit
 
+    def normalize(self):
+        """Scale the rows to unit length in place: no copy. Returns self."""
+        if self._unit is not self.vectors:
+            matrix.normalized(self.vectors, out=self.vectors)
+            self._unit = self.vectors
+        return self
+
     def similarity(self, a, b):
-        return float(self.unit[self._index[a]] @ self.unit[self._index[b]])
+        """Cosine similarity of two words."""
+        unit = self.unit
+        return float(unit[self.index(a)] @ unit[self.index(b)])
 
-    def _nearest(self, query, exclude, topn):
-        query = query / (np.linalg.norm(query) or 1.0)
-        scores = self.unit @ query.astype(np.float32)
-        scores[list(exclude)] = -np.inf
-        k = min(topn, len(scores) - len(exclude))
-        if k <= 0:
-            return []
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.words[i], float(scores[i])) for i in best]
+    def most_similar(self, words, topn=10, restrict=None):
+        """Neighbours of a word (or of the mean of several), the query words excluded.
 
-    def most_similar(self, words, topn=10):
-        """Neighbours of a word (or of the mean of several), the query words excluded."""
+        ``restrict`` searches only the first N words of the file.
+        """
         if isinstance(words, str):
             words = [words]
-        ids = [self._index[w] for w in words]
-        return self._nearest(self.unit[ids].mean(axis=0), set(ids), topn)
+        ids = [self.index(w) for w in words]
+        return self.similar_batch([ids], topn, restrict)[0]
 
-    def analogy(self, a, b, c, topn=5):
-        """a is to b as c is to ? (3CosAdd: argmax cos(x, b - a + c))."""
-        ia, ib, ic = (self._index[w] for w in (a, b, c))
+    def analogy(self, a, b, c, topn=5, method="add", restrict=None):
+        """a is to b as c is to ? 'add': argmax cos(x, b - a + c); 'mul': 3CosMul."""
+        ids = [self.index(w) for w in (a, b, c)]
+        return self.analogy_batch([ids], topn, method, restrict)[0]
+
+    def similar_batch(self, queries, topn, restrict=None):
+        """most_similar for many queries (lists of row ids) at once: [[(word, score)]]."""
         unit = self.unit
-        return self._nearest(unit[ib] - unit[ia] + unit[ic], {ia, ib, ic}, topn)
+        points = np.stack([unit[ids].mean(axis=0) for ids in queries]) if queries else None
+        return self._ranked(queries, lambda rows, part: self._cosines(points[rows], part),
+                            topn, restrict)
 
-    def save(self, path, binary=None):
-        w2vformat.write(path, self.words, self.vectors, w2vformat.is_binary(path)
-                        if binary is None else binary)
+    def analogy_batch(self, questions, topn, method="add", restrict=None):
+        """analogy for many (a, b, c) row-id triples at once: [[(word, score)]]."""
+        if method not in ANALOGY_METHODS:
+            raise UsageError(f"analogy method must be one of {', '.join(ANALOGY_METHODS)}, "
+                             f"got '{method}'.")
+        triples = np.asarray(questions, dtype=np.int64).reshape(-1, 3)
+        score = self._cosadd if method == "add" else self._cosmul
+        return self._ranked(questions, lambda rows, part: score(triples[rows], part),
+                            topn, restrict)
+
+    def analogy_scores(self, triples, method, restrict=None):
+        """Scores of every (restricted) word for each (a, b, c) row-id triple."""
+        part = self.unit[:restrict]
+        return self._cosadd(triples, part) if method == "add" else self._cosmul(triples, part)
+
+    def _cosadd(self, triples, part):
+        unit = self.unit
+        points = unit[triples[:, 1]] - unit[triples[:, 0]] + unit[triples[:, 2]]
+        return self._cosines(points, part)
+
+    def _cosmul(self, triples, part):
+        """(cos(x,b)+1)/2 * (cos(x,c)+1)/2 / ((cos(x,a)+1)/2 + eps), cosines shifted to [0, 1]."""
+        unit = self.unit
+        a, b, c = (_shifted_cosines(unit[triples[:, k]], part) for k in range(3))
+        a += np.float32(COSMUL_EPSILON)
+        b *= c
+        b /= a
+        return b
+
+    @staticmethod
+    def _cosines(points, part):
+        points = points / matrix.row_norms(points)[:, None]
+        return points.astype(np.float32, copy=False) @ part.T
+
+    def _ranked(self, queries, scores_of, topn, restrict):
+        """Top ``topn`` of each query's scores, its own words excluded, in batches."""
+        part = self.unit[:restrict]
+        batch = max(1, SCORE_BUDGET // max(len(part), 1))
+        out = []
+        for start in range(0, len(queries), batch):
+            rows = slice(start, start + batch)
+            scores = scores_of(rows, part)
+            for query, row_scores in zip(queries[rows], scores):
+                out.append(self._top(row_scores, set(query), topn))
+        return out
+
+    def _top(self, scores, exclude, topn):
+        return [(self.words[i], float(scores[i])) for i in top_indices(scores, exclude, topn)]
+
+    def save(self, path, fmt=None):
+        """Write word2vec binary/text or .npy + .vocab, from ``fmt`` or the extension."""
+        w2vformat.write_file(str(path), self.words, self.vectors, fmt)
 
 
-def load(path, binary=None, limit=None):
-    """Load a word2vec text or binary file (compression from the extension)."""
-    words, vectors = w2vformat.read(path, binary=binary, limit=limit)
-    return Embeddings(words, vectors)
+def _shifted_cosines(points, part):
+    """(cos + 1) / 2 of unit ``points`` with every row of ``part``, computed in place."""
+    scores = points @ part.T
+    scores += np.float32(1)
+    scores *= np.float32(0.5)
+    return scores
+
+
+def top_indices(scores, exclude, topn):
+    """Rows of the ``topn`` highest scores, best first (ties: lower row first), ``exclude``
+    (row ids) left out. Overwrites the excluded scores with -inf."""
+    exclude = [i for i in set(exclude) if i < len(scores)]
+    scores[exclude] = -np.inf
+    k = min(topn, len(scores) - len(exclude))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    best = np.argpartition(-scores, k - 1)[:k]
+    return best[np.lexsort((best, -scores[best]))]
+
+
+def _stderr(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, log=_stderr):
+    """Load word2vec text or binary (plain or compressed) or .npy + .vocab.
+
+    ``limit`` reads only the first N vectors; ``normalize`` scales them to unit
+    length in place (all a similarity query needs, with no second copy). Repaired
+    words (invalid UTF-8, duplicates) are reported through ``log``.
+    """
+    found = w2vformat.read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors)
+    if log is not None:
+        report_repairs(found, unicode_errors, log)
+    kv = Embeddings(found.words, found.vectors)
+    return kv.normalize() if normalize else kv
+
+
+def report_repairs(found, unicode_errors, log):
+    """Warnings for words that were not valid UTF-8 and for duplicates."""
+    if found.invalid_words:
+        done = "replaced by U+FFFD" if unicode_errors == "replace" else "dropped"
+        log(f"warning: {found.invalid_words:,} word(s) were not valid UTF-8; the bad bytes "
+            f"were {done}")
+    if found.duplicates:
+        log(f"warning: {found.duplicates:,} duplicate word(s); kept the first vector of each")

@@ -1,21 +1,51 @@
-"""The word2vec text and binary vector formats.
+"""The word2vec text and binary vector formats, and ``.npy`` + ``.vocab`` pairs.
 
 Header ``V D\\n``; then per word: text ``word v1 ... vD\\n``; binary ``word `` followed
-by D little-endian float32 and ``\\n``. Compression follows the extension.
+by D little-endian float32 (the C tool adds ``\\n``, gensim does not). Compression
+follows the extension. A ``.npy`` matrix keeps its words one per line beside it, in
+the same path with the suffix ``.vocab``.
 """
 
 import os
+import sys
+import warnings
+import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
+from . import matrix
 from .atomic import COMPRESSED_SUFFIXES, atomic_output
 from .errors import FormatError, InputError, UsageError
 
 BINARY_SUFFIXES = (".bin",)
 TEXT_SUFFIXES = (".txt", ".vec", ".w2v")
+NPY_SUFFIX = ".npy"
+VOCAB_SUFFIX = ".vocab"
+UNICODE_ERRORS = ("strict", "replace", "ignore")
 FLOAT_LE = np.dtype("<f4")
 TEXT_FLOAT = "%.9g"  # nine significant digits: float32 values survive a round trip exactly
+MAX_HEADER_BYTES = 256
+MAX_WORD_BYTES = 4096  # longer "words" in a binary file mean a corrupt file
+BLOCK_BYTES = 4 << 20  # binary files are read in blocks of this size
+TEXT_BATCH_ROWS = 4096  # text rows parsed by NumPy at once
+FINITE_CHECK_ROWS = 65536  # rows checked for NaN/inf at once (bounds the temporary)
+SNIFF_BYTES = 1 << 16
+MIN_BINARY_ROW_BYTES = 2  # besides the floats: a one-byte word and its space
+MIN_TEXT_ROW_BYTES = 2  # per field: one character and a separator (none after the last)
+ROW_SEPARATORS = b"\r\n"  # between binary rows: the C tool writes "\n", gensim nothing
+UTF8_BOM = b"\xef\xbb\xbf"
 _WRITE_ROWS = 4096
+
+
+@dataclass
+class VectorsFile:
+    """What a read found: unique words, their float32 rows, and what was repaired."""
+
+    words: list
+    vectors: np.ndarray
+    invalid_words: int = 0  # words that were not valid UTF-8 (replaced or ignored)
+    duplicates: int = 0  # later rows of a repeated word, dropped
 
 
 def _base_suffix(path):
@@ -25,17 +55,46 @@ def _base_suffix(path):
     return suffix
 
 
+def file_format(path, fmt=None):
+    """'binary', 'text' or 'npy' from an explicit format or the extension; None if unknown."""
+    if fmt is not None:
+        return fmt
+    suffix = _base_suffix(path)
+    if suffix in BINARY_SUFFIXES:
+        return "binary"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if path.lower().endswith(NPY_SUFFIX):
+        return "npy"
+    return None
+
+
 def is_binary(path, fmt=None):
     """Binary or text, from an explicit format or the file extension."""
     if fmt is not None:
         return fmt == "binary"
-    suffix = _base_suffix(path)
-    if suffix in BINARY_SUFFIXES:
-        return True
-    if suffix in TEXT_SUFFIXES:
-        return False
+    found = file_format(path)
+    if found in ("binary", "text"):
+        return found == "binary"
     raise UsageError(f"cannot tell the format of '{path}' from its extension. Name it .bin "
                      "(binary) or .txt/.vec (text), or pass --format binary|text.")
+
+
+def output_format(path):
+    """The format to write ``path`` in, from its extension."""
+    found = file_format(path)
+    if found is None:
+        raise UsageError(f"cannot tell the format of '{path}' from its extension. Name it .bin "
+                         "(binary), .txt/.vec (text, both may end in .gz/.bz2/.zst) or .npy.")
+    return found
+
+
+def vocab_path(npy_path):
+    """The words file that goes with a ``.npy`` matrix."""
+    return os.path.splitext(npy_path)[0] + VOCAB_SUFFIX
+
+
+# ----------------------------------------------------------------------------- writing
 
 
 def write(path, words, vectors, binary):
@@ -47,6 +106,25 @@ def write(path, words, vectors, binary):
             _write_binary(handle, words, vectors)
         else:
             _write_text(handle, words, vectors)
+
+
+def write_file(path, words, vectors, fmt=None):
+    """Write in the format of ``fmt`` or of the extension (binary, text or npy)."""
+    fmt = output_format(path) if fmt is None else fmt
+    if fmt == "npy":
+        write_npy(path, words, vectors)
+    else:
+        write(path, words, vectors, fmt == "binary")
+
+
+def write_npy(path, words, vectors):
+    """The matrix with ``np.save``, the words one per line in the ``.vocab`` file beside it."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    with atomic_output(vocab_path(path), "wb") as handle:
+        for start in range(0, len(words), _WRITE_ROWS):
+            handle.write("".join(f"{w}\n" for w in words[start:start + _WRITE_ROWS]).encode())
+    with atomic_output(path, "wb") as handle:
+        np.save(handle, vectors, allow_pickle=False)
 
 
 def _write_binary(handle, words, vectors):
@@ -62,64 +140,408 @@ def _write_text(handle, words, vectors):
     line = "%s " + " ".join([TEXT_FLOAT] * vectors.shape[1]) + "\n"
     for start in range(0, len(words), _WRITE_ROWS):
         block = vectors[start:start + _WRITE_ROWS].tolist()
-        text = "".join(line % (word, *row) for word, row in zip(words[start:start + _WRITE_ROWS], block))
-        handle.write(text.encode("utf-8"))
+        chunk = words[start:start + _WRITE_ROWS]
+        handle.write("".join(line % (word, *row) for word, row in zip(chunk, block)).encode())
 
 
-def read(path, binary=None, limit=None):
-    """Read a word2vec file. Returns (words, float32 matrix)."""
+# ----------------------------------------------------------------------------- reading
+
+
+def read(path, binary=None, limit=None, unicode_errors="replace"):
+    """Read a vectors file. Returns (words, float32 matrix)."""
+    fmt = None if binary is None else ("binary" if binary else "text")
+    found = read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors)
+    return found.words, found.vectors
+
+
+def read_file(path, fmt=None, limit=None, unicode_errors="replace"):
+    """Read word2vec text or binary (plain or compressed) or ``.npy`` + ``.vocab``.
+
+    ``limit`` reads only the first N vectors. Duplicate words keep their first row.
+    A truncated or malformed file raises FormatError naming the byte or line.
+    """
+    path = os.fspath(path)
+    _check_readable(path)
+    if unicode_errors not in UNICODE_ERRORS:
+        raise UsageError(f"unicode_errors must be one of {', '.join(UNICODE_ERRORS)}, "
+                         f"got '{unicode_errors}'.")
+    if limit is not None and limit < 0:
+        raise UsageError(f"--limit must be 0 or more, got {limit}.")
+    fmt = file_format(path, fmt)
+    decoder = _WordDecoder(path, unicode_errors)
+    if fmt == "npy":
+        words, vectors = _read_npy(path, limit, decoder)
+    else:
+        words, vectors = _read_word2vec(path, fmt, limit, decoder)
+    words, vectors, duplicates = _drop_duplicates(words, vectors)
+    return VectorsFile(words, vectors, decoder.invalid, duplicates)
+
+
+def _check_readable(path):
+    if "://" in path:
+        return
+    if os.path.isdir(path):
+        raise InputError(f"vectors '{path}' is a directory. Pass a vectors file.")
     if not os.path.exists(path):
         raise InputError(f"vectors file '{path}' not found. Check the path.")
-    if binary is None:
-        binary = is_binary(path)
+
+
+class _WordDecoder:
+    """UTF-8 decoding of words, counting (or, if strict, refusing) invalid ones."""
+
+    def __init__(self, path, errors):
+        self.path = path
+        self.errors = errors
+        self.invalid = 0
+
+    def __call__(self, raw, where):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            if self.errors == "strict":
+                raise FormatError(f"'{self.path}' {where}: the word is not valid UTF-8. "
+                                  "Use --unicode-errors replace or ignore.") from None
+            self.invalid += 1
+            return raw.decode("utf-8", self.errors)
+
+
+def _drop_duplicates(words, vectors):
+    if len(set(words)) == len(words):
+        return words, vectors, 0
+    seen = set()
+    keep = []
+    for i, word in enumerate(words):
+        if word not in seen:
+            seen.add(word)
+            keep.append(i)
+    unique = [words[i] for i in keep]
+    return unique, np.ascontiguousarray(vectors[keep]), len(words) - len(keep)
+
+
+def _read_word2vec(path, fmt, limit, decoder):
+    import smart_open
+
+    try:
+        if fmt is None:
+            fmt = _sniff(path)
+        with smart_open.open(path, "rb") as handle:
+            count, dim, offset = _read_header(path, handle)
+            shape = _Shape(count, count if limit is None else min(count, limit), dim)
+            parse = _read_binary_rows if fmt == "binary" else _read_text_rows
+            return parse(path, handle, shape, offset, decoder)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise FormatError(f"cannot read '{path}': {exc}.") from None
+
+
+@dataclass(frozen=True)
+class _Shape:
+    count: int  # vectors the header announces
+    rows: int  # vectors to read (count, or fewer with a limit)
+    dim: int
+
+
+def _read_header(path, handle):
+    """(count, dim, bytes taken) from the first line."""
+    line = handle.readline(MAX_HEADER_BYTES)
+    taken = len(line)
+    if line.startswith(UTF8_BOM):
+        line = line[len(UTF8_BOM):]
+    if not line:
+        raise FormatError(f"'{path}' is empty. Expected a word2vec file with a 'count dim' "
+                          "header line.")
+    fields = line.split()
+    if len(fields) != 2 or not all(f.isdigit() for f in fields) or int(fields[1]) == 0:
+        shown = line.decode("utf-8", "replace").strip()[:40]
+        raise FormatError(f"'{path}' line 1: expected the word2vec header 'count dim' (two "
+                          f"whole numbers, dim > 0), found '{shown}'.")
+    return int(fields[0]), int(fields[1]), taken
+
+
+def _sniff(path):
+    """Text or binary, for a file whose extension does not say: is row 1 all numbers?"""
     import smart_open
 
     with smart_open.open(path, "rb") as handle:
-        data = handle.read()
-    newline = data.find(b"\n")
-    header = data[:newline].split()
-    if newline < 0 or len(header) != 2 or not all(h.isdigit() for h in header):
-        raise FormatError(f"'{path}' has no word2vec header ('count dim') on its first line.")
-    count, dim = int(header[0]), int(header[1])
-    if limit is not None:
-        count = min(count, limit)
-    body = (_parse_binary if binary else _parse_text)
-    return body(path, data, newline + 1, count, dim)
+        _, dim, _ = _read_header(path, handle)
+        sample = handle.read(SNIFF_BYTES)
+    fields = sample.split(b"\n", 1)[0].split()
+    try:
+        [float(f) for f in fields[1:]]
+    except ValueError:
+        return "binary"
+    return "text" if len(fields) == dim + 1 else "binary"
 
 
-def _parse_binary(path, data, pos, count, dim):
-    width = dim * FLOAT_LE.itemsize
-    words = []
-    vectors = np.empty((count, dim), dtype=np.float32)
-    for row in range(count):
-        while pos < len(data) and data[pos] in b"\n\r":
-            pos += 1
-        space = data.find(b" ", pos)
-        if space < 0 or space + 1 + width > len(data):
-            raise FormatError(f"'{path}' is truncated: the header promises {count} vectors, "
-                              f"row {row + 1} ends early at byte {pos}.")
-        words.append(data[pos:space].decode("utf-8", "replace"))
-        vectors[row] = np.frombuffer(data, dtype=FLOAT_LE, count=dim, offset=space + 1)
-        pos = space + 1 + width
+# ------------------------------------------------------------------------ binary rows
+
+
+def _read_binary_rows(path, handle, shape, offset, decoder):
+    """Scan each row's word with bytes.find, copy its floats straight into the matrix."""
+    vectors = _allocate(path, shape, offset, MIN_BINARY_ROW_BYTES + 4 * shape.dim)
+    scan = _BinaryScan(path, handle, shape, offset, vectors, decoder)
+    scan.run()
+    if shape.rows == shape.count:
+        scan.check_end()
+    if sys.byteorder != "little":
+        vectors.byteswap(inplace=True)
+    _check_finite(path, vectors, scan.words,
+                  lambda row: f"vector {row + 1} (byte {scan.offsets[row]})")
+    return scan.words, vectors
+
+
+class _BinaryScan:
+    """One pass over binary rows through a reusable buffer, refilled block by block."""
+
+    def __init__(self, path, handle, shape, offset, vectors, decoder):
+        self.path, self.handle, self.shape, self.decoder = path, handle, shape, decoder
+        self.width = shape.dim * FLOAT_LE.itemsize
+        self.target = memoryview(vectors.reshape(-1).view(np.uint8))
+        self.buffer = bytearray(max(BLOCK_BYTES, 2 * (self.width + MAX_WORD_BYTES + 8)))
+        self.view = memoryview(self.buffer)
+        self.base = offset  # file offset of buffer[0]
+        self.start = self.end = 0  # unread bytes are buffer[start:end]
+        self.eof = False
+        self.words = []
+        self.offsets = []  # file offset of each row's word, for messages
+        self.newline_rows = None  # does every row end with a newline? known at row 2
+        self.row_end_checked = False  # the current row's start has been checked
+
+    def run(self):
+        while len(self.words) < self.shape.rows:
+            self._fill()
+            before = len(self.words)
+            self._scan_buffer()
+            if len(self.words) < self.shape.rows and self.eof:
+                raise FormatError(f"'{self.path}' is truncated: vector {len(self.words) + 1} "
+                                  f"of {self.shape.count} (byte {self.base + self.start}) is "
+                                  "incomplete or missing.")
+            if len(self.words) == before and self.end - self.start == len(self.buffer):
+                self._corrupt(self.start, f"vector {before + 1} does not fit in "
+                              f"{len(self.buffer)} bytes")
+
+    def _fill(self):
+        """Move the unread bytes to the front and read more behind them."""
+        if self.start:
+            left = self.end - self.start
+            self.view[:left] = self.buffer[self.start:self.end]
+            self.base += self.start
+            self.start, self.end = 0, left
+        while self.end < len(self.buffer) and not self.eof:
+            got = _read_into(self.handle, self.view[self.end:])
+            self.end += got
+            self.eof = got == 0
+
+    def _scan_buffer(self):
+        """Every complete row in the buffer. The hot loop: one bytes.find and one copy a row."""
+        data, view, target, find = self.buffer, self.view, self.target, self.buffer.find
+        end, width, rows = self.end, self.width, self.shape.rows
+        words, offsets = self.words, self.offsets
+        pos, row, checked = self.start, len(words), self.row_end_checked
+        while row < rows:
+            if not checked:  # pos is just past the previous row's floats
+                if row:
+                    if pos >= end:
+                        break
+                    ends_line = data[pos] in ROW_SEPARATORS
+                    if ends_line is not self.newline_rows:
+                        self._row_end_changed(ends_line, pos, row)
+                checked = True
+            while pos < end and data[pos] in ROW_SEPARATORS:
+                pos += 1
+            space = find(b" ", pos, min(end, pos + MAX_WORD_BYTES + 1))
+            stop = space + 1 + width
+            if space < 0 or stop > end:
+                if space < 0 and end - pos > MAX_WORD_BYTES:
+                    self._corrupt(pos, f"vector {row + 1} has no word end within "
+                                  f"{MAX_WORD_BYTES} bytes")
+                break
+            raw = data[pos:space]
+            if not raw or 0 in raw:
+                self._bad_word(raw, pos, row)
+            try:
+                words.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                words.append(self.decoder(bytes(raw), f"byte {self.base + pos}"))
+            offsets.append(self.base + pos)
+            target[row * width:(row + 1) * width] = view[space + 1:stop]
+            pos, row, checked = stop, row + 1, False
+        self.start, self.row_end_checked = pos, checked
+
+    def _row_end_changed(self, ends_line, pos, row):
+        """Row 1 tells whether rows end with a newline; after that, a missing one is an error."""
+        if self.newline_rows is None:
+            self.newline_rows = ends_line
+        elif self.newline_rows:
+            self._corrupt(pos, f"vector {row} is not followed by a newline (a row with "
+                          "the wrong number of values, or a damaged file)")
+
+    def _bad_word(self, raw, pos, row):
+        problem = "an empty word" if not raw else "a NUL byte in its word"
+        self._corrupt(pos, f"vector {row + 1} has {problem}")
+
+    def _corrupt(self, pos, what):
+        raise FormatError(f"'{self.path}' is corrupt at byte {self.base + pos}: {what}.")
+
+    def check_end(self):
+        """Only newlines may follow the last row: more data means a wrong header."""
+        while True:
+            rest = bytes(self.buffer[self.start:self.end]).lstrip(ROW_SEPARATORS)
+            if rest:
+                raise FormatError(f"'{self.path}' has data after its last vector at byte "
+                                  f"{self.base + self.end - len(rest)}: the header's count "
+                                  f"({self.shape.count}) or dimension ({self.shape.dim}) "
+                                  "is wrong.")
+            if self.eof:
+                return
+            self.start = self.end
+            self._fill()
+
+
+def _allocate(path, shape, offset, min_row_bytes):
+    """The matrix for the rows to read; a file too short for them gets only the rows it can
+    hold (the reader then stops at the first missing one, with a precise message)."""
+    rows = shape.rows
+    if "://" not in path and not _compressed(path):
+        rows = min(rows, max(0, os.path.getsize(path) - offset) // min_row_bytes)
+    try:
+        return matrix.empty(rows, shape.dim)
+    except MemoryError:
+        raise FormatError(f"'{path}': not enough memory for the {rows} x {shape.dim} vectors "
+                          "its header announces. Use --limit N to read fewer.") from None
+
+
+def _compressed(path):
+    return os.path.splitext(path.lower())[1] in COMPRESSED_SUFFIXES
+
+
+def _read_into(handle, view):
+    """Read up to len(view) bytes into view; 0 only at the end of the stream."""
+    if hasattr(handle, "readinto"):
+        return handle.readinto(view) or 0
+    chunk = handle.read(len(view))
+    view[:len(chunk)] = chunk
+    return len(chunk)
+
+
+# -------------------------------------------------------------------------- text rows
+
+
+def _read_text_rows(path, handle, shape, offset, decoder):
+    """Lines in batches: Python splits off the words, NumPy parses the numbers."""
+    vectors = _allocate(path, shape, offset, MIN_TEXT_ROW_BYTES * (shape.dim + 1) - 1)
+    words, line_numbers, batch = [], [], []
+    line_no = 1
+    while len(line_numbers) < shape.rows:
+        raw = handle.readline()
+        if not raw:
+            raise FormatError(f"'{path}' is truncated: it ends at line {line_no} with "
+                              f"{len(line_numbers)} of the {shape.count} vectors its header "
+                              "announces.")
+        line_no += 1
+        raw = raw.rstrip()
+        if not raw:
+            continue
+        batch.append(raw)
+        line_numbers.append(line_no)
+        if len(batch) == TEXT_BATCH_ROWS or len(line_numbers) == shape.rows:
+            _parse_text_batch(path, batch, line_numbers[-len(batch):], shape.dim, vectors,
+                              words, decoder)
+            batch = []
+    if shape.rows == shape.count:
+        _check_text_end(path, handle, line_no, shape.count)
+    _check_finite(path, vectors, words, lambda row: f"line {line_numbers[row]}")
     return words, vectors
 
 
-def _parse_text(path, data, pos, count, dim):
-    lines = data[pos:].decode("utf-8", "replace").splitlines()
-    lines = [ln for ln in lines if ln.strip()]
-    if len(lines) < count:
-        raise FormatError(f"'{path}' is truncated: the header promises {count} vectors, "
-                          f"found {len(lines)}.")
-    words = []
-    vectors = np.empty((count, dim), dtype=np.float32)
-    for row, line in enumerate(lines[:count]):
-        parts = line.rstrip().split(" ")
-        if len(parts) != dim + 1:
-            raise FormatError(f"'{path}' line {row + 2}: expected a word and {dim} numbers, "
-                              f"found {len(parts) - 1} values.")
-        words.append(parts[0])
-        try:
-            vectors[row] = np.array(parts[1:], dtype=np.float32)
-        except ValueError:
-            raise FormatError(f"'{path}' line {row + 2}: a value is not a number.") from None
+def _parse_text_batch(path, lines, line_numbers, dim, vectors, words, decoder):
+    first = len(words)
+    values = []
+    for raw, line_no in zip(lines, line_numbers):
+        parts = raw.split(None, 1)
+        rest = parts[1] if len(parts) == 2 else b""
+        if not rest or rest.count(b" ") != dim - 1:
+            _check_count(path, rest, dim, line_no)
+        words.append(decoder(parts[0], f"line {line_no}"))
+        values.append(rest)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            parsed = np.fromstring(b" ".join(values), dtype=np.float32, sep=" ")
+    except (ValueError, DeprecationWarning):
+        parsed = None
+    if parsed is None or parsed.size != len(lines) * dim:
+        _diagnose(path, values, line_numbers, dim)
+    vectors[first:first + len(lines)] = parsed.reshape(len(lines), dim)
+
+
+def _check_count(path, rest, dim, line_no):
+    found = len(rest.split())
+    if found != dim:
+        raise FormatError(f"'{path}' line {line_no}: expected a word and {dim} values, "
+                          f"found {found} values.")
+
+
+def _diagnose(path, values, line_numbers, dim):
+    """The exact line NumPy stumbled on: a wrong count or a token that is not a number."""
+    for rest, line_no in zip(values, line_numbers):
+        _check_count(path, rest, dim, line_no)
+        for token in rest.split():
+            try:
+                float(token)
+            except ValueError:
+                shown = token.decode("utf-8", "replace")[:40]
+                raise FormatError(f"'{path}' line {line_no}: '{shown}' is not a number.") from None
+    raise FormatError(f"'{path}' line {line_numbers[0]}: the values could not be parsed.")
+
+
+def _check_text_end(path, handle, line_no, count):
+    for raw in handle:
+        line_no += 1
+        if raw.strip():
+            raise FormatError(f"'{path}' line {line_no}: more vectors than the {count} its "
+                              "header announces. Fix the header's count.")
+
+
+def _check_finite(path, vectors, words, where):
+    """NaN or infinity would poison every query: refuse them, naming the first row."""
+    for start in range(0, len(vectors), FINITE_CHECK_ROWS):
+        finite = np.isfinite(vectors[start:start + FINITE_CHECK_ROWS]).all(axis=1)
+        if not finite.all():
+            row = start + int(np.argmin(finite))
+            raise FormatError(f"'{path}' {where(row)}: the vector of '{words[row]}' holds NaN "
+                              "or infinity.")
+
+
+# --------------------------------------------------------------------------------- npy
+
+
+def _read_npy(path, limit, decoder):
+    words_path = vocab_path(path)
+    if not os.path.exists(words_path):
+        raise InputError(f"'{words_path}' not found: a .npy matrix needs its words beside it, "
+                         "one per line, in a file with the suffix .vocab.")
+    try:
+        stored = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"'{path}' is not a readable .npy matrix: {exc}.") from None
+    if stored.ndim != 2 or stored.dtype.kind != "f" or stored.shape[1] == 0:
+        raise FormatError(f"'{path}' holds a {stored.dtype} array of shape {stored.shape}; "
+                          "expected a 2-D float matrix.")
+    words = _read_vocab_words(words_path, decoder)
+    if len(words) != stored.shape[0]:
+        raise FormatError(f"'{words_path}' has {len(words)} words but '{path}' has "
+                          f"{stored.shape[0]} rows.")
+    rows = stored.shape[0] if limit is None else min(limit, stored.shape[0])
+    vectors = matrix.empty(rows, stored.shape[1])
+    vectors[:] = stored[:rows]
+    words = words[:rows]
+    _check_finite(path, vectors, words, lambda row: f"row {row + 1}")
     return words, vectors
+
+
+def _read_vocab_words(path, decoder):
+    with open(path, "rb") as handle:
+        lines = handle.read().split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [decoder(line.rstrip(b"\r"), f"line {i + 1}") for i, line in enumerate(lines)]

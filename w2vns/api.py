@@ -1,0 +1,46 @@
+"""The Python API, ``w2vns.load`` and ``w2vns.train``: the same code as the command line.
+
+Nothing heavy is imported until a function is called, so ``import w2vns`` stays fast.
+"""
+
+import os
+
+
+def load(path, *, limit=None, unicode_errors="replace", normalize=False):
+    """Vectors from a word2vec text or binary file (plain or compressed) or a .npy file.
+
+    Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
+    ``normalize`` scales them to unit length in place (no second copy for queries).
+    """
+    from .vectors import load as load_vectors
+
+    return load_vectors(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize)
+
+
+def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
+          read_vocab=None, quiet=False, log=None, **options):
+    """Train on ``corpus`` (a path, URL or '-', or a list of them); options as the CLI's
+    long options with underscores (``dim=100, model="cbow"``, ...).
+
+    With ``output`` the vectors are also written there, atomically, exactly as
+    ``w2vns train -o output`` does. Returns the trained ``Embeddings``.
+    """
+    from . import config as configuration
+    from . import training
+    from .errors import UsageError
+    from .vectors import Embeddings
+
+    sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
+        os.fspath(source) for source in corpus]
+    cfg = configuration.build(config_path, **options)
+    common = dict(read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet)
+    if log is not None:
+        common["log"] = log
+    if output is not None:
+        trained = training.train_to_files(sources, cfg, os.fspath(output),
+                                          save_context=save_context, **common)
+    elif save_context is not None:
+        raise UsageError("save_context needs an output path for the vectors too.")
+    else:
+        trained = training.train(sources, cfg, **common)
+    return Embeddings(trained.vocab.words, trained.vectors)

@@ -1,0 +1,243 @@
+"""The commands that use a vectors file: similar, analogy, evaluate, convert.
+
+Click only, a thin layer over ``w2vns.vectors``, ``w2vns.query`` and
+``w2vns.evaluate``; heavy modules are imported inside the commands. ``cli.py``
+registers them on the ``w2vns`` group.
+"""
+
+import sys
+
+import click
+
+EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unknown word, malformed or "
+                   "truncated file, disk), 2 usage error (bad option, missing file), "
+                   "130 interrupted.")
+UNICODE_ERRORS = ("strict", "replace", "ignore")
+DEFAULT_RESTRICT = 30000  # as w2vns.evaluate.DEFAULT_RESTRICT (not imported: numpy)
+
+
+def vectors_options(func):
+    """Options about reading the vectors file, shared by every command here."""
+    options = [
+        click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Read only the first N vectors (the most frequent words)."),
+        click.option("--unicode-errors", type=click.Choice(UNICODE_ERRORS), default="replace",
+                     show_default=True,
+                     help="Words that are not valid UTF-8: fail, replace the bad bytes by "
+                          "U+FFFD, or drop them."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _log(message):
+    click.echo(message, err=True)
+
+
+def _load(path, limit, unicode_errors, normalize=True):
+    """Embeddings for queries: rows normalised in place, repairs reported on stderr."""
+    from .vectors import load
+
+    return load(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize, log=_log)
+
+
+def _query_batches(arguments, make):
+    """Queries from the arguments, or else from stdin lines (several per batch when piped)."""
+    from . import query
+
+    if arguments:
+        return query.from_arguments(arguments, make)
+    lines = (raw.decode("utf-8", "replace") for raw in sys.stdin.buffer)
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    size = query.INTERACTIVE_BATCH if interactive else query.PIPE_BATCH
+    return query.from_lines(lines, make, size)
+
+
+def _printer(as_json, score_key, score_name):
+    """JSON lines, an aligned table on a terminal, else TSV."""
+    from . import display
+
+    if as_json:
+        return lambda q: [display.json_line(q, score_key)]
+    if sys.stdout.isatty():
+        return lambda q: display.table_lines(q, score_name) + [""] if q.results else []
+    return display.tsv_lines
+
+
+def _answer_all(batches, answer, emit, as_json, ignore_missing):
+    """Answer and print every batch; True if a query failed in a way that sets the exit code."""
+    failed = False
+    for batch in batches:
+        for query in answer(batch):
+            if query.failed:
+                _log(query.message())
+                failed = failed or bool(query.problem) or not ignore_missing
+                if not as_json:
+                    continue
+            for line in emit(query):
+                click.echo(line)
+    return failed
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1, metavar="[WORD]...")
+@click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Neighbours per query.")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per query per line.")
+@click.option("--ignore-missing", is_flag=True,
+              help="Unknown words are still reported, but exit 0.")
+@vectors_options
+@click.pass_context
+def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors):
+    """Nearest neighbours of each WORD by cosine similarity, the query words excluded.
+
+    With no WORD, queries are read from stdin, one per line. A query of several words
+    ("king queen", or a line with several words) asks for the neighbours of their mean.
+    Output: an aligned table on a terminal, TSV (query, neighbour, similarity) when
+    piped, or JSON lines with --json. An unknown word is reported on stderr, the other
+    queries are still answered, and the exit code is 1 (0 with --ignore-missing).
+
+    \b
+    Examples:
+      w2vns similar vectors.bin king queen -n 5
+      w2vns similar vectors.bin "king queen"
+      cut -f1 words.tsv | w2vns similar vectors.bin --json
+    """
+    from . import query
+
+    kv = _load(vectors, limit, unicode_errors)
+    emit = _printer(as_json, "similarity", "similarity")
+    batches = _query_batches(words, query.similar_query)
+    if _answer_all(batches, lambda b: query.answer_similar(kv, b, topn), emit, as_json,
+                   ignore_missing):
+        ctx.exit(1)
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1, metavar="[A B C]")
+@click.option("-n", "--topn", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Answers per question.")
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
+              help="3CosAdd (nearest to B - A + C) or 3CosMul (Levy & Goldberg).")
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object per question per line.")
+@click.option("--ignore-missing", is_flag=True,
+              help="Unknown words are still reported, but exit 0.")
+@vectors_options
+@click.pass_context
+def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, unicode_errors):
+    """A is to B as C is to ?  The three question words are never answers.
+
+    3CosAdd (default) ranks words x by cos(x, B - A + C); 3CosMul by
+    cos'(x,B) cos'(x,C) / (cos'(x,A) + 1e-6) with cos' = (cos + 1) / 2.
+    With no A B C, questions are read from stdin, one 'A B C' per line. Output and
+    unknown words as for 'w2vns similar'.
+
+    \b
+    Examples:
+      w2vns analogy vectors.bin man king woman
+      w2vns analogy vectors.bin france paris japan --method mul -n 3
+      printf 'man king woman\\nparis france tokyo\\n' | w2vns analogy vectors.bin --json
+    """
+    from . import query
+
+    if len(words) not in (0, query.ANALOGY_WORDS):
+        raise click.UsageError("give three words A B C, or none to read 'A B C' lines "
+                               "from stdin.", ctx)
+    kv = _load(vectors, limit, unicode_errors)
+    emit = _printer(as_json, "score", "score")
+    batches = _query_batches([" ".join(words)] if words else [], query.analogy_query)
+    if _answer_all(batches, lambda b: query.answer_analogy(kv, b, topn, method), emit,
+                   as_json, ignore_missing):
+        ctx.exit(1)
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.option("--analogies", "analogy_files", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FILE", help="Analogy questions (': section' lines, then 'A B C D' "
+                                   "lines). Repeatable.")
+@click.option("--similarity", "similarity_files", multiple=True,
+              type=click.Path(dir_okay=False), metavar="FILE",
+              help="Word pairs with a human score ('word1<TAB>word2<TAB>score'). Repeatable.")
+@click.option("--restrict", type=click.IntRange(min=0), default=DEFAULT_RESTRICT,
+              show_default=True, metavar="N",
+              help="Analogies: search only the first N words and skip questions with a word "
+                   "outside them; 0 for all words.")
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
+              help="Analogy method: 3CosAdd or 3CosMul.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
+@vectors_options
+def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json, limit,
+             unicode_errors):
+    """Analogy accuracy and word-similarity correlation of VECTORS.
+
+    Analogies: accuracy per section, semantic (sections not named gram*), syntactic
+    and total, with the questions skipped for a word outside the first --restrict
+    words. Similarity: Spearman and Pearson correlation of cosine similarity with
+    the human scores, over the pairs whose words are both known. Words match
+    case-insensitively. The numbers agree with gensim's evaluate_word_analogies and
+    evaluate_word_pairs. With no file given, the Google analogy set and WordSim-353
+    shipped with w2vns are used.
+
+    \b
+    Examples:
+      w2vns evaluate vectors.bin
+      w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0 --json
+      w2vns evaluate vectors.bin --similarity simlex.tsv --similarity men.tsv
+    """
+    from . import display, evaluate as evaluation
+
+    if not analogy_files and not similarity_files:
+        analogy_files = [evaluation.bundled(evaluation.BUNDLED_ANALOGIES)]
+        similarity_files = [evaluation.bundled(evaluation.BUNDLED_SIMILARITY)]
+    for path in (*analogy_files, *similarity_files):
+        evaluation.check_file(path)
+    kv = _load(vectors, limit, unicode_errors)
+    analogies = [evaluation.evaluate_analogies(kv, p, restrict, method) for p in analogy_files]
+    similarities = [evaluation.evaluate_similarity(kv, p) for p in similarity_files]
+    if as_json:
+        click.echo(display.evaluation_json(vectors, analogies, similarities))
+        return
+    for result in analogies:
+        click.echo("\n".join(display.analogy_report(result)))
+    for result in similarities:
+        click.echo("\n".join(display.similarity_report(result)))
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("source", metavar="IN", type=click.Path(dir_okay=False))
+@click.argument("target", metavar="OUT", type=click.Path(dir_okay=False))
+@click.option("--normalize", is_flag=True, help="Scale every vector to unit length.")
+@vectors_options
+def convert(source, target, normalize, limit, unicode_errors):
+    """Convert vectors between formats, chosen by the extensions of IN and OUT.
+
+    .bin: word2vec binary; .txt, .vec: word2vec text; either may end in .gz, .bz2
+    or .zst. .npy: the matrix (np.save) with its words one per line beside it, in
+    the same name with the suffix .vocab (vectors.npy + vectors.vocab). OUT is
+    written to a temporary file and renamed into place: never half-written.
+
+    \b
+    Examples:
+      w2vns convert vectors.bin vectors.txt.gz
+      w2vns convert vectors.txt vectors.npy --normalize     # + vectors.vocab
+      w2vns convert GoogleNews-vectors-negative300.bin.gz top.bin --limit 200000
+    """
+    from . import w2vformat
+    from .atomic import check_writable
+
+    fmt = w2vformat.output_format(target)
+    outputs = [target] + ([w2vformat.vocab_path(target)] if fmt == "npy" else [])
+    for path in outputs:
+        check_writable(path, "OUT")
+    kv = _load(source, limit, unicode_errors, normalize=normalize)
+    kv.save(target, fmt)
+    _log(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(outputs)}")
+
+
+COMMANDS = (similar, analogy, evaluate, convert)
