@@ -137,3 +137,31 @@ def test_streaming_equals_whole_decoding(tmp_path_factory, data, block):
         expected += line.split() + [streaming.EOS_TOKEN]
     assert got == expected
     assert stats.bytes_read == len(data)
+
+
+def _binary_rows(rows, dim):
+    return b"".join(w.encode() + b" " + np.full(dim, 0.5, "<f4").tobytes() + b"\n" for w in rows)
+
+
+LOADER_CASES = {
+    "header says more rows": (b"5 2\n" + _binary_rows(["a", "b"], 2), "v.bin"),
+    "header says fewer rows": (b"1 2\n" + _binary_rows(["a", "b"], 2), "v.bin"),
+    "negative dimension": (b"2 -3\na 0.1 0.2\nb 0.3 0.4\n", "v.txt"),
+    "negative count": (b"-2 2\na 0.1 0.2\n", "v.txt"),
+    "text word with a space": (b"2 2\nnew york 0.1 0.2\nb 0.3 0.4\n", "v.txt"),
+    "binary word with a space": (b"2 2\n" + _binary_rows(["new york", "b"], 2), "v.bin"),
+    "random bytes": (np.random.default_rng(SEED).bytes(5000), "v.bin"),
+    "header only": (b"3 4\n", "v.txt"),
+    "empty file": (b"", "v.bin"),
+    "nan value": (b"2 2\na nan 0.2\nb 0.3 0.4\n", "v.txt"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOADER_CASES))
+def test_loader_survives(case, tmp_path):
+    data, name = LOADER_CASES[case]
+    path = _write(tmp_path / name, data)
+    code, out, err = run_child(["similar", str(path), "a", "-n", "1"])
+    assert "Traceback" not in err and out == ""  # never a half-loaded model used silently
+    assert code == 1
+    assert err.splitlines()[-1].startswith(f"Error: '{path}' ")
