@@ -31,6 +31,14 @@ def vectors_options(func):
     return func
 
 
+def query_output_options(func):
+    """--json and --ignore-missing, shared by the query commands."""
+    func = click.option("--ignore-missing", is_flag=True,
+                        help="Unknown words are still reported, but exit 0.")(func)
+    return click.option("--json", "as_json", is_flag=True,
+                        help="One JSON object per query per line.")(func)
+
+
 def _log(message):
     click.echo(message, err=True)
 
@@ -85,10 +93,7 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
 @click.argument("words", nargs=-1, metavar="[WORD]...")
 @click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
               help="Neighbours per query.")
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per query per line.")
-@click.option("--ignore-missing", is_flag=True,
-              help="Unknown words are still reported, but exit 0.")
+@query_output_options
 @vectors_options
 @click.pass_context
 def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors):
@@ -123,10 +128,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
               help="Answers per question.")
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
               help="3CosAdd (nearest to B - A + C) or 3CosMul (Levy & Goldberg).")
-@click.option("--json", "as_json", is_flag=True,
-              help="One JSON object per question per line.")
-@click.option("--ignore-missing", is_flag=True,
-              help="Unknown words are still reported, but exit 0.")
+@query_output_options
 @vectors_options
 @click.pass_context
 def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, unicode_errors):

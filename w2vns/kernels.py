@@ -248,6 +248,13 @@ def draw_ahead(sent, n, i, window, negative, targets, counts, syn0, syn1neg, sta
 
 
 @njit(cache=True)
+def window_bounds(i, n, window, state, t):
+    """[lo, hi) of centre ``i``'s context, the window shrunk at random as the C tool does."""
+    span = window - rng_below(rng_next(state, t), window)
+    return max(0, i - span), min(n, i + span + 1)
+
+
+@njit(cache=True)
 def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, targets, counts,
                 state, t, alias_prob, alias_index):
     """Skip-gram over one subsampled sentence: each context word predicts the centre.
@@ -263,9 +270,7 @@ def sg_sentence(sent, n, syn0, syn1neg, window, negative, alpha, h, neu1e, targe
     for i in range(n):
         draw_ahead(sent, n, i + 1, window, negative, targets, counts, syn0, syn1neg, state, t,
                    alias_prob, alias_index)
-        span = window - rng_below(rng_next(state, t), window)
-        lo = max(0, i - span)
-        hi = min(n, i + span + 1)
+        lo, hi = window_bounds(i, n, window, state, t)
         slot = i & 1
         for j in range(lo, hi):
             if j == i:
@@ -289,9 +294,7 @@ def cbow_sentence(sent, n, syn0, syn1neg, window, negative, alpha, cbow_mean, h,
     for i in range(n):
         draw_ahead(sent, n, i + 1, window, negative, targets, counts, syn0, syn1neg, state, t,
                    alias_prob, alias_index)
-        span = window - rng_below(rng_next(state, t), window)
-        lo = max(0, i - span)
-        hi = min(n, i + span + 1)
+        lo, hi = window_bounds(i, n, window, state, t)
         width = hi - lo - 1
         if width == 0:
             continue
