@@ -1,0 +1,34 @@
+"""Progress: a bar on a terminal, log lines otherwise (cron), a log file either way."""
+
+import io
+
+from w2vns.progress import Progress
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_log_lines_when_not_a_terminal():
+    stream, logged = io.StringIO(), []
+    progress = Progress(1000, 2, stream=stream, log_every=0, log_file=logged.append)
+    progress.update(500, 1, 0.02, 0.5)
+    progress.close()
+    line = stream.getvalue().strip()
+    assert line.startswith("epoch 1/2  25.0%") and "alpha 0.02000 loss 0.5000" in line
+    assert "words/s" in line and "eta" in line
+    assert logged == [line]
+
+
+def test_a_bar_on_a_terminal_and_quiet_turns_it_off():
+    stream = Terminal()
+    progress = Progress(1000, 2, stream=stream, log_every=1e9)
+    progress.update(500, 1, 0.02, 0.5)
+    progress.close()
+    assert "epoch 1/2" in stream.getvalue() and "loss 0.5000" in stream.getvalue()
+    assert "\r" in stream.getvalue()  # redrawn in place
+    quiet = Terminal()
+    progress = Progress(1000, 2, stream=quiet, quiet=True, log_every=0)
+    progress.update(500, 1, 0.02, 0.5)
+    assert "\r" not in quiet.getvalue() and quiet.getvalue().startswith("epoch 1/2")
