@@ -14,7 +14,7 @@ import numpy as np
 EOS = -1
 OOV = -2
 ITEM = np.dtype(np.int32)
-ENCODE_CHUNK = 1 << 22  # provisional ids per step of the encoding pass
+ENCODE_CHUNK = 1 << 20  # provisional ids per step of the encoding pass (bounds its temporaries)
 
 
 @dataclass(frozen=True)

@@ -113,9 +113,11 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
                                os.path.join(cache_dir, ckpt.CACHE_NAME),
                                config.max_sentence_length)
         idcache.remove(scan.spool_path)
+        read_stats = scan.stats
+        del scan, table  # the token table is not needed for training: free it first
         if cache.words == 0:
             raise CorpusError("no words left to train on after applying the vocabulary.")
-        run = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=scan.stats,
+        run = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=read_stats,
                       scan_seconds=scanned - started, encode_seconds=time.perf_counter() - scanned)
         if summary is not None:
             summary(run)
