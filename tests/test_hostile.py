@@ -17,7 +17,7 @@ from w2vns import w2vformat
 from w2vns.corpus import ReadStats
 
 RUN_TIMEOUT = 180  # seconds; a hang fails the test
-MEMORY_BOUND = 1500 * 2**20  # peak RSS of the child (includes what it inherits at fork)
+MEMORY_BOUND = 512 * 2**20  # peak RSS of one child (about 170 MB seen for every case)
 SEED = 20261122
 
 
