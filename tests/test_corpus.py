@@ -3,20 +3,28 @@
 import bz2
 import gzip
 import io
+import os
+import tempfile
 
 import numpy as np
 import pytest
 
 from w2vns import corpus, idcache
-from w2vns.corpus import ReadStats, TokenScan
+from w2vns.corpus import TokenScan
+
+
+EOS = "<sentence end>"
 
 
 def tokens_of(source, block_bytes):
-    stats = ReadStats()
-    out = []
-    for text in corpus.iter_text_blocks(source, stats, block_bytes=block_bytes):
-        out += text.split()
-    return out, stats
+    """The scan's token stream as words (EOS for sentence ends), and its read stats."""
+    with tempfile.TemporaryDirectory() as tmp:
+        spool = os.path.join(tmp, "spool")
+        scan = TokenScan(spool, 10_000).run([source], block_bytes=block_bytes)
+        ids = np.fromfile(spool, dtype=np.int32)
+    words = [EOS if i == corpus.EOS_TEMP_ID else scan.words.word(i).decode("utf-8", "replace")
+             for i in ids.tolist()]
+    return words, scan.stats
 
 
 def test_line_longer_than_the_block_is_streamed_intact(tmp_path):
@@ -24,7 +32,7 @@ def test_line_longer_than_the_block_is_streamed_intact(tmp_path):
     path = tmp_path / "one-line.txt"
     path.write_text(" ".join(words))  # one line, no newline at all
     got, stats = tokens_of(str(path), block_bytes=64)
-    assert got == words + [corpus.EOS_TOKEN]
+    assert got == words + [EOS]
     assert stats.bytes_read == path.stat().st_size
 
 
@@ -32,7 +40,7 @@ def test_newlines_end_sentences(tmp_path):
     path = tmp_path / "lines.txt"
     path.write_bytes(b"a b\r\nc\n\nd e f")
     got, stats = tokens_of(str(path), block_bytes=3)
-    eos = corpus.EOS_TOKEN
+    eos = EOS
     assert got == ["a", "b", eos, "c", eos, eos, "d", "e", "f", eos]
 
 
@@ -49,7 +57,7 @@ def test_nul_bytes_are_whitespace_not_sentence_ends(tmp_path):
     path = tmp_path / "nul.txt"
     path.write_bytes(b"a\x00b c\n")
     got, _ = tokens_of(str(path), 1 << 20)
-    assert got == ["a", "b", "c", corpus.EOS_TOKEN, corpus.EOS_TOKEN]
+    assert got == ["a", "b", "c", EOS, EOS]
 
 
 def test_giant_word_is_cut_and_memory_stays_bounded(tmp_path):
@@ -71,7 +79,7 @@ def test_compressed_inputs(tmp_path, suffix, compress):
     path = tmp_path / f"c.txt{suffix}"
     path.write_bytes(compress(text))
     got, _ = tokens_of(str(path), 8)
-    assert [t for t in got if t != corpus.EOS_TOKEN] == text.decode().split()
+    assert [t for t in got if t != EOS] == text.decode().split()
 
 
 def _has_stdlib_zstd():
@@ -91,7 +99,7 @@ def test_stdin_is_read(monkeypatch):
     fake = io.TextIOWrapper(io.BytesIO(b"x y\nz\n"))
     monkeypatch.setattr("sys.stdin", fake)
     got, _ = tokens_of("-", 4)
-    assert got == ["x", "y", corpus.EOS_TOKEN, "z", corpus.EOS_TOKEN, corpus.EOS_TOKEN]
+    assert got == ["x", "y", EOS, "z", EOS, EOS]
 
 
 def test_scan_spools_every_token(tmp_path):
@@ -99,9 +107,9 @@ def test_scan_spools_every_token(tmp_path):
     path.write_text("a b a\nc\n")
     scan = TokenScan(str(tmp_path / "spool"), 100).run([str(path)])
     spooled = np.fromfile(scan.spool_path, dtype=np.int32)
-    words = {i: w for w, i in scan.table.items()}
-    assert [words[i] for i in spooled] == "a b a \x00 c \x00 \x00".split(" ")
-    assert scan.stats.tokens == 4
+    assert spooled.tolist() == [1, 2, 1, 0, 3, 0, 0]  # provisional ids; 0 ends a sentence
+    assert [scan.words.word(i) for i in (1, 2, 3)] == [b"a", b"b", b"c"]
+    assert scan.stats.tokens == 4 and scan.distinct == 3
 
 
 def test_sentences_are_cut_not_truncated():

@@ -165,9 +165,12 @@ def test_rng_streams_are_uniform_and_independent():
 
 @pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="already pure Python")
 def test_kernels_pass_without_jit():
-    """The same tests, interpreted by Python: the kernels are valid plain Python too."""
+    """The kernel and tokenizer tests, interpreted by Python: valid plain Python too."""
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    tokenizer_tests = os.path.join(os.path.dirname(__file__), "test_corpus.py")
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                             __file__, "-k", "not without_jit and not draws_follow"],
+                             "-W", "ignore::RuntimeWarning",  # the hash wraps around on purpose
+                             __file__, tokenizer_tests, "-k",
+                             "not without_jit and not draws_follow"],
                             env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -16,7 +16,7 @@ def scan_text(tmp_path, text, prune_at=10_000_000):
 
 def test_counts_are_exact_and_sorted(tmp_path):
     scan = scan_text(tmp_path, "b a c a\nb a d\n\ne e e e\n")
-    words, ids, counts = scan.word_counts()
+    words, ids, counts, _ = scan.word_counts()
     v, _ = vocab.select(words, counts, ids, min_count=1, max_vocab=None)
     assert v.words == ("e", "a", "b", "c", "d")  # c and d tie: first seen first
     assert dict(zip(v.words, v.counts.tolist())) == {"a": 3, "e": 4, "b": 2, "c": 1, "d": 1}
@@ -25,14 +25,14 @@ def test_counts_are_exact_and_sorted(tmp_path):
 
 def test_ties_break_by_first_occurrence(tmp_path):
     scan = scan_text(tmp_path, "z y x y x z w\n")
-    words, ids, counts = scan.word_counts()
+    words, ids, counts, _ = scan.word_counts()
     v, _ = vocab.select(words, counts, ids, 1, None)
     assert v.words == ("z", "y", "x", "w")
 
 
 def test_min_count_and_max_vocab(tmp_path):
     scan = scan_text(tmp_path, "a a a a b b b c c d\n")
-    words, ids, counts = scan.word_counts()
+    words, ids, counts, _ = scan.word_counts()
     v, _ = vocab.select(words, counts, ids, min_count=2, max_vocab=None)
     assert v.words == ("a", "b", "c")
     v, _ = vocab.select(words, counts, ids, min_count=1, max_vocab=2)
@@ -42,7 +42,7 @@ def test_min_count_and_max_vocab(tmp_path):
 
 def test_empty_vocabulary_names_a_working_min_count(tmp_path):
     scan = scan_text(tmp_path, "a a b c\n")
-    words, ids, counts = scan.word_counts()
+    words, ids, counts, _ = scan.word_counts()
     with pytest.raises(VocabularyError) as err:
         vocab.select(words, counts, ids, min_count=5, max_vocab=None)
     assert str(err.value) == ("empty vocabulary: no word occurs at least 5 times "
@@ -55,9 +55,19 @@ def test_pruning_bounds_the_table_and_is_reported(tmp_path):
     scan = scan_text(tmp_path, ("common " * 30 + rare + "\n") * 2, prune_at=50)
     assert scan.stats.prunes >= 1
     assert scan.stats.prune_min_count >= 1
-    assert len(scan.table) <= 50 + 1
-    words, ids, counts = scan.word_counts()
+    assert scan.distinct <= 50
+    words, ids, counts, _ = scan.word_counts()
     assert dict(zip(words, counts.tolist()))["common"] == 60
+
+
+def test_tokens_that_decode_alike_are_one_word(tmp_path):
+    """Different invalid bytes both become 'a\ufffd': one word, counts summed."""
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"a\xff b a\xfe a\xff\n")
+    scan = TokenScan(str(tmp_path / "spool"), 100).run([str(path)])
+    words, ids, counts, aliases = scan.word_counts()
+    assert words == ["a\ufffd", "b"] and counts.tolist() == [3, 1]
+    assert len(aliases) == 1 and aliases[0][1] == ids[0]
 
 
 def test_keep_probability_formula():

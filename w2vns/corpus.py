@@ -5,29 +5,30 @@ extension) or ``-`` for standard input. Every input is read exactly once: the
 scan assigns each distinct token a provisional id, counts it, and spools the id
 stream to a temporary file, so later epochs never re-read (or re-decode) text.
 
-Tokens are separated by whitespace; a newline, and the end of each input, ends a
-sentence. Blocks are cut at ASCII whitespace, so memory stays bounded whatever the
-line length; a token longer than ``MAX_WORD_BYTES`` is cut to that length.
+Tokens are separated by ASCII whitespace (space, tab, CR, LF, VT, FF) or NUL, as in
+the reference word2vec tool; a newline, and the end of each input, ends a sentence.
+Blocks are cut at whitespace, so memory stays bounded whatever the line length; a
+token longer than ``MAX_WORD_BYTES`` is cut to that length. Tokenising happens on raw
+bytes (``tokenizer``); words are decoded from UTF-8, with replacement, once at the end.
 """
 
 import contextlib
-import itertools
 import os
 import sys
 import zlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .errors import CorpusError, InputError
+from .tokenizer import EOS_ID, WordTable
 
 STDIN = "-"
 BLOCK_BYTES = 1 << 20  # 1 MiB of raw text per read (bigger blocks only cost memory)
 MAX_WORD_BYTES = 1024
-EOS_TOKEN = "\x00"  # sentence marker inside a block; real NULs are treated as whitespace
-EOS_TEMP_ID = 0
-_ASCII_SPACES = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
+EOS_TEMP_ID = EOS_ID  # the provisional id of the sentence marker
+_ASCII_SPACES = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c", b"\x00")
+_SENTENCE_END = b"\n"
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 _READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 _INITIAL_ID_CAPACITY = 1 << 16
@@ -100,13 +101,13 @@ def _first_space(buf):
     return min(found) if found else -1
 
 
-def _decode(raw, stats):
+def _count_invalid_utf8(raw, stats):
+    """Count the byte sequences that decoding with replacement will replace."""
     try:
-        return raw.decode("utf-8")
+        raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("utf-8", "replace")
         stats.invalid_utf8 += text.count("\ufffd") - raw.count(_REPLACEMENT_UTF8)
-        return text
 
 
 def _raw_pieces(handle, block_bytes, stats):
@@ -146,56 +147,55 @@ def _raw_pieces(handle, block_bytes, stats):
         yield carry
 
 
-def iter_text_blocks(source, stats, block_bytes=BLOCK_BYTES):
-    """Decoded text blocks of one input; newlines replaced by the EOS marker token."""
+def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES):
+    """Raw byte blocks of one input, each ending at a token boundary; the last one is a
+    newline, since the end of an input ends a sentence."""
     with open_binary(source) as handle:
         try:
             for raw in _raw_pieces(handle, block_bytes, stats):
-                text = _decode(raw, stats)
-                if EOS_TOKEN in text:
-                    text = text.replace(EOS_TOKEN, " ")
-                stats.sentences += text.count("\n")
-                yield text.replace("\n", " " + EOS_TOKEN + " ")
+                _count_invalid_utf8(raw, stats)
+                stats.sentences += raw.count(_SENTENCE_END)
+                yield raw
         except _READ_ERRORS as exc:
             raise CorpusError(f"cannot read corpus '{source}': {_reason(exc)}. "
                               "The file may be truncated or corrupt.") from None
     stats.sentences += 1
-    yield " " + EOS_TOKEN + " "
+    yield _SENTENCE_END
 
 
 class TokenScan:
     """One pass over the inputs: provisional ids, counts, and the spooled id stream.
 
-    ``table`` maps token -> provisional id (id 0 is the sentence marker);
-    ``counts[i]`` counts provisional id ``i``. When more than ``prune_at`` distinct
-    tokens are held, the rarest are dropped (as the reference tool does) and the
-    pruning is reported in ``stats``.
+    ``words`` (a tokenizer.WordTable) maps tokens to provisional ids (id 0 is the
+    sentence marker); ``counts[i]`` counts provisional id ``i``. When more than
+    ``prune_at`` distinct tokens are held, the rarest are dropped (as the reference
+    tool does) and the pruning is reported in ``stats``.
     """
 
     def __init__(self, spool_path, prune_at):
         self.spool_path = spool_path
         self.prune_at = prune_at
         self.stats = ReadStats()
-        self.table = defaultdict(itertools.count().__next__)
-        self.table[EOS_TOKEN]  # reserve provisional id 0 for the sentence marker
+        self.words = WordTable()
         self.counts = np.zeros(_INITIAL_ID_CAPACITY, dtype=np.int64)
         self.spooled = 0
 
-    def run(self, sources, on_bytes=None):
-        lookup = self.table.__getitem__
+    @property
+    def distinct(self):
+        return self.words.live
+
+    def run(self, sources, block_bytes=BLOCK_BYTES):
         with open(self.spool_path, "wb") as spool:
             for source in sources:
-                for text in iter_text_blocks(source, self.stats):
-                    tokens = text.split()
-                    ids = np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens))
+                before = self.stats.bytes_read
+                for raw in iter_raw_blocks(source, self.stats, block_bytes):
+                    ids = self.words.encode(raw)
                     self._count(ids)
                     spool.write(ids.tobytes())
                     self.spooled += len(ids)
-                    if len(self.table) > self.prune_at:
+                    if self.words.live > self.prune_at:
                         self._prune()
-                    if on_bytes is not None:
-                        on_bytes(self.stats.bytes_read)
-                self.stats.sizes[source] = self.stats.bytes_read - sum(self.stats.sizes.values())
+                self.stats.sizes[source] = self.stats.bytes_read - before
         self.stats.tokens = int(self.counts.sum() - self.counts[EOS_TEMP_ID])
         return self
 
@@ -215,18 +215,28 @@ class TokenScan:
 
     def _prune(self):
         """Drop the rarest tokens until the table is back under its bound."""
-        while len(self.table) > self.prune_at:
+        while self.words.live > self.prune_at:
             self.stats.prune_min_count += 1
-            floor = self.stats.prune_min_count
-            doomed = [w for w, i in self.table.items()
-                      if i != EOS_TEMP_ID and self.counts[i] <= floor]
-            for word in doomed:
-                self.counts[self.table.pop(word)] = 0
+            live = self.words.live_ids()
+            doomed = live[self.counts[live] <= self.stats.prune_min_count]
+            self.counts[doomed] = 0
+            self.words.prune(doomed)
             self.stats.prunes += 1
 
     def word_counts(self):
-        """(words, provisional ids, counts) of the tokens still held, in first-seen order."""
-        items = [(w, i) for w, i in self.table.items() if i != EOS_TEMP_ID]
-        words = [w for w, _ in items]
-        ids = np.fromiter((i for _, i in items), dtype=np.int64, count=len(items))
-        return words, ids, self.counts[ids]
+        """Distinct words in first-seen order, their provisional ids and counts, and the
+        aliases: (provisional id, id of the same word) pairs for tokens whose bytes differ
+        but decode to the same text (invalid UTF-8 replaced)."""
+        ids = self.words.live_ids()
+        first = {}
+        aliases = []
+        for pid in ids.tolist():
+            word = self.words.word(pid).decode("utf-8", "replace")
+            canonical = first.setdefault(word, pid)
+            if canonical != pid:
+                aliases.append((pid, canonical))
+        for pid, canonical in aliases:
+            self.counts[canonical] += self.counts[pid]
+            self.counts[pid] = 0
+        kept = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+        return list(first), kept, self.counts[kept], aliases

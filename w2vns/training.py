@@ -192,7 +192,7 @@ def _scan(sources, config, workdir, log):
         names = ", ".join(f"'{s}'" for s in sources)
         raise CorpusError(f"corpus {names} contains no words. Check that the input is a "
                           "non-empty text file.")
-    log(f"read {stats.tokens:,} words, {len(scan.table) - 1:,} distinct, "
+    log(f"read {stats.tokens:,} words, {scan.distinct:,} distinct, "
         f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s)")
     if stats.invalid_utf8:
         log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
@@ -206,7 +206,7 @@ def _scan(sources, config, workdir, log):
 
 
 def _vocabulary(scan, config, read_vocab, log):
-    words, provisional, counts = scan.word_counts()
+    words, provisional, counts, aliases = scan.word_counts()
     table = idcache.remap_table(len(scan.counts), EOS_TEMP_ID)
     if read_vocab:
         file_words, file_counts = vocabulary.read_vocab(read_vocab)
@@ -221,6 +221,8 @@ def _vocabulary(scan, config, read_vocab, log):
         vocab, kept = vocabulary.select(words, counts, provisional, config.min_count,
                                         config.max_vocab)
         table[provisional[kept]] = np.arange(len(kept), dtype=np.int32)
+    for pid, canonical in aliases:  # different bytes, same word once decoded
+        table[pid] = table[canonical]
     log(f"vocabulary: {len(vocab):,} words with count >= {config.min_count}"
         + (f" (capped at {config.max_vocab:,})" if config.max_vocab else "")
         + f", {vocab.total:,} tokens")
