@@ -147,7 +147,7 @@ def main():
             print(f"{model} {tool}: {wall:.1f}s analogy {analogy:.3f}", file=sys.stderr)
 
     total_words = args.limit_words or None
-    print(f"\n| model | tool | wall s | words/s | peak RSS | analogy | WS353 | speed vs gensim |")
+    print("\n| model | tool | wall s | words/s | peak RSS | analogy | WS353 | speed vs gensim |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         words = (total_words or 17_210_356) * args.epochs

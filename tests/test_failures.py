@@ -149,7 +149,7 @@ def test_gzip_corrupt_halfway(corpus, tmp_path, scratch):
 def test_unreachable_url(url, tmp_path, scratch):
     result = invoke("train", url, "-o", tmp_path / "v.bin", *FAST)
     assert result.exit_code == 1
-    assert last_line(result).startswith(f"Error: cannot ")
+    assert last_line(result).startswith("Error: cannot ")
     assert f"corpus '{url}'" in last_line(result)
     assert "Traceback" not in result.stderr
     assert os.listdir(scratch) == []
