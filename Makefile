@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 
 demo: $(VENV)/.installed
 	@mkdir -p $(DEMO)
-	$(BIN)/python -m w2vns.synthetic $(DEMO)/corpus.txt --sentences 40000
+	$(BIN)/python -m w2vns.io.synthetic $(DEMO)/corpus.txt --sentences 40000
 	$(BIN)/w2vns train $(DEMO)/corpus.txt -o $(DEMO)/vectors.bin --epochs 10 --min-count 5 --sample 1e-3 --seed 1
 	$(BIN)/w2vns similar $(DEMO)/vectors.bin cat red piano -n 5
 	$(BIN)/w2vns analogy $(DEMO)/vectors.bin france paris japan -n 3

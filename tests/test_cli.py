@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2vns import synthetic, w2vformat
-from w2vns.cli import cli
+from w2vns.io import synthetic
+from w2vns.io import w2vformat
+from w2vns.cli.main import cli
 
 FAST = ["--epochs", "1", "--threads", "1", "--min-count", "1", "-q"]
 
@@ -163,7 +164,7 @@ def test_every_command_has_help_with_examples(runner, command):
 
 
 def test_help_does_not_import_numba():
-    code = ("import sys; from click.testing import CliRunner; from w2vns.cli import cli; "
+    code = ("import sys; from click.testing import CliRunner; from w2vns.cli.main import cli; "
             "CliRunner().invoke(cli, ['train', '--help']); "
             "print(sorted(m for m in ('numba', 'numpy', 'smart_open') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,8 +9,9 @@ import tempfile
 import numpy as np
 import pytest
 
-from w2vns import corpus, idcache
-from w2vns.corpus import TokenScan
+from w2vns.io import corpus
+from w2vns.io import idcache
+from w2vns.io.corpus import TokenScan
 
 
 EOS = "<sentence end>"

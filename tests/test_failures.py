@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2vns import checkpoint as ckpt
-from w2vns import config, synthetic, training, w2vformat
-from w2vns.cli import cli
+from w2vns.training import checkpoint as ckpt
+from w2vns.training import config
+from w2vns.io import synthetic
+from w2vns.training import loop as training
+from w2vns.io import w2vformat
+from w2vns.cli.main import cli
 from w2vns.errors import OutputError
 
 FAST = ["--epochs", "1", "--threads", "1", "-q"]

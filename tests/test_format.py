@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from w2vns import w2vformat
+from w2vns.io import w2vformat
 from w2vns.errors import FormatError, OutputError
 
 WORDS = ["the", "cat", "naïve", "日本"]

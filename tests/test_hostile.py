@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from w2vns import corpus as streaming
-from w2vns import w2vformat
+from w2vns.io import corpus as streaming
+from w2vns.io import w2vformat
 
 RUN_TIMEOUT = 180  # seconds; a hang fails the test
 MEMORY_BOUND = 512 * 2**20  # peak RSS of one child (about 170 MB seen for every case)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from w2vns import kernels as K
-from w2vns import vocab
+from w2vns.kernels import cpu as K
+from w2vns.training import vocab
 
 DIM = 16
 ROWS = 12

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from w2vns import config, synthetic
-from w2vns.training import train
-from w2vns.vectors import Embeddings
+from w2vns.training import config
+from w2vns.io import synthetic
+from w2vns.training.loop import train
+from w2vns.vectors.embeddings import Embeddings
 
 SENTENCES = 20000
 NEIGHBOUR_BAR = 0.9  # share of planted words whose nearest neighbour is planted
@@ -60,7 +61,7 @@ def test_untrained_vectors_fail_the_same_bar(corpus_path):
 
 
 def test_one_thread_is_deterministic(corpus_path, tmp_path):
-    from w2vns.training import train_to_files
+    from w2vns.training.loop import train_to_files
 
     outputs = []
     for name in ("a.bin", "b.bin", "c.bin"):

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2vns import matrix, vectors, w2vformat
-from w2vns.cli import cli
+from w2vns.io import matrix
+from w2vns.vectors import embeddings as vectors
+from w2vns.io import w2vformat
+from w2vns.cli.main import cli
 from w2vns.errors import FormatError, InputError
 
 WORDS = ["the", "cat", "naïve", "日本", "sat"]

@@ -2,7 +2,7 @@
 
 import io
 
-from w2vns.progress import Progress
+from w2vns.training.progress import Progress
 
 
 class Terminal(io.StringIO):

@@ -10,11 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 import w2vns
-from w2vns import display, evaluate, synthetic, w2vformat
-from w2vns.cli import cli
+from w2vns.cli import display
+from w2vns.vectors import evaluate
+from w2vns.io import synthetic
+from w2vns.io import w2vformat
+from w2vns.cli.main import cli
 from w2vns.errors import W2vnsError
-from w2vns.query import Query
-from w2vns.vectors import Embeddings, UnknownWordError
+from w2vns.vectors.query import Query
+from w2vns.vectors.embeddings import Embeddings, UnknownWordError
 
 SENTENCES = 5000
 TRAIN = dict(epochs=5, threads=1, seed=1, dim=24, quiet=True, log=lambda _: None)
@@ -78,7 +81,7 @@ def test_load_returns_embeddings(trained, tmp_path):
 
 
 def test_train_without_output_after_the_module_was_imported(tmp_path):
-    from w2vns.training import train_to_files  # w2vns.train stays the API function
+    from w2vns.training.loop import train_to_files  # w2vns.train stays the API function
 
     corpus = tmp_path / "c.txt"
     synthetic.write(str(corpus), sentences=300)
@@ -88,7 +91,7 @@ def test_train_without_output_after_the_module_was_imported(tmp_path):
 
 
 def test_import_w2vns_and_help_are_light():
-    code = ("import sys, w2vns; from click.testing import CliRunner; from w2vns.cli import cli; "
+    code = ("import sys, w2vns; from click.testing import CliRunner; from w2vns.cli.main import cli; "
             "w2vns.load; "
             "codes = [CliRunner().invoke(cli, args).exit_code for args in "
             "(['--help'], ['similar', '--help'], ['analogy', '--help'], "

@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2vns import checkpoint as ckpt
-from w2vns import config, synthetic
-from w2vns.cli import cli
+from w2vns.training import checkpoint as ckpt
+from w2vns.training import config
+from w2vns.io import synthetic
+from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
-from w2vns.training import StopControl, train_to_files
+from w2vns.training.loop import StopControl, train_to_files
 
 QUIET = dict(log=lambda _: None, bar=False)
 
@@ -167,7 +168,7 @@ def test_signal_writes_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code, 
 def test_resumed_multithreaded_run_passes_the_learning_bar(corpus, tmp_path):
     """More threads are not deterministic; the resumed run must still learn as well."""
     from test_learning import NEIGHBOUR_BAR, analogy_score, neighbour_score, ANALOGY_BAR
-    from w2vns.vectors import load
+    from w2vns.vectors.embeddings import load
 
     cfg = settings(threads=2, epochs=10, seed=5)
     ck, out = tmp_path / "ck", tmp_path / "v.bin"

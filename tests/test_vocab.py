@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from w2vns import vocab
-from w2vns.corpus import TokenScan
+from w2vns.training import vocab
+from w2vns.io.corpus import TokenScan
 from w2vns.errors import VocabularyError
 
 
@@ -102,8 +102,8 @@ def test_vocab_file_round_trip_in_c_format(tmp_path):
 
 def test_training_keeps_the_expected_share_of_tokens(tmp_path):
     """The kernel's subsampling matches sum(count * keep_probability) within 5 sigma."""
-    from w2vns import config
-    from w2vns.training import train
+    from w2vns.training import config
+    from w2vns.training.loop import train
 
     rng = np.random.default_rng(0)
     words = np.array([f"w{i}" for i in range(50)])

@@ -12,7 +12,7 @@ def load(path, *, limit=None, unicode_errors="replace", normalize=False):
     Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
     ``normalize`` scales them to unit length in place (no second copy for queries).
     """
-    from .vectors import load as load_vectors
+    from .vectors.embeddings import load as load_vectors
 
     return load_vectors(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize)
 
@@ -25,10 +25,10 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     With ``output`` the vectors are also written there, atomically, exactly as
     ``w2vns train -o output`` does. Returns the trained ``Embeddings``.
     """
-    from . import config as configuration
-    from . import training
+    from .training import config as configuration
+    from .training import loop as training
     from .errors import UsageError
-    from .vectors import Embeddings
+    from .vectors.embeddings import Embeddings
 
     sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
         os.fspath(source) for source in corpus]

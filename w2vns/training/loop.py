@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import checkpoint as ckpt
-from . import idcache, vocab as vocabulary
-from .atomic import check_writable
+from ..io import idcache
+from . import vocab as vocabulary
+from ..io.atomic import check_writable
 from .config import TrainConfig
-from .corpus import EOS_TEMP_ID, TokenScan, check_sources
-from .errors import EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted
+from ..io.corpus import EOS_TEMP_ID, TokenScan, check_sources
+from ..errors import EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted
 from .progress import Progress, human_bytes, peak_rss_bytes
 
 MODEL_CODES = {"sg": 0, "cbow": 1}
@@ -234,7 +235,7 @@ def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, 
     """The epoch loop, from ``position`` to the end; updates position and summary."""
     import numba
 
-    from . import kernels
+    from ..kernels import cpu as kernels
 
     threads = config.threads
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
@@ -334,7 +335,7 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
     With ``checkpoint_dir`` the id cache and checkpoints live there and are removed once
     the outputs are written; ``resume_from`` (a checkpoint.Checkpoint) continues a run.
     """
-    from . import w2vformat
+    from ..io import w2vformat
 
     for path, option in ((output, "-o"), (save_context, "--save-context"),
                          (save_vocab, "--save-vocab")):

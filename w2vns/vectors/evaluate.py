@@ -14,8 +14,8 @@ from importlib import resources
 
 import numpy as np
 
-from .errors import FormatError, InputError
-from .vectors import SCORE_BUDGET, top_indices
+from ..errors import FormatError, InputError
+from .embeddings import SCORE_BUDGET, top_indices
 
 DEFAULT_RESTRICT = 30000
 ANALOGY_TOPN = 5  # candidates looked at, as gensim: the best one not among A, B, C wins

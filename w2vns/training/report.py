@@ -6,8 +6,8 @@ import json
 import os
 import time
 
-from .atomic import atomic_output
-from .corpus import STDIN, is_url
+from ..io.atomic import atomic_output
+from ..io.corpus import STDIN, is_url
 from .progress import peak_rss_bytes
 
 HASH_BLOCK = 1 << 20

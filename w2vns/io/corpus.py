@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import CorpusError, InputError
+from ..errors import CorpusError, InputError
 from .tokenizer import EOS_ID, WordTable
 
 STDIN = "-"

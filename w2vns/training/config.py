@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Optional
 
-from .errors import ConfigError, UsageError
+from ..errors import ConfigError, UsageError
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")

@@ -11,11 +11,11 @@ from typing import Optional
 
 from . import checkpoint as ckpt
 from . import config as configuration
-from .atomic import check_writable
-from .errors import InputError, Interrupted, UsageError, W2vnsError
+from ..io.atomic import check_writable
+from ..errors import InputError, Interrupted, UsageError, W2vnsError
 from .report import RunReport, describe_inputs
-from .signals import handle_signals, interrupted_message
-from .training import StopControl, train_to_files
+from ..signals import handle_signals, interrupted_message
+from .loop import StopControl, train_to_files
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .atomic import atomic_output
-from .corpus import STDIN, is_url
-from .errors import InputError
+from ..io.atomic import atomic_output
+from ..io.corpus import STDIN, is_url
+from ..errors import InputError
 
 CACHE_NAME = "ids.bin"
 PATTERN = "checkpoint-*.npz"

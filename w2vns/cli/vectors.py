@@ -45,14 +45,14 @@ def _log(message):
 
 def _load(path, limit, unicode_errors, normalize=True):
     """Embeddings for queries: rows normalised in place, repairs reported on stderr."""
-    from .vectors import load
+    from ..vectors.embeddings import load
 
     return load(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize, log=_log)
 
 
 def _query_batches(arguments, make):
     """Queries from the arguments, or else from stdin lines (several per batch when piped)."""
-    from . import query
+    from ..vectors import query
 
     if arguments:
         return query.from_arguments(arguments, make)
@@ -111,7 +111,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
       w2vns similar vectors.bin "king queen"
       cut -f1 words.tsv | w2vns similar vectors.bin --json
     """
-    from . import query
+    from ..vectors import query
 
     kv = _load(vectors, limit, unicode_errors)
     emit = _printer(as_json, "similarity", "similarity")
@@ -145,7 +145,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
       w2vns analogy vectors.bin france paris japan --method mul -n 3
       printf 'man king woman\\nparis france tokyo\\n' | w2vns analogy vectors.bin --json
     """
-    from . import query
+    from ..vectors import query
 
     if len(words) not in (0, query.ANALOGY_WORDS):
         raise click.UsageError("give three words A B C, or none to read 'A B C' lines "
@@ -192,7 +192,8 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
       w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0 --json
       w2vns evaluate vectors.bin --similarity simlex.tsv --similarity men.tsv
     """
-    from . import display, evaluate as evaluation
+    from . import display
+    from ..vectors import evaluate as evaluation
 
     if not analogy_files and not similarity_files:
         analogy_files = [evaluation.bundled(evaluation.BUNDLED_ANALOGIES)]
@@ -230,8 +231,8 @@ def convert(source, target, normalize, limit, unicode_errors):
       w2vns convert vectors.txt vectors.npy --normalize     # + vectors.vocab
       w2vns convert GoogleNews-vectors-negative300.bin.gz top.bin --limit 200000
     """
-    from . import w2vformat
-    from .atomic import check_writable
+    from ..io import w2vformat
+    from ..io.atomic import check_writable
 
     fmt = w2vformat.output_format(target)
     outputs = [target] + ([w2vformat.vocab_path(target)] if fmt == "npy" else [])

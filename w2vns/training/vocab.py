@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError, VocabularyError
+from ..errors import InputError, VocabularyError
 
 ALIAS_SCALE = 1 << 32  # alias probabilities are stored as uint32 thresholds
 _U32_MAX = ALIAS_SCALE - 1
@@ -103,7 +103,7 @@ def alias_probabilities(prob, alias):
 
 def save_vocab(vocab, path):
     """Write 'word count' lines, the reference tool's vocabulary format, atomically."""
-    from .atomic import atomic_output
+    from ..io.atomic import atomic_output
 
     with atomic_output(path, "w") as handle:
         for word, count in zip(vocab.words, vocab.counts.tolist()):

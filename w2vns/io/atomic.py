@@ -8,7 +8,7 @@ import contextlib
 import os
 import tempfile
 
-from .errors import OutputError
+from ..errors import OutputError
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".xz")
 _FILE_MODE = 0o666

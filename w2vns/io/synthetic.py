@@ -10,7 +10,7 @@ Sentences come from a small grammar:
   analogies "a_i is to b_i as a_j is to ?" resolve to b_j;
 * filler words drawn with Zipf frequencies, so subsampling has work to do.
 
-    python -m w2vns.synthetic corpus.txt --sentences 30000
+    python -m w2vns.io.synthetic corpus.txt --sentences 30000
 """
 
 import argparse
@@ -131,7 +131,7 @@ def write(path, sentences=DEFAULT_SENTENCES, seed=DEFAULT_SEED):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m w2vns.synthetic",
+    parser = argparse.ArgumentParser(prog="python -m w2vns.io.synthetic",
                                      description="Write the synthetic corpus.")
     parser.add_argument("path", help="output file, or - for stdout")
     parser.add_argument("--sentences", type=int, default=DEFAULT_SENTENCES)

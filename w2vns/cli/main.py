@@ -9,9 +9,9 @@ import sys
 
 import click
 
-from . import cli_vectors
-from .errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
-from .signals import handle_signals, interrupted_message, raise_interrupted
+from . import vectors as cli_vectors
+from ..errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
+from ..signals import handle_signals, interrupted_message, raise_interrupted
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
                    "2 usage error (bad option, missing input), 130/143 interrupted "
@@ -150,7 +150,7 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
       w2vns train big.txt -o v.bin --checkpoint-dir ck --report run.json
       w2vns train --resume ck
     """
-    from .runner import TrainRequest, run_train
+    from ..training.runner import TrainRequest, run_train
 
     request = TrainRequest(corpus=list(corpus), output=output, config_path=config_path,
                            options=options, save_context=save_context, save_vocab=save_vocab,

@@ -4,8 +4,9 @@ import sys
 
 import numpy as np
 
-from . import matrix, w2vformat
-from .errors import UsageError, W2vnsError
+from ..io import matrix
+from ..io import w2vformat
+from ..errors import UsageError, W2vnsError
 
 ANALOGY_METHODS = ("add", "mul")  # 3CosAdd, 3CosMul (Levy & Goldberg 2014)
 COSMUL_EPSILON = 1e-6  # as gensim's most_similar_cosmul

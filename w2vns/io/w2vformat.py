@@ -16,7 +16,7 @@ import numpy as np
 
 from . import matrix
 from .atomic import COMPRESSED_SUFFIXES, atomic_output
-from .errors import FormatError, InputError, UsageError
+from ..errors import FormatError, InputError, UsageError
 
 BINARY_SUFFIXES = (".bin",)
 TEXT_SUFFIXES = (".txt", ".vec", ".w2v")

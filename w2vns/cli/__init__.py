@@ -1,0 +1,1 @@
+"""The command line: click only, a thin layer over the Python API."""

@@ -1,0 +1,1 @@
+"""Training orchestration in plain Python: options, vocabulary, the epoch loop, checkpoints, reports."""
