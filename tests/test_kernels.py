@@ -144,24 +144,38 @@ def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
 NOISE_WORD = 11  # not in the test sentences
 
 
+def reference_window(syn0, syn1, contexts, targets):
+    """A skip-gram window with shared targets, all logits from the rows before the update."""
+    syn0, syn1 = syn0.copy(), syn1.copy()
+    labels = np.array([1.0] + [0.0] * (len(targets) - 1))
+    h, w = syn0[contexts], syn1[targets]
+    g = (labels - sigmoid(np.clip(h @ w.T, -6, 6))) * float(ALPHA)
+    np.add.at(syn1, targets, g.T @ h)
+    np.add.at(syn0, contexts, g @ w)
+    return syn0, syn1
+
+
 @pytest.mark.parametrize("share", [True, False])
 @pytest.mark.parametrize("hs", [False, True])
 def test_skipgram_sentence_matches_numpy(matrices, share, hs):
-    """window 1, one fixed noise word: each neighbour predicts the centre, in order."""
+    """window 1, one fixed noise word: each neighbour predicts the centre, in order (with
+    shared negatives and no HS, the whole window at once)."""
     syn0, syn1 = matrices
     tree = B.Tree(*huffman.build_tree(COUNTS))
     hs_rows = syn1[::-1].copy()[:ROWS - 1]
     sent = np.array([4, 9, 2, 4], dtype=np.int32)
     ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
     for i in range(len(sent)):
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(sent):
-                e, ref1, _ = reference_sgns(ref0[sent[j]], [sent[i], NOISE_WORD], ref1,
-                                            float(ALPHA))
-                if hs:
-                    e2, refh, _ = reference_hs(ref0[sent[j]], sent[i], tree, refh, float(ALPHA))
-                    e = e + e2
-                ref0[sent[j]] += e
+        contexts = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
+        if share and not hs:
+            ref0, ref1 = reference_window(ref0, ref1, contexts, [sent[i], NOISE_WORD])
+            continue
+        for c in contexts:
+            e, ref1, _ = reference_sgns(ref0[c], [sent[i], NOISE_WORD], ref1, float(ALPHA))
+            if hs:
+                e2, refh, _ = reference_hs(ref0[c], sent[i], tree, refh, float(ALPHA))
+                e = e + e2
+            ref0[c] += e
     got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
     tally = _run_sentence(K.sg_sentence, sent, got0, got1, goth,
                           make_params(hs=hs, share=share), one_hot_noise(NOISE_WORD), tree)

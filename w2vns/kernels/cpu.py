@@ -21,7 +21,7 @@ from numba import njit, prange
 from .bundles import (MODEL_SG, N_TALLIES, STRATEGY_ADAPTIVE, STRATEGY_DYNAMIC, STRATEGY_HARD,
                       TALLY_KEPT, TALLY_PAIRS)
 from .leaves import (axpy_from_row, axpy_to_row, copy_row, fill, prefetch_row, scale)
-from .losses import hs_update, ns_update
+from .losses import hs_update, ns_update, ns_update_window
 from .rng import rng_below, rng_next, rng_uniform
 from .targets import draw_hard, draw_targets
 
@@ -36,8 +36,10 @@ _AHEAD_SLOTS = 2  # targets of the current centre and of the next one
 
 # One thread's buffers: the subsampled sentence, input vector, window sum (hard
 # strategies), gradient, two rows of targets and their counts, the hard strategies'
-# candidate pool and scores, the RNG state and the counters.
-Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores state tally")
+# candidate pool and scores, a window's gradients and context updates (skip-gram with
+# shared negatives), the RNG state and the counters.
+Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores grad delta state "
+                         "tally")
 
 
 @njit(cache=True)
@@ -45,11 +47,14 @@ def new_work(params, dim, seed):
     state = np.zeros(_STATE_PAD, dtype=np.uint64)
     state[_OWN] = seed
     width = max(params.negative, params.pool) + 1
+    span = 2 * params.window
     return Work(np.empty(params.max_sentence, dtype=np.int32), np.empty(dim, dtype=np.float32),
                 np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32),
                 np.empty((_AHEAD_SLOTS, width), dtype=np.int64),
                 np.zeros(_AHEAD_SLOTS, dtype=np.int64), np.empty(width, dtype=np.int64),
-                np.empty(width, dtype=np.float32), state, np.zeros(N_TALLIES, dtype=np.float64))
+                np.empty(width, dtype=np.float32), np.empty((span, width), dtype=np.float32),
+                np.empty((span, dim), dtype=np.float32), state,
+                np.zeros(N_TALLIES, dtype=np.float64))
 
 
 @njit(cache=True)
@@ -115,8 +120,9 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     """Skip-gram over the ``n`` words of ``work.sent``: each context word predicts the centre.
 
     With shared negatives one draw per centre serves its whole window (scored, for the
-    hard strategies, against the sum of the window's input vectors); otherwise every
-    (centre, context) pair draws its own, scored against that context's vector.
+    hard strategies, against the sum of the window's input vectors), and without HS the
+    window is updated at once (``ns_update_window``); otherwise every (centre, context)
+    pair draws its own targets, scored against that context's vector.
     """
     syn0 = model.syn0
     sent = work.sent
@@ -130,6 +136,10 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
         work.tally[TALLY_PAIRS] += hi - lo - 1
         slot = i & 1
         centre = sent[i]
+        if ahead and not params.hs:
+            ns_update_window(sent, lo, hi, i, work.targets[slot], work.counts[slot], syn0,
+                             model.syn1neg, alpha, work.grad, work.delta, work.tally)
+            continue
         if params.negative > 0 and params.share != 0 and not ahead:
             fill(work.hsum, np.float32(0.0))
             for j in range(lo, hi):

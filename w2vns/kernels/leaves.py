@@ -66,6 +66,22 @@ def dot_row(h, m, row):
 
 
 @njit(cache=True, fastmath=True)
+def dot_rows(a, i, b, j):
+    """a[i] . b[j]"""
+    s = np.float32(0.0)
+    for k in range(a.shape[1]):
+        s += a[i, k] * b[j, k]
+    return s
+
+
+@njit(cache=True, fastmath=True)
+def axpy_row_to_row(a, src, i, dst, j):
+    """dst[j] += a * src[i]"""
+    for k in range(src.shape[1]):
+        dst[j, k] += a * src[i, k]
+
+
+@njit(cache=True, fastmath=True)
 def axpy_from_row(a, m, row, y):
     """y += a * m[row]"""
     for k in range(y.shape[0]):

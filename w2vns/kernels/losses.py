@@ -10,7 +10,8 @@ import numpy as np
 from numba import njit
 
 from .bundles import TALLY_LOSS, TALLY_TERMS
-from .leaves import MAX_EXP, axpy_from_row, axpy_to_row, dot_row, sigmoid_and_loss
+from .leaves import (MAX_EXP, axpy_from_row, axpy_row_to_row, axpy_to_row, dot_row, dot_rows,
+                     sigmoid_and_loss)
 
 
 @njit(cache=True)
@@ -59,3 +60,50 @@ def hs_update(h, word, tree, syn1, alpha, neu1e, tally):
         axpy_to_row(g, h, syn1, node)
     tally[TALLY_LOSS] += loss
     tally[TALLY_TERMS] += hi - lo
+
+
+@njit(cache=True)
+def ns_update_window(sent, lo, hi, centre_at, targets, count, syn0, syn1neg, alpha, grad,
+                     delta, tally):
+    """Negative sampling for a whole skip-gram window at once (HogBatch).
+
+    Every context word ``sent[j]`` (j in [lo, hi), j != centre_at) predicts the same
+    ``targets[:count]`` (the centre word, then its shared noise words). All logits are
+    taken first, against the current rows; then each output row is written once with the
+    sum of its gradients, and each context row once: ``count`` hot output rows see one
+    write per window instead of one per context word. ``grad`` holds (2 window, count)
+    gradients and ``delta`` (2 window, dim) context updates.
+    """
+    loss = 0.0
+    c = 0
+    for j in range(lo, hi):
+        if j == centre_at:
+            continue
+        row = sent[j]
+        for d in range(count):
+            label = 1 if d == 0 else 0
+            sig, term_loss = sigmoid_and_loss(dot_rows(syn0, row, syn1neg, targets[d]), label)
+            grad[c, d] = (np.float32(label) - sig) * alpha
+            loss += term_loss
+        c += 1
+    dim = syn0.shape[1]
+    for k in range(c):
+        for x in range(dim):
+            delta[k, x] = np.float32(0.0)
+        for d in range(count):
+            axpy_from_row(grad[k, d], syn1neg, targets[d], delta[k])
+    for d in range(count):
+        k = 0
+        for j in range(lo, hi):
+            if j == centre_at:
+                continue
+            axpy_row_to_row(grad[k, d], syn0, sent[j], syn1neg, targets[d])
+            k += 1
+    k = 0
+    for j in range(lo, hi):
+        if j == centre_at:
+            continue
+        axpy_to_row(np.float32(1.0), delta[k], syn0, sent[j])
+        k += 1
+    tally[TALLY_LOSS] += loss
+    tally[TALLY_TERMS] += c * count

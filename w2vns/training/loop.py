@@ -319,6 +319,9 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
     summary.epoch_loss = list(position.epoch_loss)
     summary.epochs_done = position.epoch
     summary.train_seconds = time.perf_counter() - train_start
+    if adaptive:
+        log(f"adaptive noise: tables rebuilt in {summary.noise_seconds:.2f}s, "
+            f"{summary.noise_seconds / max(summary.train_seconds, 1e-9):.1%} of training")
     if not all(np.isfinite(m).all() for m in model):
         raise DivergenceError("training diverged (a vector is not finite). "
                               f"Try a lower --alpha (now {config.alpha:g}).")
