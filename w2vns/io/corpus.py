@@ -13,6 +13,7 @@ bytes (``tokenizer``); words are decoded from UTF-8, with replacement, once at t
 """
 
 import contextlib
+import importlib.util
 import os
 import sys
 import zlib
@@ -32,6 +33,8 @@ _SENTENCE_END = b"\n"
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 _READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 _INITIAL_ID_CAPACITY = 1 << 16
+# URL schemes that need an optional extra: scheme -> (module smart_open imports, extra name).
+EXTRA_SCHEMES = {"s3": ("boto3", "s3")}
 # Count with a dense bincount when ids are at most this many times the block's tokens.
 _DENSE_COUNT_RATIO = 4
 
@@ -54,6 +57,22 @@ def is_url(source):
     return "://" in source
 
 
+def _installed(module):
+    return importlib.util.find_spec(module) is not None
+
+
+def missing_extra(source):
+    """The error for a URL whose scheme needs an optional extra that is not installed."""
+    scheme = source.split("://", 1)[0].lower() if is_url(source) else None
+    if scheme not in EXTRA_SCHEMES:
+        return None
+    module, extra = EXTRA_SCHEMES[scheme]
+    if _installed(module):
+        return None
+    return CorpusError(f"cannot open corpus '{source}': {scheme}:// inputs need the optional "
+                       f"'{extra}' dependencies. Install them with: pip install 'w2vns[{extra}]'.")
+
+
 def check_sources(sources):
     """Fail fast, before any work, on inputs that cannot be read."""
     if not sources:
@@ -61,7 +80,12 @@ def check_sources(sources):
     if sum(1 for s in sources if s == STDIN) > 1:
         raise InputError("stdin (-) can be given only once.")
     for source in sources:
-        if source == STDIN or is_url(source):
+        if source == STDIN:
+            continue
+        if is_url(source):
+            error = missing_extra(source)
+            if error is not None:
+                raise error
             continue
         if not os.path.exists(source):
             raise InputError(f"corpus file '{source}' not found. Check the path.")
@@ -81,6 +105,9 @@ def open_binary(source):
 
     try:
         handle = smart_open.open(source, "rb")
+    except ImportError as exc:
+        raise missing_extra(source) or CorpusError(
+            f"cannot open corpus '{source}': {_reason(exc)}.") from None
     except Exception as exc:  # smart_open raises many types for unreachable inputs
         raise CorpusError(f"cannot open corpus '{source}': {_reason(exc)}. Check the path or URL.")
     with handle:
