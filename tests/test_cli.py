@@ -110,7 +110,7 @@ ERRORS = [
      "Error: output directory '{nodir}' does not exist. Create it or choose another -o path."),
     (["train", "{tiny}", "-o", "{out}", "--config", "{badcfg}"], 2,
      "Error: unknown key 'dimension' in config '{badcfg}'. Known keys: alpha, batch-words, "
-     "cbow-mean, dim, epochs, format, max-sentence-length, max-vocab, min-alpha, min-count, "
+     "cbow-mean, dim, encoding, epochs, format, max-sentence-length, max-vocab, min-alpha, min-count, "
      "model, negative, ns-exponent, prune-at, sample, seed, threads, window."),
     (["train", "{tiny}", "-o", "{tmp}/vectors"], 2,
      "Error: cannot tell the format of '{tmp}/vectors' from its extension. Name it .bin "

@@ -100,6 +100,10 @@ def training_options(func):
         click.option("--max-sentence-length", type=int, default=None,
                      help="Longer sentences are cut into chunks of this many words.  "
                           "[default: 10000]"),
+        click.option("--encoding", metavar="NAME", default=None,
+                     help="Encoding of the inputs (latin-1, cp1252, utf-16, ...); they are "
+                          "decoded and re-encoded to UTF-8.  [default: UTF-8, invalid bytes "
+                          "replaced by U+FFFD and counted]"),
         click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
                      help="Output format.  [default: from the extension: .bin binary, "
                           ".txt/.vec text]"),

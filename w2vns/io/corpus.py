@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorpusError, InputError
+from .recode import RecodedReader
 from .tokenizer import EOS_ID, WordTable
 
 STDIN = "-"
@@ -47,6 +48,7 @@ class ReadStats:
     tokens: int = 0
     sentences: int = 0
     invalid_utf8: int = 0
+    undecodable: int = 0  # sequences not valid in a declared --encoding, replaced
     truncated_words: int = 0
     prunes: int = 0
     prune_min_count: int = 0
@@ -174,18 +176,22 @@ def _raw_pieces(handle, block_bytes, stats):
         yield carry
 
 
-def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES):
+def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES, encoding=None):
     """Raw byte blocks of one input, each ending at a token boundary; the last one is a
-    newline, since the end of an input ends a sentence."""
+    newline, since the end of an input ends a sentence. With ``encoding`` (not UTF-8),
+    the input is decoded from it and the blocks are UTF-8."""
     with open_binary(source) as handle:
+        reader = RecodedReader(handle, encoding) if encoding else handle
         try:
-            for raw in _raw_pieces(handle, block_bytes, stats):
+            for raw in _raw_pieces(reader, block_bytes, stats):
                 _count_invalid_utf8(raw, stats)
                 stats.sentences += raw.count(_SENTENCE_END)
                 yield raw
         except _READ_ERRORS as exc:
             raise CorpusError(f"cannot read corpus '{source}': {_reason(exc)}. "
                               "The file may be truncated or corrupt.") from None
+        if encoding:
+            stats.undecodable += reader.replaced
     stats.sentences += 1
     yield _SENTENCE_END
 
@@ -196,12 +202,14 @@ class TokenScan:
     ``words`` (a tokenizer.WordTable) maps tokens to provisional ids (id 0 is the
     sentence marker); ``counts[i]`` counts provisional id ``i``. When more than
     ``prune_at`` distinct tokens are held, the rarest are dropped (as the reference
-    tool does) and the pruning is reported in ``stats``.
+    tool does) and the pruning is reported in ``stats``. ``encoding``: the inputs'
+    encoding when it is not UTF-8 (see ``recode``).
     """
 
-    def __init__(self, spool_path, prune_at):
+    def __init__(self, spool_path, prune_at, encoding=None):
         self.spool_path = spool_path
         self.prune_at = prune_at
+        self.encoding = encoding
         self.stats = ReadStats()
         self.words = WordTable()
         self.counts = np.zeros(_INITIAL_ID_CAPACITY, dtype=np.int64)
@@ -215,7 +223,7 @@ class TokenScan:
         with open(self.spool_path, "wb") as spool:
             for source in sources:
                 before = self.stats.bytes_read
-                for raw in iter_raw_blocks(source, self.stats, block_bytes):
+                for raw in iter_raw_blocks(source, self.stats, block_bytes, self.encoding):
                     ids = self.words.encode(raw)
                     self._count(ids)
                     spool.write(ids.tobytes())

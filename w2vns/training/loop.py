@@ -20,6 +20,7 @@ from . import vocab as vocabulary
 from ..io.atomic import check_writable
 from .config import TrainConfig
 from ..io.corpus import EOS_TEMP_ID, TokenScan, check_sources
+from ..io.recode import normalize_encoding
 from ..errors import EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted
 from .progress import Progress, human_bytes, peak_rss_bytes
 
@@ -187,7 +188,8 @@ def initial_weights(vocab_size, config):
 
 
 def _scan(sources, config, workdir, log):
-    scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at).run(sources)
+    scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at,
+                     normalize_encoding(config.encoding)).run(sources)
     stats = scan.stats
     if stats.tokens == 0:
         names = ", ".join(f"'{s}'" for s in sources)
@@ -197,6 +199,9 @@ def _scan(sources, config, workdir, log):
         f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s)")
     if stats.invalid_utf8:
         log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
+    if stats.undecodable:
+        log(f"warning: {stats.undecodable:,} byte sequence(s) not valid {config.encoding} "
+            "replaced by U+FFFD")
     if stats.truncated_words:
         log(f"warning: {stats.truncated_words:,} word(s) longer than the limit were cut")
     if stats.prunes:
