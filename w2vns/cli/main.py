@@ -10,6 +10,7 @@ import sys
 import click
 
 from . import vectors as cli_vectors
+from .phrases import phrases as phrases_command
 from ..errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
 from ..signals import handle_signals, interrupted_message, raise_interrupted
 
@@ -165,7 +166,7 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
     run_train(request)
 
 
-for _command in cli_vectors.COMMANDS:
+for _command in (*cli_vectors.COMMANDS, phrases_command):
     cli.add_command(_command)
 
 
