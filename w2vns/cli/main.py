@@ -123,6 +123,12 @@ def training_options(func):
 @click.option("--save-vocab", type=click.Path(), help="Write 'word count' lines of the vocabulary.")
 @click.option("--read-vocab", type=click.Path(),
               help="Use this vocabulary ('word count' lines) instead of counting.")
+@click.option("--save-model", type=click.Path(dir_okay=False),
+              help="Also write the whole model (vocabulary, counts, weights, options) in one "
+                   "checked file, for --init-from.")
+@click.option("--init-from", type=click.Path(dir_okay=False),
+              help="Continue the model saved with --save-model on CORPUS: known words start "
+                   "from their vectors, new words are added, counts are merged.")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False),
               help="Keep the encoded corpus and periodic checkpoints here; Ctrl-C or SIGTERM "
                    "then saves one before stopping. Removed after success.")
@@ -138,8 +144,9 @@ def training_options(func):
               help="Append log lines (progress every few seconds) to this file.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar: a log line every few seconds instead.")
-def train(corpus, output, config_path, save_context, save_vocab, read_vocab, checkpoint_dir,
-          checkpoint_every, resume_dir, force, report_path, log_file, quiet, **options):
+def train(corpus, output, config_path, save_context, save_vocab, read_vocab, save_model,
+          init_from, checkpoint_dir, checkpoint_every, resume_dir, force, report_path, log_file,
+          quiet, **options):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
@@ -154,6 +161,7 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
       w2vns train --config configs/text8-sg.toml corpus.txt -o v.bin
       w2vns train big.txt -o v.bin --checkpoint-dir ck --report run.json
       w2vns train --resume ck
+      w2vns train today.txt --init-from yesterday.model --save-model today.model -o v.bin
     """
     from ..training.runner import TrainRequest, run_train
 
@@ -162,7 +170,8 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
                            read_vocab=read_vocab, checkpoint_dir=checkpoint_dir,
                            checkpoint_every=checkpoint_every or DEFAULT_CHECKPOINT_MINUTES,
                            resume_dir=resume_dir, force=force, report_path=report_path,
-                           log_file=log_file, quiet=quiet, argv=sys.argv[1:])
+                           log_file=log_file, quiet=quiet, argv=sys.argv[1:],
+                           save_model=save_model, init_from=init_from)
     run_train(request)
 
 
