@@ -110,8 +110,9 @@ ERRORS = [
      "Error: output directory '{nodir}' does not exist. Create it or choose another -o path."),
     (["train", "{tiny}", "-o", "{out}", "--config", "{badcfg}"], 2,
      "Error: unknown key 'dimension' in config '{badcfg}'. Known keys: alpha, batch-words, "
-     "cbow-mean, dim, encoding, epochs, format, max-sentence-length, max-vocab, min-alpha, min-count, "
-     "model, negative, ns-exponent, prune-at, sample, seed, threads, window."),
+     "cbow-mean, dim, encoding, epochs, format, hs, max-sentence-length, max-vocab, min-alpha, "
+     "min-count, model, negative, ns-exponent, ns-pool, ns-strategy, prune-at, sample, seed, "
+     "share-negatives, threads, window."),
     (["train", "{tiny}", "-o", "{tmp}/vectors"], 2,
      "Error: cannot tell the format of '{tmp}/vectors' from its extension. Name it .bin "
      "(binary) or .txt/.vec (text), or pass --format binary|text."),

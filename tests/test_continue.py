@@ -118,6 +118,9 @@ def test_dim_and_model_come_from_the_saved_model(runs, tmp_path):
                       "to continue it."),
     (["--model", "cbow"], "Error: --model is cbow but the model '{model}' was trained with sg. "
                           "Drop --model to continue it."),
+    (["--hs"], "Error: the objective is hierarchical softmax and negative sampling but the "
+               "model '{model}' was trained with negative sampling. Use the same --hs and "
+               "--negative 0 or not."),
     (["--read-vocab", "v.txt"], "Error: --init-from and --read-vocab cannot be combined: the "
                                 "vocabulary of a continued run is the saved one merged with the "
                                 "corpus's."),
@@ -178,3 +181,25 @@ def test_arrays_are_stored_by_name_and_optional(tmp_path):
     assert sorted(saved.arrays) == ["syn0", "syn1", "syn1neg"]
     for name in saved.arrays:
         np.testing.assert_array_equal(saved.arrays[name], arrays[name])
+
+
+def test_hierarchical_softmax_model_continues_with_its_tree(runs, tmp_path):
+    folder, _ = runs
+    hs = ["--hs", "--negative", "0", "--epochs", "1", "--threads", "1", "--dim", "16", "-q"]
+    first = tmp_path / "hs.model"
+    result = run(folder / "a.txt", "-o", tmp_path / "a.bin", "--save-model", first, *hs)
+    assert result.exit_code == 0, result.output
+    saved = model_file.load(str(first))
+    assert {"syn0", "syn1", "tree_codes", "tree_points", "tree_offsets"} <= set(saved.arrays)
+    assert "syn1neg" not in saved.arrays and saved.arrays["syn1"].shape == (
+        len(saved.words) - 1, 16)
+    # the same data again: the merged counts keep the tree, and its node vectors
+    same = run(folder / "a.txt", "--init-from", first, "-o", tmp_path / "b.bin",
+               "--save-model", tmp_path / "again.model", "--epochs", "1", "-q")
+    assert same.exit_code == 0, same.output
+    assert "another Huffman tree" not in same.stderr
+    # the inherited objective is hierarchical softmax alone; new words change the tree
+    other = run(folder / "b.txt", "--init-from", first, "-o", tmp_path / "c.bin",
+                "--epochs", "1", "-q")
+    assert other.exit_code == 0, other.output
+    assert "warning: the merged counts give another Huffman tree" in other.stderr

@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 from numba import njit
 
+from w2vns.kernels import bundles as B
 from w2vns.kernels import cpu as K
+from w2vns.kernels import huffman
+from w2vns.kernels import leaves, losses, rng, targets
 from w2vns.training import vocab
 
 DIM = 16
@@ -44,78 +47,229 @@ def matrices():
     return syn0, syn1
 
 
-def test_sgns_update_matches_numpy(matrices):
+def make_noise(weights):
+    prob, alias = vocab.alias_table(weights)
+    return B.Noise(prob, alias, np.zeros(len(weights), np.float32),
+                   np.zeros(len(weights), np.float32))
+
+
+def make_params(model="sg", window=1, negative=1, hs=False, strategy="unigram", pool=0,
+                share=True, mean=True):
+    return B.Params(B.MODEL_CODES[model], window, negative, int(hs), B.STRATEGY_CODES[strategy],
+                    pool, int(share), int(mean), 100)
+
+
+def one_hot_noise(word):
+    """A noise table that always draws ``word``: sentence steps become deterministic."""
+    weights = np.zeros(ROWS)
+    weights[word] = 1.0
+    return make_noise(weights)
+
+
+COUNTS = np.array([50, 40, 30, 20, 12, 10, 8, 5, 4, 3, 2, 1], dtype=np.int64)
+
+
+def test_ns_update_matches_numpy(matrices):
     syn0, syn1 = matrices
     h = syn0[2].copy()
     targets = np.array([5, 1, 7, 7, 3], dtype=np.int64)  # a repeated noise word, on purpose
     expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA))
-    neu1e = np.empty(DIM, dtype=np.float32)
+    neu1e = np.zeros(DIM, dtype=np.float32)
     got = syn1.copy()
-    loss = K.sgns_update(h, targets, len(targets), got, ALPHA, neu1e)
+    tally = np.zeros(B.N_TALLIES)
+    losses.ns_update(h, targets, len(targets), got, ALPHA, neu1e, tally, make_noise(np.ones(ROWS)),
+                False)
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
-    assert loss == pytest.approx(expected_loss, rel=1e-4)
+    assert tally[B.TALLY_LOSS] == pytest.approx(expected_loss, rel=1e-4)
+    assert tally[B.TALLY_TERMS] == len(targets)
     untouched = [r for r in range(ROWS) if r not in targets]
     np.testing.assert_array_equal(got[untouched], syn1[untouched])
 
 
+def reference_hs(h, word, tree, syn1, alpha):
+    """Sequential hierarchical-softmax step in float64: (neu1e, new syn1, loss)."""
+    syn1 = syn1.astype(np.float64).copy()
+    h = h.astype(np.float64)
+    neu1e = np.zeros_like(h)
+    loss = 0.0
+    offsets, codes, points = tree
+    for d in range(offsets[word], offsets[word + 1]):
+        node, label = points[d], 1.0 - codes[d]
+        f = h @ syn1[node]
+        p = sigmoid(f)
+        loss += -np.log(p if label else 1.0 - p)
+        if abs(f) >= 6.0:
+            continue
+        g = (label - p) * alpha
+        neu1e += g * syn1[node]
+        syn1[node] += g * h
+    return neu1e, syn1, loss
+
+
+@pytest.mark.parametrize("word", [0, 5, 11])
+def test_hs_update_matches_numpy(matrices, word):
+    syn0, syn1 = matrices
+    tree = B.Tree(*huffman.build_tree(COUNTS))
+    h = syn0[3].copy()
+    expected_e, expected_syn1, expected_loss = reference_hs(h, word, tree, syn1[:ROWS - 1],
+                                                            float(ALPHA))
+    neu1e = np.zeros(DIM, dtype=np.float32)
+    got = syn1[:ROWS - 1].copy()
+    tally = np.zeros(B.N_TALLIES)
+    losses.hs_update(h, word, tree, got, ALPHA, neu1e, tally)
+    np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
+    assert tally[B.TALLY_LOSS] == pytest.approx(expected_loss, rel=1e-4)
+    assert tally[B.TALLY_TERMS] == tree.offsets[word + 1] - tree.offsets[word]
+
+
 def test_sigmoid_is_clipped_never_skipped():
     for f, label in [(50.0, 0), (-50.0, 1), (np.float32(6.5), 1)]:
-        sig, loss = K.sigmoid_and_loss(np.float32(f), label)
+        sig, loss = leaves.sigmoid_and_loss(np.float32(f), label)
         assert sig == pytest.approx(sigmoid(f), abs=1e-6)
         assert 0.0 < sig < 1.0  # a gradient always flows
         assert np.isfinite(loss) and loss > 0
-    sig, loss = K.sigmoid_and_loss(np.float32(np.nan), 1)
+    sig, loss = leaves.sigmoid_and_loss(np.float32(np.nan), 1)
     assert np.isnan(loss)  # divergence is visible in the loss
 
 
-def _no_noise():
-    prob, alias = vocab.alias_table(np.ones(ROWS))
-    return prob, alias
+def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
+    work = K.new_work(params, DIM, np.uint64(7))
+    work.sent[:len(sent)] = sent
+    step(len(sent), B.Model(syn0, syn1neg, syn1), noise, tree, params, work, ALPHA)
+    return work.tally
 
 
-def test_skipgram_sentence_matches_numpy(matrices):
-    """window 1, no noise words: each neighbour predicts the centre, in order."""
+NOISE_WORD = 11  # not in the test sentences
+
+
+@pytest.mark.parametrize("share", [True, False])
+@pytest.mark.parametrize("hs", [False, True])
+def test_skipgram_sentence_matches_numpy(matrices, share, hs):
+    """window 1, one fixed noise word: each neighbour predicts the centre, in order."""
     syn0, syn1 = matrices
+    tree = B.Tree(*huffman.build_tree(COUNTS))
+    hs_rows = syn1[::-1].copy()[:ROWS - 1]
     sent = np.array([4, 9, 2, 4], dtype=np.int32)
-    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
     for i in range(len(sent)):
         for j in (i - 1, i + 1):
             if 0 <= j < len(sent):
-                e, ref1, _ = reference_sgns(ref0[sent[j]], [sent[i]], ref1, float(ALPHA))
+                e, ref1, _ = reference_sgns(ref0[sent[j]], [sent[i], NOISE_WORD], ref1,
+                                            float(ALPHA))
+                if hs:
+                    e2, refh, _ = reference_hs(ref0[sent[j]], sent[i], tree, refh, float(ALPHA))
+                    e = e + e2
                 ref0[sent[j]] += e
-    got0, got1 = syn0.copy(), syn1.copy()
-    state = np.array([7], dtype=np.uint64)
-    prob, alias = _no_noise()
-    loss, terms = K.sg_sentence(sent, len(sent), got0, got1, 1, 0, ALPHA,
-                                np.empty(DIM, np.float32), np.empty(DIM, np.float32),
-                                np.empty((2, 1), np.int64), np.zeros(2, np.int64), state, 0,
-                                prob, alias)
-    assert terms == 6
+    got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
+    tally = _run_sentence(K.sg_sentence, sent, got0, got1, goth,
+                          make_params(hs=hs, share=share), one_hot_noise(NOISE_WORD), tree)
+    assert tally[B.TALLY_PAIRS] == 6
+    path_terms = sum(tree.offsets[w + 1] - tree.offsets[w] for w in [4, 9, 9, 2, 2, 4])
+    assert tally[B.TALLY_TERMS] == 6 * 2 + (path_terms if hs else 0)
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize("mean", [True, False])
-def test_cbow_sentence_matches_numpy(matrices, mean):
+@pytest.mark.parametrize("hs", [False, True])
+def test_cbow_sentence_matches_numpy(matrices, mean, hs):
     syn0, syn1 = matrices
+    tree = B.Tree(*huffman.build_tree(COUNTS))
+    hs_rows = syn1[::-1].copy()[:ROWS - 1]
     sent = np.array([4, 9, 2, 6], dtype=np.int32)
-    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
     for i in range(len(sent)):
         ctx = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
         h = ref0[ctx].sum(axis=0)
         if mean:
             h = h / len(ctx)
-        e, ref1, _ = reference_sgns(h, [sent[i]], ref1, float(ALPHA))
+        e, ref1, _ = reference_sgns(h, [sent[i], NOISE_WORD], ref1, float(ALPHA))
+        if hs:
+            e2, refh, _ = reference_hs(h, sent[i], tree, refh, float(ALPHA))
+            e = e + e2
         for c in ctx:
             ref0[c] += e if mean else e / len(ctx)
-    got0, got1 = syn0.copy(), syn1.copy()
-    prob, alias = _no_noise()
-    K.cbow_sentence(sent, len(sent), got0, got1, 1, 0, ALPHA, mean, np.empty(DIM, np.float32),
-                    np.empty(DIM, np.float32), np.empty((2, 1), np.int64), np.zeros(2, np.int64),
-                    np.array([7], dtype=np.uint64), 0, prob, alias)
+    got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
+    tally = _run_sentence(K.cbow_sentence, sent, got0, got1, goth,
+                          make_params("cbow", hs=hs, mean=mean), one_hot_noise(NOISE_WORD), tree)
+    assert tally[B.TALLY_PAIRS] == 6
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("share", [True, False])
+def test_shared_negatives_are_drawn_per_centre_per_pair_otherwise(matrices, share):
+    """Counted through the hard strategy's pool: one pool per centre, or one per pair."""
+    syn0, syn1 = matrices
+    sent = np.array([4, 9, 2, 4, 7, 1], dtype=np.int32)
+    weights = np.zeros(ROWS)
+    weights[[10, 11]] = 1.0  # two noise words, never in the sentence
+    params = make_params(window=2, negative=2, strategy="hard", pool=40, share=share)
+    tally = _run_sentence(K.sg_sentence, sent, syn0.copy(), syn1.copy(), syn1.copy(), params,
+                          make_noise(weights), B.Tree(*huffman.build_tree(COUNTS)))
+    pairs = tally[B.TALLY_PAIRS]
+    assert pairs > len(sent)
+    assert tally[B.TALLY_POOL] == 2 * (len(sent) if share else pairs)
+    assert tally[B.TALLY_TERMS] == pairs * (1 + 2)
+
+
+def test_hard_keeps_the_best_scored_candidates():
+    """A planted model: the output rows of words 3 and 8 align with h, word 5 opposes it."""
+    rng_ = np.random.default_rng(0)
+    h = rng_.normal(size=DIM).astype(np.float32)
+    syn1neg = (rng_.normal(size=(ROWS, DIM)) * 0.01).astype(np.float32)
+    syn1neg[3], syn1neg[8], syn1neg[5] = 2 * h, 1 * h, -3 * h
+    noise = make_noise(np.ones(ROWS))
+    state = np.array([5], dtype=np.uint64)
+    tally = np.zeros(B.N_TALLIES)
+    for _ in range(50):
+        out = np.empty(3, np.int64)
+        count = targets.draw_hard(0, h, 2, 200, out, np.empty(200, np.int64),
+                                  np.empty(200, np.float32), state, 0, noise, syn1neg, tally)
+        assert count == 3 and out[0] == 0
+        assert list(out[1:]) == [3, 8]  # 200 draws of 12 words: both are in the pool
+    assert tally[B.TALLY_POOL] == 50 * 11  # each distinct word scored once; the positive never
+
+
+def test_keep_hardest_is_a_top_k():
+    scores = np.array([0.1, 5.0, -1.0, 3.0, 3.5, 0.0], dtype=np.float32)
+    cands = np.arange(10, 16, dtype=np.int64)
+    out = np.empty(4, np.int64)
+    assert targets.keep_hardest(cands.copy(), scores.copy(), 6, 3, out) == 4
+    assert list(out[1:]) == [11, 14, 13]
+    assert targets.keep_hardest(cands.copy(), scores.copy(), 2, 3, out) == 3  # fewer than asked
+
+
+def test_huffman_codes_are_prefix_free_and_follow_counts():
+    counts = np.array(sorted(np.random.default_rng(1).zipf(1.3, 3000) % 10_000 + 1,
+                             reverse=True), dtype=np.int64)
+    offsets, codes, points = huffman.build_tree(counts)
+    lengths = np.diff(offsets)
+    words = ["".join(map(str, codes[offsets[w]:offsets[w + 1]])) for w in range(len(counts))]
+    assert len(set(words)) == len(words)
+    ordered = sorted(words)
+    assert not any(b.startswith(a) for a, b in zip(ordered, ordered[1:]))  # prefix-free
+    assert np.sum(2.0 ** -lengths) == pytest.approx(1.0)  # a full binary tree (Kraft)
+    assert (np.diff(lengths) >= 0).all()  # rarer words never get shorter codes
+    assert points.min() == 0 and points.max() == len(counts) - 2
+    assert (points[offsets[:-1]] == len(counts) - 2).all()  # every path starts at the root
+    expected = np.sum(counts * lengths) / counts.sum()
+    entropy = -np.sum((p := counts / counts.sum()) * np.log2(p))
+    assert entropy <= expected < entropy + 1  # Huffman's optimality bound
+
+
+def test_huffman_handles_tiny_and_large_vocabularies():
+    offsets, codes, points = huffman.build_tree(np.array([7], dtype=np.int64))
+    assert list(offsets) == [0, 0] and len(codes) == 0
+    offsets, codes, _ = huffman.build_tree(np.array([3, 2], dtype=np.int64))
+    assert list(offsets) == [0, 1, 2] and sorted(codes) == [0, 1]
+    big = np.arange(2_000_000, 0, -1, dtype=np.int64)  # no recursion, no per-word arrays
+    offsets, _, _ = huffman.build_tree(big)
+    assert offsets[-1] == np.sum(np.diff(offsets)) and np.diff(offsets).max() < 64
 
 
 def test_noise_draws_follow_the_distribution():
@@ -134,7 +288,7 @@ def test_noise_draws_follow_the_distribution():
 def _draw_many(state, prob, alias, n):
     out = np.empty(n, np.int64)
     for i in range(n):
-        out[i] = K.draw_noise(state, 0, prob, alias)
+        out[i] = targets.draw_noise(state, 0, prob, alias)
     return out
 
 
@@ -142,7 +296,7 @@ def _draw_many(state, prob, alias, n):
 def _below_many(state, t, bound, n):
     out = np.empty(n, np.int64)
     for i in range(n):
-        out[i] = K.rng_below(K.rng_next(state, t), bound)
+        out[i] = rng.rng_below(rng.rng_next(state, t), bound)
     return out
 
 
@@ -150,7 +304,7 @@ def test_prefetch_changes_nothing(matrices):
     syn0, _ = matrices
     before = syn0.copy()
     for row in range(ROWS):
-        K.prefetch_row(syn0, row)
+        leaves.prefetch_row(syn0, row)
     np.testing.assert_array_equal(syn0, before)
 
 

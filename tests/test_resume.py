@@ -162,7 +162,7 @@ def test_signal_writes_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code, 
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["status"] == "interrupted" and report["exit_code"] == code
     loaded = ckpt.load_latest(str(ck), warn=print)
-    assert np.isfinite(loaded.syn0).all() and loaded.position.done > 0
+    assert np.isfinite(loaded.model.syn0).all() and loaded.position.done > 0
 
 
 def test_resumed_multithreaded_run_passes_the_learning_bar(corpus, tmp_path):

@@ -18,6 +18,8 @@ EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergen
                    "2 usage error (bad option, missing input), 130/143 interrupted "
                    "(SIGINT/SIGTERM).")
 DEFAULT_CHECKPOINT_MINUTES = 10.0
+# As training.config.NS_STRATEGIES (not imported: --help must stay light).
+NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
 
 
 class W2vnsGroup(click.Group):
@@ -92,6 +94,19 @@ def training_options(func):
                           "(bounds memory).  [default: 10000000]"),
         click.option("--ns-exponent", type=float, default=None,
                      help="Noise distribution count^x; 0 uniform, negative allowed.  [default: 0.75]"),
+        click.option("--ns-strategy", type=click.Choice(NS_STRATEGIES), default=None,
+                     help="How negatives are drawn: unigram (count^ns-exponent), uniform, hard "
+                          "(the best-scored of --ns-pool draws), dynamic (hard, the pool growing "
+                          "with progress), adaptive (noise re-estimated from the model's "
+                          "scores).  [default: unigram]"),
+        click.option("--ns-pool", type=int, default=None,
+                     help="hard/dynamic: candidates drawn per example.  [default: 4 x negative]"),
+        click.option("--share-negatives/--no-share-negatives", default=None,
+                     help="Skip-gram: one draw of negatives per centre word shared by its window, "
+                          "or a fresh draw per (centre, context) pair.  [default: share]"),
+        click.option("--hs/--no-hs", default=None,
+                     help="Hierarchical softmax (Huffman tree); with --negative > 0 both losses "
+                          "are summed.  [default: off]"),
         click.option("--cbow-mean/--cbow-sum", default=None,
                      help="CBOW: mean or sum of context vectors.  [default: mean]"),
         click.option("--threads", type=int, default=None,

@@ -20,12 +20,13 @@ import numpy as np
 from ..io.atomic import atomic_output
 from ..io.corpus import STDIN, is_url
 from ..errors import InputError
+from ..kernels.bundles import Model
 
 CACHE_NAME = "ids.bin"
 PATTERN = "checkpoint-*.npz"
 KEEP = 2  # the newest and the one before it
 _NUMBER = re.compile(r"checkpoint-(\d+)\.npz$")
-_ARRAYS = ("syn0", "syn1neg", "rng", "counts", "words")
+_ARRAYS = ("syn0", "syn1neg", "syn1", "rng", "counts", "words", "score_sum", "draw_count")
 
 
 @dataclass
@@ -36,6 +37,9 @@ class Position:
     offset: int = 0
     done: int = 0
     words_kept: int = 0
+    positive_pairs: int = 0
+    logistic_terms: int = 0
+    pool_scores: int = 0
     epoch_loss: list = field(default_factory=list)
     epoch_sums: tuple = (0.0, 0)  # loss sum and term count of the unfinished epoch
 
@@ -45,9 +49,9 @@ class Checkpoint:
     path: str
     position: Position
     meta: dict  # options, sources, fingerprint, cache description
-    syn0: np.ndarray
-    syn1neg: np.ndarray
+    model: Model
     rng: np.ndarray
+    noise_stats: tuple  # adaptive noise statistics (score sums, draw counts); empty otherwise
     words: tuple
     counts: np.ndarray
 
@@ -81,15 +85,17 @@ def list_checkpoints(directory):
     return sorted(glob.glob(os.path.join(directory, PATTERN)), key=_number, reverse=True)
 
 
-def save(directory, position, meta, syn0, syn1neg, rng, words, counts):
+def save(directory, position, meta, model, rng, noise_stats, words, counts):
     """Write the next checkpoint atomically, then drop all but the newest KEEP."""
     existing = list_checkpoints(directory)
     number = _number(existing[0]) + 1 if existing else 1
     path = os.path.join(directory, f"checkpoint-{number:06d}.npz")
     meta = dict(meta, position=position.__dict__ | {"epoch_sums": list(position.epoch_sums)})
     meta_text = json.dumps(meta, sort_keys=True)
-    arrays = dict(syn0=syn0, syn1neg=syn1neg, rng=rng, counts=np.asarray(counts, np.int64),
-                  words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8))
+    arrays = dict(syn0=model.syn0, syn1neg=model.syn1neg, syn1=model.syn1, rng=rng,
+                  counts=np.asarray(counts, np.int64),
+                  words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+                  score_sum=noise_stats[0], draw_count=noise_stats[1])
     digest = _digest(arrays, meta_text)
     with atomic_output(path, "wb") as handle:
         np.savez(handle, meta=np.frombuffer(meta_text.encode(), dtype=np.uint8),
@@ -110,8 +116,10 @@ def _load(path):
     pos = meta.pop("position")
     pos["epoch_sums"] = tuple(pos["epoch_sums"])
     words = tuple(arrays["words"].tobytes().decode("utf-8").split("\n"))
-    return Checkpoint(path, Position(**pos), meta, arrays["syn0"], arrays["syn1neg"],
-                      arrays["rng"], words, arrays["counts"])
+    model = Model(arrays["syn0"], arrays["syn1neg"], arrays["syn1"])
+    stats = (arrays["score_sum"], arrays["draw_count"])
+    return Checkpoint(path, Position(**pos), meta, model, arrays["rng"],
+                      stats if len(stats[0]) else None, words, arrays["counts"])
 
 
 def load_latest(directory, warn):

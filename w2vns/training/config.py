@@ -11,6 +11,10 @@ from ..io.recode import normalize_encoding
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")
+NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
+SCORED_STRATEGIES = ("hard", "dynamic", "adaptive")  # need negatives to act on
+DEFAULT_NS_EXPONENT = 0.75
+POOL_PER_NEGATIVE = 4  # default --ns-pool: this many candidates per negative kept
 SG_ALPHA = 0.025
 CBOW_ALPHA = 0.05
 MIN_ALPHA_RATIO = 1e-4
@@ -29,7 +33,11 @@ class TrainConfig:
     min_count: int = 5
     max_vocab: Optional[int] = None
     prune_at: int = 10_000_000  # distinct words held while counting before rare ones are pruned
-    ns_exponent: float = 0.75
+    ns_exponent: Optional[float] = None  # None: DEFAULT_NS_EXPONENT (0 for uniform)
+    ns_strategy: str = "unigram"
+    ns_pool: Optional[int] = None  # None: POOL_PER_NEGATIVE x negative
+    share_negatives: bool = True
+    hs: bool = False
     cbow_mean: bool = True
     threads: Optional[int] = None  # None: all cores
     seed: int = 1
@@ -44,7 +52,13 @@ class TrainConfig:
             CBOW_ALPHA if self.model == "cbow" else SG_ALPHA)
         min_alpha = self.min_alpha if self.min_alpha is not None else alpha * MIN_ALPHA_RATIO
         threads = self.threads if self.threads is not None else (os.cpu_count() or 1)
-        done = dataclasses.replace(self, alpha=alpha, min_alpha=min_alpha, threads=threads)
+        self.validate()
+        uniform = self.ns_strategy == "uniform"
+        exponent = self.ns_exponent if self.ns_exponent is not None else (
+            0.0 if uniform else DEFAULT_NS_EXPONENT)
+        pool = self.ns_pool if self.ns_pool is not None else POOL_PER_NEGATIVE * max(self.negative, 1)
+        done = dataclasses.replace(self, alpha=alpha, min_alpha=min_alpha, threads=threads,
+                                   ns_exponent=exponent, ns_pool=pool)
         done.validate()
         return done
 
@@ -73,9 +87,25 @@ class TrainConfig:
         if self.min_alpha is not None and not self.min_alpha >= 0:
             raise UsageError(f"--min-alpha must be 0 or more, got {self.min_alpha}.")
         normalize_encoding(self.encoding)  # a usage error for an unknown name
-        if self.negative == 0:
-            raise UsageError("--negative 0 leaves nothing to train (w2vns trains with negative "
-                             "sampling only). Use --negative 5.")
+        self._validate_objective()
+
+    def _validate_objective(self):
+        if self.ns_strategy not in NS_STRATEGIES:
+            raise UsageError(f"--ns-strategy must be one of {', '.join(NS_STRATEGIES)}, "
+                             f"got '{self.ns_strategy}'.")
+        if self.negative == 0 and not self.hs:
+            raise UsageError("nothing to train: give --negative > 0 or --hs.")
+        if self.negative == 0 and self.ns_strategy in SCORED_STRATEGIES:
+            raise UsageError(f"--ns-strategy {self.ns_strategy} needs negatives: give "
+                             "--negative > 0.")
+        if self.ns_strategy == "uniform" and self.ns_exponent not in (None, 0, 0.0):
+            raise UsageError(f"--ns-strategy uniform draws every word equally, which "
+                             f"contradicts --ns-exponent {self.ns_exponent:g}. Drop one of them.")
+        if self.ns_pool is not None:
+            _positive_int("--ns-pool", self.ns_pool)
+            if self.ns_pool < self.negative:
+                raise UsageError(f"--ns-pool ({self.ns_pool}) must be at least --negative "
+                                 f"({self.negative}): the negatives are picked from the pool.")
 
 
 def _positive_int(option, value):

@@ -22,10 +22,12 @@ from ..io.atomic import check_writable
 from .config import TrainConfig
 from ..io.corpus import EOS_TEMP_ID, TokenScan, check_sources
 from ..io.recode import normalize_encoding
-from ..errors import EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted
+from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted,
+                      UsageError)
+from ..kernels.bundles import TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS
+from . import objective
 from .progress import Progress, human_bytes, peak_rss_bytes
 
-MODEL_CODES = {"sg": 0, "cbow": 1}
 SECONDS_PER_MINUTE = 60.0
 
 
@@ -42,6 +44,10 @@ class Summary:
     peak_rss: int = 0
     epoch_loss: list = field(default_factory=list)
     epochs_done: int = 0
+    positive_pairs: int = 0  # (centre, context) pairs inside the shrunk windows
+    logistic_terms: int = 0  # sigmoids evaluated with an update: targets, noise, HS nodes
+    pool_scores: int = 0  # candidates scored by the hard and dynamic strategies
+    noise_seconds: float = 0.0  # rebuilding adaptive noise tables
     read: object = None
 
     @property
@@ -53,9 +59,11 @@ class Summary:
 class Trained:
     vocab: vocabulary.Vocab
     vectors: np.ndarray  # input vectors, the embeddings (syn0)
-    context: np.ndarray  # output vectors (syn1neg)
+    context: np.ndarray  # output vectors of negative sampling (syn1neg)
     config: object
     summary: Summary
+    syn1: object = None  # hierarchical softmax inner-node vectors (with --hs)
+    tree: object = None  # the Huffman tree, a kernels.bundles.Tree (with --hs)
 
 
 def learning_rate(progress, alpha, min_alpha):
@@ -131,11 +139,12 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
         log(f"encoded {cache.words:,} words in {cache.sentences:,} sentences "
             f"(read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
             f"{summary.encode_seconds:.1f}s)")
-        syn0, syn1neg, states = initial_weights(len(vocab), config)
+        model, states = initial_weights(len(vocab), config)
         if init_from is not None:
-            known = model_file.carry_over(init_from, vocab, syn0, syn1neg)
+            known = model_file.carry_over(init_from, vocab, config, model, log)
             log(f"continuing '{init_from.path}': {known:,} known words start from their saved "
                 f"vectors, {len(vocab) - known:,} new words")
+        noise = objective.noise_for(vocab.counts, config)
         saver = None
         if checkpoint_dir:
             meta = dict(extra_meta or {}, config=dataclasses.asdict(config),
@@ -144,13 +153,18 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
                                    sentences=cache.sentences))
             saver = Checkpointing(checkpoint_dir, checkpoint_every or 0.0, meta)
         position = ckpt.Position()
-        _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, saver,
-                    stop or StopControl(), quiet, bar, log, log_file)
+        tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
+                           stop or StopControl(), quiet, bar, log, log_file)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    return _trained(vocab, model, tree, config, summary, started)
+
+
+def _trained(vocab, model, tree, config, summary, started):
     summary.seconds = time.perf_counter() - started
     summary.peak_rss = peak_rss_bytes()
-    return Trained(vocab, syn0, syn1neg, config, summary)
+    return Trained(vocab, model.syn0, model.syn1neg, config, summary,
+                   syn1=model.syn1 if config.hs else None, tree=tree if config.hs else None)
 
 
 def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=None,
@@ -174,25 +188,21 @@ def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=N
     summary = run
     log(f"resuming from '{checkpoint.path}': epoch {position.epoch + 1}/{config.epochs}, "
         f"{position.done / (cache.words * config.epochs):.1%} done")
-    syn0, syn1neg, states = checkpoint.syn0, checkpoint.syn1neg, checkpoint.rng
+    model, states = checkpoint.model, checkpoint.rng
+    noise = objective.noise_for(vocab.counts, config, stats=checkpoint.noise_stats)
     saver = Checkpointing(directory, checkpoint_every or 0.0, meta)
-    _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, saver,
-                stop or StopControl(), quiet, bar, log, log_file)
-    summary.seconds = time.perf_counter() - started
-    summary.peak_rss = peak_rss_bytes()
-    return Trained(vocab, syn0, syn1neg, config, summary)
+    tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
+                       stop or StopControl(), quiet, bar, log, log_file)
+    return _trained(vocab, model, tree, config, summary, started)
 
 
 def initial_weights(vocab_size, config):
-    """syn0 uniform in (-0.5, 0.5)/dim, syn1neg zero, one RNG state per thread."""
+    """The initial model (see objective.initial_model) and one RNG state per thread."""
     rng = np.random.default_rng(config.seed)
-    dim = config.dim
-    syn0 = ((rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5))
-            / np.float32(dim))
-    syn1neg = np.zeros((vocab_size, dim), dtype=np.float32)
+    model = objective.initial_model(vocab_size, config, rng)
     states = rng.integers(1, np.iinfo(np.int64).max, size=config.threads,
                           dtype=np.int64).astype(np.uint64)
-    return syn0, syn1neg, states
+    return model, states
 
 
 def _scan(sources, config, workdir, log):
@@ -244,9 +254,11 @@ def _vocabulary(scan, config, read_vocab, log, init_from=None):
     return vocab, table
 
 
-def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, saver, stop,
+def _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver, stop,
                 quiet, bar, log, log_file):
-    """The epoch loop, from ``position`` to the end; updates position and summary."""
+    """The epoch loop, from ``position`` to the end; updates position and summary.
+
+    Returns the Huffman tree (an empty one without --hs)."""
     import numba
 
     from ..kernels import cpu as kernels
@@ -254,11 +266,10 @@ def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, 
     threads = config.threads
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     keep = vocabulary.keep_probabilities(vocab.counts, config.sample)
-    alias_prob, alias_index = vocabulary.alias_table(
-        vocabulary.noise_weights(vocab.counts, config.ns_exponent))
-    loss_out = np.zeros(threads, dtype=np.float64)
-    terms_out = np.zeros(threads, dtype=np.int64)
-    kept_out = np.zeros(threads, dtype=np.int64)
+    tree = objective.tree_for(vocab.counts, config)
+    base = objective.base_weights(vocab.counts, config)
+    adaptive = config.ns_strategy == "adaptive"
+    tallies = objective.new_tallies(threads)
     total = cache.words * config.epochs
     progress = Progress(cache.words, config.epochs, quiet=quiet, bar=bar, log_file=log_file,
                         done=position.done)
@@ -275,13 +286,17 @@ def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, 
                 a0 = learning_rate(position.done / total, config.alpha, config.min_alpha)
                 a1 = learning_rate((position.done + words) / total, config.alpha,
                                    config.min_alpha)
+                if adaptive:
+                    rebuild_start = time.perf_counter()
+                    objective.refresh_adaptive(noise, base)
+                    summary.noise_seconds += time.perf_counter() - rebuild_start
+                params = objective.params_for(config,
+                                              objective.pool_at(config, position.done / total))
                 starts, ends = idcache.split_slices(batch, threads)
-                kernels.train_chunk(batch, starts, ends, syn0, syn1neg, keep, alias_prob,
-                                    alias_index, states, MODEL_CODES[config.model],
-                                    config.window, config.negative, config.cbow_mean,
-                                    config.max_sentence_length, a0, a1, loss_out, terms_out,
-                                    kept_out)
-                batch_loss, batch_terms = float(loss_out.sum()), int(terms_out.sum())
+                kernels.train_chunk(batch, starts, ends, model, noise, tree, keep, params, states,
+                                    tallies, a0, a1)
+                counted = tallies.sum(axis=0)
+                batch_loss, batch_terms = float(counted[TALLY_LOSS]), int(counted[TALLY_TERMS])
                 if not np.isfinite(batch_loss):
                     raise DivergenceError(
                         f"training diverged in epoch {epoch} (the loss is not finite). "
@@ -290,15 +305,18 @@ def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, 
                 term_sum += batch_terms
                 position.offset = end
                 position.done += words
-                position.words_kept += int(kept_out.sum())
+                position.words_kept += int(counted[TALLY_KEPT])
+                position.positive_pairs += int(counted[TALLY_PAIRS])
+                position.logistic_terms += batch_terms
+                position.pool_scores += int(counted[TALLY_POOL])
                 position.epoch_sums = (loss_sum, term_sum)
                 progress.update(words, epoch, a1, batch_loss / max(batch_terms, 1))
                 now = time.perf_counter()
                 if stop.requested:
-                    _stop(stop.requested, saver, position, syn0, syn1neg, states, vocab, log)
+                    _stop(stop.requested, saver, position, model, noise, states, vocab, log)
                 if saver and saver.every_minutes and (
                         now - last_save >= saver.every_minutes * SECONDS_PER_MINUTE):
-                    _save(saver, position, syn0, syn1neg, states, vocab, log)
+                    _save(saver, position, model, noise, states, vocab, log)
                     last_save = now
             position.epoch_loss.append(loss_sum / max(term_sum, 1))
             position.epoch += 1
@@ -309,26 +327,30 @@ def _run_epochs(cache, vocab, config, syn0, syn1neg, states, position, summary, 
         progress.close()
     summary.words_trained = position.done - words_at_start
     summary.words_kept = position.words_kept
+    summary.positive_pairs = position.positive_pairs
+    summary.logistic_terms = position.logistic_terms
+    summary.pool_scores = position.pool_scores
     summary.epoch_loss = list(position.epoch_loss)
     summary.epochs_done = position.epoch
     summary.train_seconds = time.perf_counter() - train_start
-    if not (np.isfinite(syn0).all() and np.isfinite(syn1neg).all()):
+    if not all(np.isfinite(m).all() for m in model):
         raise DivergenceError("training diverged (a vector is not finite). "
                               f"Try a lower --alpha (now {config.alpha:g}).")
+    return tree
 
 
-def _save(saver, position, syn0, syn1neg, states, vocab, log):
-    path = ckpt.save(saver.directory, position, saver.meta, syn0, syn1neg, states, vocab.words,
-                     vocab.counts)
+def _save(saver, position, model, noise, states, vocab, log):
+    path = ckpt.save(saver.directory, position, saver.meta, model, states,
+                     (noise.score_sum, noise.draw_count), vocab.words, vocab.counts)
     log(f"checkpoint written: {path}")
     return path
 
 
-def _stop(signal_name, saver, position, syn0, syn1neg, states, vocab, log):
+def _stop(signal_name, saver, position, model, noise, states, vocab, log):
     """Honour a stop request: checkpoint if asked to, then unwind."""
     interrupted = Interrupted(signal_name, EXIT_SIGNAL[signal_name])
     if saver is not None:
-        _save(saver, position, syn0, syn1neg, states, vocab, log)
+        _save(saver, position, model, noise, states, vocab, log)
         interrupted.checkpoint_dir = saver.directory
     raise interrupted
 
@@ -353,6 +375,9 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
     """
     from ..io import w2vformat
 
+    if save_context and config.negative == 0:
+        raise UsageError("--save-context writes the output vectors of negative sampling, and "
+                         "--negative 0 has none. Drop --save-context or give --negative > 0.")
     for path, option in ((output, "-o"), (save_context, "--save-context"),
                          (save_vocab, "--save-vocab"), (save_model, "--save-model")):
         if path:
@@ -375,8 +400,7 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
         w2vformat.write(save_context, trained.vocab.words, trained.context, context_binary)
     if save_model:
         model_file.save(save_model, trained.vocab.words, trained.vocab.counts,
-                        dataclasses.asdict(trained.config),
-                        dict(syn0=trained.vectors, syn1neg=trained.context))
+                        dataclasses.asdict(trained.config), model_file.arrays_of(trained))
     if checkpoint_dir:
         ckpt.remove_all(checkpoint_dir)
     if report is not None:

@@ -2,9 +2,9 @@
 
 ``--save-model FILE`` writes an ``.npz`` (written to a temporary file and renamed)
 holding a JSON header (format name, version, the options, the names of the arrays),
-the vocabulary (words and counts), every weight array by name (``syn0`` and
-``syn1neg`` always; others such as a hierarchical-softmax ``syn1`` and its tree only
-when the run has them) and a sha256 over all of it. ``--init-from FILE`` continues
+the vocabulary (words and counts), every weight array by name (``syn0`` always,
+``syn1neg`` with negative sampling, ``syn1`` and the Huffman tree ``tree_offsets``,
+``tree_codes``, ``tree_points`` with hierarchical softmax) and a sha256 over all of it. ``--init-from FILE`` continues
 from it: ``merged_counts`` unites the saved vocabulary with a new corpus's counts,
 ``carry_over`` puts the saved rows of known words in place.
 """
@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import objective
 from ..io.atomic import atomic_output
 from ..errors import FormatError, InputError, UsageError
 
 FORMAT = "w2vns-model"
 VERSION = 1
-REQUIRED_ARRAYS = ("syn0", "syn1neg")
+REQUIRED_ARRAYS = ("syn0",)
+TREE_PREFIX = "tree_"
 HEADER_KEY, DIGEST_KEY, WORDS_KEY, COUNTS_KEY = "header", "sha256", "words", "counts"
 WORD_SEPARATOR = "\n"  # words never hold whitespace
 # Options a continued run must share with the saved model (taken from it when not given).
@@ -171,13 +173,42 @@ def merged_counts(saved, words, counts):
     return list(merged), np.fromiter(merged.values(), dtype=np.int64, count=len(merged))
 
 
-def carry_over(saved, vocab, syn0, syn1neg):
-    """Copy the saved input and output rows of the words known to ``saved`` into place;
-    return how many words were known."""
+def arrays_of(trained):
+    """The named arrays of a trained model (loop.Trained) that a model file keeps."""
+    arrays = dict(syn0=trained.vectors)
+    if trained.config.negative > 0:
+        arrays["syn1neg"] = trained.context
+    if trained.tree is not None:
+        arrays["syn1"] = trained.syn1
+        arrays.update({TREE_PREFIX + name: getattr(trained.tree, name)
+                       for name in trained.tree._fields})
+    return arrays
+
+
+def carry_over(saved, vocab, config, model, log):
+    """Put the saved rows of the words known to ``saved`` into ``model`` (a
+    kernels.bundles.Model of the merged vocabulary); return how many words were known.
+
+    Input vectors and negative-sampling output vectors are per word. The inner-node
+    vectors of hierarchical softmax belong to the Huffman tree: they are kept when the
+    merged counts give the same tree, else they start again from zero (with a warning).
+    """
     old = {w: i for i, w in enumerate(saved.words)}
     pairs = [(i, old[w]) for i, w in enumerate(vocab.words) if w in old]
     if pairs:
         new_rows, old_rows = (np.array(side, dtype=np.int64) for side in zip(*pairs))
-        syn0[new_rows] = saved.arrays["syn0"][old_rows]
-        syn1neg[new_rows] = saved.arrays["syn1neg"][old_rows]
+        model.syn0[new_rows] = saved.arrays["syn0"][old_rows]
+        if config.negative > 0 and "syn1neg" in saved.arrays:
+            model.syn1neg[new_rows] = saved.arrays["syn1neg"][old_rows]
+    if config.hs and "syn1" in saved.arrays:
+        if _same_tree(saved, objective.tree_for(vocab.counts, config)):
+            model.syn1[:] = saved.arrays["syn1"]
+        else:
+            log("warning: the merged counts give another Huffman tree: the hierarchical-"
+                "softmax node vectors start again from zero (word vectors are kept)")
     return len(pairs)
+
+
+def _same_tree(saved, tree):
+    stored = [saved.arrays.get(TREE_PREFIX + name) for name in tree._fields]
+    return all(a is not None and np.array_equal(a, b) for a, b in zip(stored, tree))

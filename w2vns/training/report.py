@@ -41,7 +41,8 @@ class RunReport:
                        "exit_code": None, "error": None, "options": None, "corpus": [],
                        "vocab_size": None, "words_trained": 0, "epochs_done": 0,
                        "seconds": None, "words_per_second": None, "peak_rss": None,
-                       "epoch_loss": [], "outputs": [], "checkpoint_dir": None}
+                       "epoch_loss": [], "positive_pairs": 0, "logistic_terms": 0,
+                       "pool_scores": 0, "outputs": [], "checkpoint_dir": None}
         self.summary = None
 
     def attach(self, summary):
@@ -62,6 +63,8 @@ class RunReport:
         if summary is not None:
             self.set(vocab_size=summary.vocab_size or None, words_trained=summary.words_trained,
                      epochs_done=summary.epochs_done, epoch_loss=list(summary.epoch_loss),
+                     positive_pairs=summary.positive_pairs,
+                     logistic_terms=summary.logistic_terms, pool_scores=summary.pool_scores,
                      words_per_second=summary.words_trained / seconds if seconds > 0 else None)
         self.set(status=status, exit_code=exit_code, error=error, seconds=round(seconds, 3),
                  peak_rss=peak_rss_bytes(), started_at=_iso(self.started),

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError, VocabularyError
+from ..kernels.alias import ALIAS_SCALE, U32_MAX as _U32_MAX, build_alias
 
-ALIAS_SCALE = 1 << 32  # alias probabilities are stored as uint32 thresholds
-_U32_MAX = ALIAS_SCALE - 1
 
 
 @dataclass(frozen=True)
@@ -70,25 +69,7 @@ def alias_table(weights):
     Returns (prob, alias): draw column k uniformly, keep k if a uniform 32-bit integer
     is below prob[k], else take alias[k]. O(V) memory, O(1) per draw.
     """
-    weights = np.asarray(weights, dtype=np.float64)
-    n = len(weights)
-    scaled = weights * (n / weights.sum())
-    prob = np.ones(n, dtype=np.float64)
-    alias = np.arange(n, dtype=np.int32)
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
-    while small and large:
-        s = small.pop()
-        g = large[-1]
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] -= 1.0 - scaled[s]
-        if scaled[g] < 1.0:
-            large.pop()
-            small.append(g)
-    thresholds = np.minimum(np.round(prob * ALIAS_SCALE), _U32_MAX).astype(np.uint32)
-    thresholds[prob >= 1.0] = _U32_MAX
-    return thresholds, alias
+    return build_alias(np.asarray(weights, dtype=np.float64))
 
 
 def alias_probabilities(prob, alias):

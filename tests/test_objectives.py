@@ -1,0 +1,222 @@
+"""The negative-sampling family and hierarchical softmax: distributions, options, learning,
+determinism, resume and the run's counters."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from numba import njit
+
+from test_learning import analogy_score, neighbour_score
+from test_resume import StopAfter
+from w2vns.cli.main import cli
+from w2vns.errors import Interrupted
+from w2vns.io import synthetic
+from w2vns.kernels import targets
+from w2vns.training import checkpoint as ckpt
+from w2vns.training import config, objective, vocab
+from w2vns.training.loop import train, train_to_files
+from w2vns.vectors.embeddings import Embeddings
+
+QUIET = dict(log=lambda _: None, bar=False)
+COUNTS = np.array([900, 400, 400, 120, 60, 30, 9, 5, 3, 1], dtype=np.int64)
+OBJECTIVES = {
+    "hs": dict(hs=True, negative=0),
+    "hs+ns": dict(hs=True),
+    "uniform": dict(ns_strategy="uniform"),
+    "hard": dict(ns_strategy="hard"),
+    "dynamic": dict(ns_strategy="dynamic"),
+    "adaptive": dict(ns_strategy="adaptive"),
+    "per-pair": dict(share_negatives=False),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("c") / "corpus.txt"
+    synthetic.write(str(path), sentences=20000)
+    return str(path)
+
+
+def noise_distribution(**options):
+    cfg = config.build(None, **options)
+    noise = objective.noise_for(COUNTS, cfg)
+    return vocab.alias_probabilities(noise.alias_prob, noise.alias_index)
+
+
+def test_unigram_and_uniform_noise_are_exact():
+    expected = COUNTS ** 0.75 / np.sum(COUNTS ** 0.75)
+    np.testing.assert_allclose(noise_distribution(), expected, atol=1e-9)
+    np.testing.assert_allclose(noise_distribution(ns_exponent=0.5),
+                               COUNTS ** 0.5 / np.sum(COUNTS ** 0.5), atol=1e-9)
+    np.testing.assert_allclose(noise_distribution(ns_strategy="uniform"),
+                               np.full(len(COUNTS), 1 / len(COUNTS)), atol=1e-9)
+
+
+def test_adaptive_noise_favours_words_the_model_still_confuses():
+    cfg = config.build(None, ns_strategy="adaptive")
+    noise = objective.noise_for(COUNTS, cfg)
+    base = objective.base_weights(COUNTS, cfg)
+    # word 1 scored high (0.9) on many draws, word 2 low (0.1), the rest at the average
+    noise.draw_count[:] = 100.0
+    noise.score_sum[:] = 50.0
+    noise.score_sum[1], noise.score_sum[2] = 90.0, 10.0
+    mean = noise.score_sum.sum() / noise.draw_count.sum()
+    prior = objective.ADAPTIVE_PRIOR_DRAWS
+    ratio = (noise.score_sum + prior * mean) / (noise.draw_count + prior) / mean
+    expected = base * np.clip(ratio, 1 / objective.ADAPTIVE_MAX_RATIO,
+                              objective.ADAPTIVE_MAX_RATIO)
+    objective.refresh_adaptive(noise, base)
+    got = vocab.alias_probabilities(noise.alias_prob, noise.alias_index)
+    np.testing.assert_allclose(got, expected / expected.sum(), atol=1e-9)
+    assert got[1] > 1.5 * got[2]  # same count, more confusing: drawn more often
+    np.testing.assert_allclose(noise.draw_count, 100.0 * objective.ADAPTIVE_DECAY)
+    # the kernel's draws follow the rebuilt table (a chi-square test at p = 0.001)
+    draws = 300_000
+    seen = np.bincount(_draw_many(np.array([42], np.uint64), noise, draws),
+                       minlength=len(COUNTS))
+    chi2 = np.sum((seen - draws * got) ** 2 / (draws * got))
+    assert chi2 < 27.9  # 9 degrees of freedom
+
+
+@njit
+def _draw_many(state, noise, n):
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = targets.draw_noise(state, 0, noise.alias_prob, noise.alias_index)
+    return out
+
+
+def test_adaptive_without_statistics_is_unigram():
+    cfg = config.build(None, ns_strategy="adaptive")
+    noise = objective.noise_for(COUNTS, cfg)
+    objective.refresh_adaptive(noise, objective.base_weights(COUNTS, cfg))
+    np.testing.assert_allclose(vocab.alias_probabilities(noise.alias_prob, noise.alias_index),
+                               noise_distribution(), atol=1e-9)
+
+
+def test_dynamic_pool_grows_from_negative_to_pool():
+    cfg = config.build(None, ns_strategy="dynamic", negative=5, ns_pool=25)
+    sizes = [objective.pool_at(cfg, p) for p in np.linspace(0, 1, 11)]
+    assert sizes[0] == 5 and sizes[-1] == 25
+    assert all(b >= a for a, b in zip(sizes, sizes[1:]))
+    assert objective.pool_at(config.build(None, ns_strategy="hard", ns_pool=30), 0.0) == 30
+    assert config.build(None, negative=7).ns_pool == config.POOL_PER_NEGATIVE * 7
+
+
+def embeddings(corpus, **options):
+    cfg = config.build(None, **{"epochs": 6, "threads": 2, "seed": 5, **options})
+    trained = train([corpus], cfg, **QUIET)
+    return Embeddings(trained.vocab.words, trained.vectors), trained
+
+
+@pytest.mark.parametrize("name", sorted(OBJECTIVES))
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_every_objective_learns_the_planted_structure(corpus, name, model):
+    kv, trained = embeddings(corpus, model=model, **OBJECTIVES[name])
+    assert neighbour_score(kv) >= 0.9
+    assert analogy_score(kv) >= 0.7
+    summary = trained.summary
+    assert summary.epoch_loss[-1] < summary.epoch_loss[0]
+    assert summary.positive_pairs > summary.words_kept  # several context words per centre
+    if "hs" in name:
+        assert trained.tree is not None and trained.syn1.shape[0] == len(trained.vocab) - 1
+    assert (summary.pool_scores > 0) == (name in ("hard", "dynamic"))
+
+
+def test_counters_follow_the_objective(corpus):
+    """The objective does not change the windows (only the random stream), so pair counts
+    agree closely; logistic terms add up across the two losses."""
+    runs = {name: embeddings(corpus, threads=1, epochs=1, **opts)[1].summary
+            for name, opts in [("ns", {}), ("hs", dict(hs=True, negative=0)),
+                               ("both", dict(hs=True)), ("pair", dict(share_negatives=False))]}
+    counts = [s.positive_pairs for s in runs.values()]
+    assert max(counts) < 1.01 * min(counts)
+    pairs = runs["ns"].positive_pairs
+    # every pair has one positive and at most 5 noise words (draws of the positive dropped)
+    assert pairs * 5 < runs["ns"].logistic_terms <= pairs * 6
+    assert runs["both"].logistic_terms == pytest.approx(
+        runs["ns"].logistic_terms + runs["hs"].logistic_terms, rel=0.02)
+
+
+@pytest.mark.parametrize("name", ["hs+ns", "adaptive", "hard", "per-pair"])
+def test_one_thread_runs_are_byte_identical(corpus, tmp_path, name):
+    outputs = []
+    for run in ("a", "b"):
+        cfg = config.build(None, epochs=1, threads=1, seed=3, **OBJECTIVES[name])
+        out = tmp_path / f"{run}.bin"
+        train_to_files([corpus], cfg, str(out), **QUIET)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("name", ["hs+ns", "adaptive", "dynamic"])
+def test_resume_is_byte_identical_for_every_objective(corpus, tmp_path, name):
+    cfg = config.build(None, epochs=2, threads=1, seed=11, batch_words=20000, **OBJECTIVES[name])
+    whole = tmp_path / "whole.bin"
+    train_to_files([corpus], cfg, str(whole), **QUIET)
+    out, ck = tmp_path / "resumed.bin", tmp_path / "ck"
+    with pytest.raises(Interrupted):
+        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(4),
+                       **QUIET)
+    saved = ckpt.load_latest(str(ck), warn=print)
+    train_to_files([corpus], cfg, str(out), resume_from=saved, **QUIET)
+    assert out.read_bytes() == whole.read_bytes()
+
+
+ERRORS = [
+    (["--ns-strategy", "nce"], "Error: Invalid value for '--ns-strategy': 'nce' is not one of "
+     "'unigram', 'uniform', 'hard', 'dynamic', 'adaptive'. See 'w2vns train --help'."),
+    (["--negative", "0"], "Error: nothing to train: give --negative > 0 or --hs."),
+    (["--ns-strategy", "hard", "--negative", "5", "--ns-pool", "3"],
+     "Error: --ns-pool (3) must be at least --negative (5): the negatives are picked from the "
+     "pool."),
+    (["--ns-strategy", "dynamic", "--negative", "0", "--hs"],
+     "Error: --ns-strategy dynamic needs negatives: give --negative > 0."),
+    (["--ns-strategy", "adaptive", "--negative", "0", "--hs"],
+     "Error: --ns-strategy adaptive needs negatives: give --negative > 0."),
+    (["--ns-strategy", "uniform", "--ns-exponent", "0.75"],
+     "Error: --ns-strategy uniform draws every word equally, which contradicts --ns-exponent "
+     "0.75. Drop one of them."),
+    (["--hs", "--negative", "0", "--save-context", "{tmp}/c.bin"],
+     "Error: --save-context writes the output vectors of negative sampling, and --negative 0 "
+     "has none. Drop --save-context or give --negative > 0."),
+]
+
+
+@pytest.mark.parametrize("args,message", ERRORS)
+def test_objective_errors_are_one_line_and_write_nothing(corpus, tmp_path, args, message):
+    out = tmp_path / "v.bin"
+    args = [a.format(tmp=tmp_path) for a in args]
+    result = CliRunner().invoke(cli, ["train", corpus, "-o", str(out), *args])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [message.format(tmp=tmp_path)]
+    assert not out.exists()
+
+
+def test_resume_with_a_changed_objective_is_refused(corpus, tmp_path):
+    ck = tmp_path / "ck"
+    with pytest.raises(Interrupted):
+        train_to_files([corpus], config.build(None, epochs=2, threads=1, batch_words=20000),
+                       str(tmp_path / "v.bin"), checkpoint_dir=str(ck), stop=StopAfter(2),
+                       **QUIET)
+    result = CliRunner().invoke(cli, ["train", "--resume", str(ck), "--hs"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"Error: cannot resume from '{ck}': --hs is True but the "
+                                     "checkpoint has False. Use --force to resume anyway.")
+    result = CliRunner().invoke(cli, ["train", "--resume", str(ck), "--ns-strategy", "hard"])
+    assert "--ns-strategy is hard but the checkpoint has unigram" in result.stderr
+
+
+def test_report_counts_pairs_and_terms(corpus, tmp_path):
+    report = tmp_path / "r.json"
+    result = CliRunner().invoke(cli, ["train", corpus, "-o", str(tmp_path / "v.bin"), "--hs",
+                                      "--ns-strategy", "hard", "--epochs", "1", "--threads", "1",
+                                      "--report", str(report), "-q"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert data["options"]["hs"] is True and data["options"]["ns_strategy"] == "hard"
+    assert data["positive_pairs"] > data["words_trained"] // 2
+    assert data["logistic_terms"] > data["positive_pairs"]
+    assert data["pool_scores"] > 0

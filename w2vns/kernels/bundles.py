@@ -1,0 +1,43 @@
+"""The bundles every kernel takes, so that signatures stay short as objectives grow.
+
+* ``Model``: the trained matrices. ``syn0`` input vectors (V, dim); ``syn1neg`` output
+  vectors of negative sampling (V, dim); ``syn1`` hierarchical-softmax inner-node vectors
+  (V - 1, dim). A matrix an objective does not use is a one-row placeholder.
+* ``Noise``: the noise distribution as an alias table, and the per-word statistics the
+  adaptive strategy gathers (summed sigmoid scores of each word drawn as a negative, and
+  how often it was drawn; zero-length when unused).
+* ``Tree``: the Huffman tree of hierarchical softmax in compressed rows: word ``w``'s code
+  bits and inner nodes (root first) are ``codes/points[offsets[w]:offsets[w + 1]]``.
+* ``Params``: integer settings, one namedtuple of int64 (see the ``*_CODES`` below).
+
+Per-thread counters go to a ``(threads, N_TALLIES)`` float64 array, slots named below.
+"""
+
+from collections import namedtuple
+
+Model = namedtuple("Model", "syn0 syn1neg syn1")
+Noise = namedtuple("Noise", "alias_prob alias_index score_sum draw_count")
+Tree = namedtuple("Tree", "offsets codes points")
+Params = namedtuple("Params", "model window negative hs strategy pool share cbow_mean "
+                              "max_sentence")
+
+MODEL_SG = 0
+MODEL_CBOW = 1
+MODEL_CODES = {"sg": MODEL_SG, "cbow": MODEL_CBOW}
+
+STRATEGY_UNIGRAM = 0
+STRATEGY_UNIFORM = 1
+STRATEGY_HARD = 2
+STRATEGY_DYNAMIC = 3
+STRATEGY_ADAPTIVE = 4
+STRATEGY_CODES = {"unigram": STRATEGY_UNIGRAM, "uniform": STRATEGY_UNIFORM,
+                  "hard": STRATEGY_HARD, "dynamic": STRATEGY_DYNAMIC,
+                  "adaptive": STRATEGY_ADAPTIVE}
+
+# Slots of the per-thread tally rows.
+TALLY_LOSS = 0  # summed -log sigmoid over every logistic term
+TALLY_TERMS = 1  # logistic terms: positive and negative targets, HS inner nodes
+TALLY_KEPT = 2  # tokens kept by subsampling
+TALLY_PAIRS = 3  # (centre, context) pairs inside the shrunk windows
+TALLY_POOL = 4  # candidate scores computed by the hard and dynamic strategies
+N_TALLIES = 5

@@ -1,0 +1,85 @@
+"""Target-drawing leaves, one per negative-sampling strategy.
+
+Each fills ``targets[0] = positive`` followed by the noise words and returns how many.
+Noise draws equal to the positive word are dropped, as in the reference tool.
+
+* sampling (unigram, uniform, adaptive): ``negative`` draws from the alias table; the
+  strategies differ only in the table the orchestration builds.
+* hard: ``pool`` draws, each scored against the input vector ``h``; the ``negative``
+  highest-scoring ones are kept (the words the model confuses most with the positive).
+  Dynamic is hard with a pool that grows with progress (the caller passes the size).
+"""
+
+import numpy as np
+from numba import njit
+
+from .bundles import TALLY_POOL
+from .leaves import dot_row
+from .rng import rng_below, rng_next
+
+_U32_MASK = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True)
+def draw_noise(state, t, alias_prob, alias_index):
+    """One draw from the noise distribution: O(1) with the alias method."""
+    bits = rng_next(state, t)
+    k = rng_below(bits, alias_prob.shape[0])
+    if np.uint32(bits & _U32_MASK) < alias_prob[k]:
+        return k
+    return np.int64(alias_index[k])
+
+
+@njit(cache=True)
+def draw_targets(positive, negative, targets, state, t, noise):
+    """targets[0] = positive, then up to ``negative`` noise words; returns how many."""
+    targets[0] = positive
+    count = 1
+    for _ in range(negative):
+        w = draw_noise(state, t, noise.alias_prob, noise.alias_index)
+        if w != positive:
+            targets[count] = w
+            count += 1
+    return count
+
+
+@njit(cache=True)
+def keep_hardest(candidates, scores, n, keep, targets):
+    """Copy the ``keep`` highest-scoring of ``candidates[:n]`` to ``targets[1:]``, best
+    first (a partial selection sort: ``keep`` is small). Returns 1 + how many."""
+    kept = min(keep, n)
+    for k in range(kept):
+        best = k
+        for m in range(k + 1, n):
+            if scores[m] > scores[best]:
+                best = m
+        if best != k:
+            candidates[k], candidates[best] = candidates[best], candidates[k]
+            scores[k], scores[best] = scores[best], scores[k]
+        targets[1 + k] = candidates[k]
+    return 1 + kept
+
+
+@njit(cache=True)
+def contains(values, n, x):
+    for k in range(n):
+        if values[k] == x:
+            return True
+    return False
+
+
+@njit(cache=True)
+def draw_hard(positive, h, negative, pool, targets, candidates, scores, state, t, noise,
+              syn1neg, tally):
+    """targets[0] = positive, then the ``negative`` distinct words of ``pool`` noise draws
+    that score highest against ``h`` (a repeated draw is scored once); returns how many."""
+    targets[0] = positive
+    n = 0
+    for _ in range(pool):
+        w = draw_noise(state, t, noise.alias_prob, noise.alias_index)
+        if w != positive and not contains(candidates, n, w):
+            candidates[n] = w
+            scores[n] = dot_row(h, syn1neg, w)
+            n += 1
+    tally[TALLY_POOL] += n
+    return keep_hardest(candidates, scores, n, negative, targets)
