@@ -138,7 +138,7 @@ def main():
                                             "-threshold", str(args.threshold)]), c_out))
     else:
         print("word2phrase: skipped (not found on PATH nor in $WORD2PHRASE)")
-    print(f"\n| tool | wall s | words/s | peak RSS | pairs joined | lines as w2vns |")
+    print("\n| tool | wall s | words/s | peak RSS | pairs joined | lines as w2vns |")
     print("|---|---|---|---|---|---|")
     for name, wall, rss, out in rows:
         print(f"| {name} | {wall:.1f} | {words / wall / 1e6:.2f}M | {rss / 2**20:.0f} MB | "

@@ -203,3 +203,14 @@ def test_hierarchical_softmax_model_continues_with_its_tree(runs, tmp_path):
                 "--epochs", "1", "-q")
     assert other.exit_code == 0, other.output
     assert "warning: the merged counts give another Huffman tree" in other.stderr
+
+
+def test_the_python_api_continues_a_model(runs, tmp_path):
+    import w2vns
+
+    folder, _ = runs
+    kv = w2vns.train(str(folder / "b.txt"), str(tmp_path / "c.bin"),
+                     init_from=str(folder / "a.model"), save_model=str(tmp_path / "c.model"),
+                     epochs=1, threads=1, quiet=True, log=lambda _: None)
+    assert kv.dim == 40 and "apple" in kv and "apple" + SUFFIX in kv
+    assert model_file.load(str(tmp_path / "c.model")).words == tuple(kv.words)

@@ -4,9 +4,9 @@
 holding a JSON header (format name, version, the options, the names of the arrays),
 the vocabulary (words and counts), every weight array by name (``syn0`` always,
 ``syn1neg`` with negative sampling, ``syn1`` and the Huffman tree ``tree_offsets``,
-``tree_codes``, ``tree_points`` with hierarchical softmax) and a sha256 over all of it. ``--init-from FILE`` continues
-from it: ``merged_counts`` unites the saved vocabulary with a new corpus's counts,
-``carry_over`` puts the saved rows of known words in place.
+``tree_codes``, ``tree_points`` with hierarchical softmax) and a sha256 over all of it.
+``--init-from FILE`` continues from it: ``merged_counts`` unites the saved vocabulary
+with a new corpus's counts, ``carry_over`` puts the saved rows of known words in place.
 """
 
 import hashlib
@@ -130,7 +130,7 @@ def inherit(options, saved, given):
     config file) taken from the saved model."""
     out = dict(options)
     for name in INHERITED:
-        if name in saved.config and name in out and name not in given:
+        if name in saved.config and name not in given:
             out[name] = saved.config[name]
     return out
 

@@ -107,7 +107,8 @@ def _run(request, report, log, log_file):
             raise UsageError("no corpus given. Pass one or more files, URLs, or - for stdin.")
         if not request.output:
             raise UsageError("no output given. Pass -o vectors.bin (or .txt, .vec).")
-        cfg, saved = _configure(request)
+        cfg, saved = configure(request.config_path, request.options, request.init_from,
+                               request.read_vocab)
         sources, output, save_context = request.corpus, request.output, request.save_context
     if report is not None:
         report.set(options=dataclasses.asdict(cfg), corpus=describe_inputs(sources),
@@ -123,19 +124,18 @@ def _run(request, report, log, log_file):
                        init_from=saved)
 
 
-def _configure(request):
-    """The run's options and, with --init-from, the saved model it continues (whose dim,
-    model and objective are used unless given)."""
-    if not request.init_from:
-        return configuration.build(request.config_path, **request.options), None
-    if request.read_vocab:
+def configure(config_path, options, init_from=None, read_vocab=None):
+    """The run's resolved options and, with ``init_from``, the saved model it continues
+    (whose dim, model and objective are used unless given)."""
+    if not init_from:
+        return configuration.build(config_path, **options), None
+    if read_vocab:
         raise UsageError("--init-from and --read-vocab cannot be combined: the vocabulary "
                          "of a continued run is the saved one merged with the corpus's.")
-    saved = model_file.load(request.init_from)
-    given = set(configuration.load_toml(request.config_path)) if request.config_path else set()
-    given |= {k for k, v in request.options.items() if v is not None}
-    options = model_file.inherit(request.options, saved, given)
-    cfg = configuration.build(request.config_path, **options)
+    saved = model_file.load(init_from)
+    given = set(configuration.load_toml(config_path)) if config_path else set()
+    given |= {k for k, v in options.items() if v is not None}
+    cfg = configuration.build(config_path, **model_file.inherit(options, saved, given))
     model_file.check_compatible(saved, cfg)
     return cfg, saved
 
