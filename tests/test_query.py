@@ -95,10 +95,12 @@ def test_import_w2vns_and_help_are_light():
             "w2vns.load; "
             "codes = [CliRunner().invoke(cli, args).exit_code for args in "
             "(['--help'], ['similar', '--help'], ['analogy', '--help'], "
-            "['evaluate', '--help'], ['convert', '--help'])]; "
-            "print(codes, sorted(m for m in ('numba', 'numpy', 'smart_open') if m in sys.modules))")
+            "['evaluate', '--help'], ['convert', '--help'], ['plot', '--help'], "
+            "['phrases', '--help'])]; "
+            "print(codes, sorted(m for m in ('numba', 'numpy', 'smart_open', 'matplotlib') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[0, 0, 0, 0, 0] []"
+    assert out.stdout.strip() == "[0, 0, 0, 0, 0, 0, 0] []"
 
 
 # ------------------------------------------------------------------------ similar

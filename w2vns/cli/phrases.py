@@ -33,7 +33,7 @@ def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, p
 
     CORPUS: files, URLs or - for stdin. A pair a b is joined when
     (count(ab) - min_count) / (count(a) * count(b)) * total_words > threshold,
-    as in word2phrase and gensim, greedily from left to right. Tokens and sentences
+    as in the C tool's word2phrase, greedily from left to right. Tokens and sentences
     are those of 'w2vns train': pairs never cross a line. The output has one line
     per input line, words separated by one space; a file is written to a temporary
     file and renamed into place.

@@ -1,7 +1,8 @@
 """Phrases: join frequent collocations into one token (``new york`` -> ``new_york``).
 
 Each pass counts words and adjacent pairs, then rewrites the text: a pair of words
-a b is joined when, as in the reference word2phrase tool and gensim,
+a b is joined when, as in the reference word2phrase tool (gensim's default scorer
+multiplies by the vocabulary size instead of the total),
 
     (count(ab) - min_count) / (count(a) * count(b)) * total_words > threshold
 
