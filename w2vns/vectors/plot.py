@@ -23,6 +23,8 @@ FIGURE_INCHES = (10, 8)
 QUERY_SIZE, NEIGHBOUR_SIZE = 80, 24
 LABEL_POINTS = 8
 LABEL_OFFSET = (4, 3)  # points right of and above the marker
+QUERY_LABEL_BOX = dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none",
+                       alpha=0.8)  # query labels stay readable over their neighbours'
 PALETTE = "tab10"
 LARGE_PALETTE = "tab20"
 INSTALL_HINT = "pip install 'w2vns[plot]'"
@@ -106,7 +108,8 @@ def draw(wmap, path, title=None):
     for word, (x, y), query in zip(wmap.words, wmap.coords, is_query):
         axes.annotate(word, (x, y), xytext=LABEL_OFFSET, textcoords="offset points",
                       fontsize=LABEL_POINTS + (2 if query else 0),
-                      fontweight="bold" if query else "normal", zorder=3 if query else 2)
+                      fontweight="bold" if query else "normal", zorder=3 if query else 2,
+                      bbox=QUERY_LABEL_BOX if query else None)
     axes.legend(title="query", loc="best", fontsize=LABEL_POINTS)
     axes.set_title(title or f"{', '.join(queries)} and their neighbours "
                             f"({'t-SNE' if wmap.method == 'tsne' else 'PCA'})")
