@@ -158,6 +158,18 @@ def test_unreachable_url(url, tmp_path, scratch):
     assert os.listdir(scratch) == []
 
 
+def test_s3_input_without_the_extra_names_it(corpus, tmp_path, scratch, monkeypatch):
+    monkeypatch.setattr("w2vns.io.corpus._installed", lambda module: module != "boto3")
+    url = "s3://bucket/corpus.txt"
+    result = invoke("train", corpus, url, "-o", tmp_path / "v.bin", *FAST)
+    assert result.exit_code == 1
+    assert last_line(result) == (
+        f"Error: cannot open corpus '{url}': s3:// inputs need the optional 's3' dependencies. "
+        "Install them with: pip install 'w2vns[s3]'.")
+    assert "read " not in result.stderr  # refused before reading the first input
+    assert not (tmp_path / "v.bin").exists() and os.listdir(scratch) == []
+
+
 def test_vocabulary_beyond_the_counting_bound_is_pruned_and_reported(tmp_path):
     path = tmp_path / "c.txt"
     rng = np.random.default_rng(0)

@@ -95,10 +95,12 @@ def test_import_w2vns_and_help_are_light():
             "w2vns.load; "
             "codes = [CliRunner().invoke(cli, args).exit_code for args in "
             "(['--help'], ['similar', '--help'], ['analogy', '--help'], "
-            "['evaluate', '--help'], ['convert', '--help'])]; "
-            "print(codes, sorted(m for m in ('numba', 'numpy', 'smart_open') if m in sys.modules))")
+            "['evaluate', '--help'], ['convert', '--help'], ['plot', '--help'], "
+            "['phrases', '--help'])]; "
+            "print(codes, sorted(m for m in ('numba', 'numpy', 'smart_open', 'matplotlib') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[0, 0, 0, 0, 0] []"
+    assert out.stdout.strip() == "[0, 0, 0, 0, 0, 0, 0] []"
 
 
 # ------------------------------------------------------------------------ similar
@@ -396,11 +398,29 @@ def test_convert_limit_and_normalize(trained, tmp_path):
     np.testing.assert_allclose(values, kv.unit[:10], rtol=1e-6)
 
 
+def test_convert_to_the_embedding_projector_tsv_files(trained, tmp_path):
+    path, kv = trained
+    out = tmp_path / "projector.tsv"
+    result = run("convert", path, out, "--limit", "50")
+    assert result.exit_code == 0, result.output
+    metadata = tmp_path / "projector_metadata.tsv"
+    assert result.stderr == (f"wrote 50 vectors of dimension {kv.dim} to {out} and "
+                             f"{metadata}\n")
+    rows = out.read_text(encoding="utf-8").split("\n")
+    assert rows[-1] == "" and len(rows) == 51  # no header, one row per word
+    values = np.array([[float(v) for v in row.split("\t")] for row in rows[:-1]], np.float32)
+    np.testing.assert_array_equal(values, kv.vectors[:50])
+    assert metadata.read_text(encoding="utf-8") == "".join(f"{w}\n" for w in kv.words[:50])
+    result = run("similar", out, "cat")
+    assert result.exit_code == 2
+    assert "is an Embedding Projector TSV, which w2vns writes but does not read" in result.stderr
+
+
 def test_convert_unknown_output_extension(trained, tmp_path):
     out = tmp_path / "vectors.dat"
     result = run("convert", trained[0], out)
     assert result.exit_code == 2
     assert result.stderr == (f"Error: cannot tell the format of '{out}' from its extension. Name "
-                             "it .bin (binary), .txt/.vec (text, both may end in .gz/.bz2/.zst) "
-                             "or .npy.\n")
+                             "it .bin (binary), .txt/.vec (text, both may end in .gz/.bz2/.zst), "
+                             ".npy or .tsv (Embedding Projector).\n")
     assert not out.exists()

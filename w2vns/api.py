@@ -18,29 +18,33 @@ def load(path, *, limit=None, unicode_errors="replace", normalize=False):
 
 
 def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
-          read_vocab=None, quiet=False, log=None, **options):
+          read_vocab=None, quiet=False, log=None, save_model=None, init_from=None, **options):
     """Train on ``corpus`` (a path, URL or '-', or a list of them); options as the CLI's
     long options with underscores (``dim=100, model="cbow"``, ...).
 
     With ``output`` the vectors are also written there, atomically, exactly as
-    ``w2vns train -o output`` does. Returns the trained ``Embeddings``.
+    ``w2vns train -o output`` does. ``save_model`` (with an output) also writes the model
+    file that ``init_from`` continues (``--save-model``, ``--init-from``). Returns the
+    trained ``Embeddings``.
     """
-    from .training import config as configuration
     from .training import loop as training
+    from .training.runner import configure
     from .errors import UsageError
     from .vectors.embeddings import Embeddings
 
     sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
         os.fspath(source) for source in corpus]
-    cfg = configuration.build(config_path, **options)
-    common = dict(read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet)
+    cfg, saved = configure(config_path, options, init_from, read_vocab)
+    common = dict(read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet, init_from=saved)
     if log is not None:
         common["log"] = log
     if output is not None:
         trained = training.train_to_files(sources, cfg, os.fspath(output),
-                                          save_context=save_context, **common)
-    elif save_context is not None:
-        raise UsageError("save_context needs an output path for the vectors too.")
+                                          save_context=save_context, save_model=save_model,
+                                          **common)
+    elif save_context is not None or save_model is not None:
+        raise UsageError("save_context and save_model need an output path for the vectors "
+                         "too.")
     else:
         trained = training.train(sources, cfg, **common)
     return Embeddings(trained.vocab.words, trained.vectors)

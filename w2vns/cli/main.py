@@ -10,6 +10,7 @@ import sys
 import click
 
 from . import vectors as cli_vectors
+from .phrases import phrases as phrases_command
 from ..errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
 from ..signals import handle_signals, interrupted_message, raise_interrupted
 
@@ -115,6 +116,10 @@ def training_options(func):
         click.option("--max-sentence-length", type=int, default=None,
                      help="Longer sentences are cut into chunks of this many words.  "
                           "[default: 10000]"),
+        click.option("--encoding", metavar="NAME", default=None,
+                     help="Encoding of the inputs (latin-1, cp1252, utf-16, ...); they are "
+                          "decoded and re-encoded to UTF-8.  [default: UTF-8, invalid bytes "
+                          "replaced by U+FFFD and counted]"),
         click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
                      help="Output format.  [default: from the extension: .bin binary, "
                           ".txt/.vec text]"),
@@ -133,6 +138,12 @@ def training_options(func):
 @click.option("--save-vocab", type=click.Path(), help="Write 'word count' lines of the vocabulary.")
 @click.option("--read-vocab", type=click.Path(),
               help="Use this vocabulary ('word count' lines) instead of counting.")
+@click.option("--save-model", type=click.Path(dir_okay=False),
+              help="Also write the whole model (vocabulary, counts, weights, options) in one "
+                   "checked file, for --init-from.")
+@click.option("--init-from", type=click.Path(dir_okay=False),
+              help="Continue the model saved with --save-model on CORPUS: known words start "
+                   "from their vectors, new words are added, counts are merged.")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False),
               help="Keep the encoded corpus and periodic checkpoints here; Ctrl-C or SIGTERM "
                    "then saves one before stopping. Removed after success.")
@@ -148,8 +159,9 @@ def training_options(func):
               help="Append log lines (progress every few seconds) to this file.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar: a log line every few seconds instead.")
-def train(corpus, output, config_path, save_context, save_vocab, read_vocab, checkpoint_dir,
-          checkpoint_every, resume_dir, force, report_path, log_file, quiet, **options):
+def train(corpus, output, config_path, save_context, save_vocab, read_vocab, save_model,
+          init_from, checkpoint_dir, checkpoint_every, resume_dir, force, report_path, log_file,
+          quiet, **options):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
@@ -164,6 +176,7 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
       w2vns train --config configs/text8-sg.toml corpus.txt -o v.bin
       w2vns train big.txt -o v.bin --checkpoint-dir ck --report run.json
       w2vns train --resume ck
+      w2vns train today.txt --init-from yesterday.model --save-model today.model -o v.bin
     """
     from ..training.runner import TrainRequest, run_train
 
@@ -172,11 +185,12 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, che
                            read_vocab=read_vocab, checkpoint_dir=checkpoint_dir,
                            checkpoint_every=checkpoint_every or DEFAULT_CHECKPOINT_MINUTES,
                            resume_dir=resume_dir, force=force, report_path=report_path,
-                           log_file=log_file, quiet=quiet, argv=sys.argv[1:])
+                           log_file=log_file, quiet=quiet, argv=sys.argv[1:],
+                           save_model=save_model, init_from=init_from)
     run_train(request)
 
 
-for _command in cli_vectors.COMMANDS:
+for _command in (*cli_vectors.COMMANDS, phrases_command):
     cli.add_command(_command)
 
 

@@ -222,20 +222,24 @@ def convert(source, target, normalize, limit, unicode_errors):
 
     .bin: word2vec binary; .txt, .vec: word2vec text; either may end in .gz, .bz2
     or .zst. .npy: the matrix (np.save) with its words one per line beside it, in
-    the same name with the suffix .vocab (vectors.npy + vectors.vocab). OUT is
-    written to a temporary file and renamed into place: never half-written.
+    the same name with the suffix .vocab (vectors.npy + vectors.vocab). .tsv: the
+    two files the TensorBoard Embedding Projector loads: the vectors, tab separated,
+    and the words one per line in NAME_metadata.tsv. OUT is written to a temporary
+    file and renamed into place: never half-written.
 
     \b
     Examples:
       w2vns convert vectors.bin vectors.txt.gz
       w2vns convert vectors.txt vectors.npy --normalize     # + vectors.vocab
+      w2vns convert vectors.bin projector.tsv --limit 10000 # + projector_metadata.tsv
       w2vns convert GoogleNews-vectors-negative300.bin.gz top.bin --limit 200000
     """
-    from ..io import w2vformat
+    from ..io import projector, w2vformat
     from ..io.atomic import check_writable
 
     fmt = w2vformat.output_format(target)
-    outputs = [target] + ([w2vformat.vocab_path(target)] if fmt == "npy" else [])
+    companion = {"npy": w2vformat.vocab_path, "tsv": projector.metadata_path}.get(fmt)
+    outputs = [target] + ([companion(target)] if companion else [])
     for path in outputs:
         check_writable(path, "OUT")
     kv = _load(source, limit, unicode_errors, normalize=normalize)
@@ -243,4 +247,53 @@ def convert(source, target, normalize, limit, unicode_errors):
     _log(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(outputs)}")
 
 
-COMMANDS = (similar, analogy, evaluate, convert)
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1, required=True, metavar="WORD...")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Picture to write: .png, .svg or .pdf.")
+@click.option("-n", "--topn", type=click.IntRange(min=0), default=10, show_default=True,
+              help="Neighbours drawn around each word.")
+@click.option("--tsne", is_flag=True,
+              help="Project with t-SNE (keeps local neighbourhoods) instead of PCA.")
+@click.option("--seed", type=int, default=0, show_default=True, help="t-SNE random seed.")
+@click.option("--title", default=None, help="Title of the picture.  [default: the words]")
+@click.option("--ignore-missing", is_flag=True,
+              help="Leave unknown words out (reported on stderr) instead of failing.")
+@vectors_options
+def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
+         unicode_errors):
+    """Draw each WORD and its nearest neighbours on a 2-D map, one colour per WORD.
+
+    The unit vectors are projected by PCA (default) or t-SNE (--tsne) and drawn
+    with their labels. Needs matplotlib: pip install 'w2vns[plot]'. The picture
+    is written to a temporary file and renamed into place.
+
+    \b
+    Examples:
+      w2vns plot vectors.bin king paris cat -o map.png
+      w2vns plot vectors.bin red piano apple -n 15 --tsne -o map.svg
+    """
+    from ..vectors import plot as plotting
+    from ..io.atomic import check_writable
+
+    plotting.check_matplotlib()
+    plotting.picture_format(output)
+    check_writable(output, "-o")
+    kv = _load(vectors, limit, unicode_errors)
+    unknown = kv.missing(dict.fromkeys(words))
+    if unknown and not ignore_missing:
+        raise click.ClickException(f"unknown word(s) in '{vectors}': {', '.join(unknown)}. "
+                                   "Check the spelling, or pass --ignore-missing.")
+    for word in unknown:
+        _log(f"unknown word: {word}")
+    known = [w for w in dict.fromkeys(words) if w not in unknown]
+    if not known:
+        raise click.ClickException(f"none of the words is in '{vectors}'; nothing to draw.")
+    wmap = plotting.word_map(kv, known, topn, "tsne" if tsne else "pca", seed)
+    plotting.draw(wmap, output, title)
+    _log(f"wrote {len(wmap.words):,} words ({len(known)} groups, "
+         f"{'t-SNE' if tsne else 'PCA'}) to {output}")
+
+
+COMMANDS = (similar, analogy, evaluate, convert, plot)

@@ -13,6 +13,7 @@ bytes (``tokenizer``); words are decoded from UTF-8, with replacement, once at t
 """
 
 import contextlib
+import importlib.util
 import os
 import sys
 import zlib
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorpusError, InputError
+from .recode import RecodedReader
 from .tokenizer import EOS_ID, WordTable
 
 STDIN = "-"
@@ -32,6 +34,8 @@ _SENTENCE_END = b"\n"
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 _READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 _INITIAL_ID_CAPACITY = 1 << 16
+# URL schemes that need an optional extra: scheme -> (module smart_open imports, extra name).
+EXTRA_SCHEMES = {"s3": ("boto3", "s3")}
 # Count with a dense bincount when ids are at most this many times the block's tokens.
 _DENSE_COUNT_RATIO = 4
 
@@ -44,6 +48,7 @@ class ReadStats:
     tokens: int = 0
     sentences: int = 0
     invalid_utf8: int = 0
+    undecodable: int = 0  # sequences not valid in a declared --encoding, replaced
     truncated_words: int = 0
     prunes: int = 0
     prune_min_count: int = 0
@@ -54,6 +59,22 @@ def is_url(source):
     return "://" in source
 
 
+def _installed(module):
+    return importlib.util.find_spec(module) is not None
+
+
+def missing_extra(source):
+    """The error for a URL whose scheme needs an optional extra that is not installed."""
+    scheme = source.split("://", 1)[0].lower() if is_url(source) else None
+    if scheme not in EXTRA_SCHEMES:
+        return None
+    module, extra = EXTRA_SCHEMES[scheme]
+    if _installed(module):
+        return None
+    return CorpusError(f"cannot open corpus '{source}': {scheme}:// inputs need the optional "
+                       f"'{extra}' dependencies. Install them with: pip install 'w2vns[{extra}]'.")
+
+
 def check_sources(sources):
     """Fail fast, before any work, on inputs that cannot be read."""
     if not sources:
@@ -61,7 +82,12 @@ def check_sources(sources):
     if sum(1 for s in sources if s == STDIN) > 1:
         raise InputError("stdin (-) can be given only once.")
     for source in sources:
-        if source == STDIN or is_url(source):
+        if source == STDIN:
+            continue
+        if is_url(source):
+            error = missing_extra(source)
+            if error is not None:
+                raise error
             continue
         if not os.path.exists(source):
             raise InputError(f"corpus file '{source}' not found. Check the path.")
@@ -81,6 +107,9 @@ def open_binary(source):
 
     try:
         handle = smart_open.open(source, "rb")
+    except ImportError as exc:
+        raise missing_extra(source) or CorpusError(
+            f"cannot open corpus '{source}': {_reason(exc)}.") from None
     except Exception as exc:  # smart_open raises many types for unreachable inputs
         raise CorpusError(f"cannot open corpus '{source}': {_reason(exc)}. Check the path or URL.")
     with handle:
@@ -147,18 +176,22 @@ def _raw_pieces(handle, block_bytes, stats):
         yield carry
 
 
-def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES):
+def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES, encoding=None):
     """Raw byte blocks of one input, each ending at a token boundary; the last one is a
-    newline, since the end of an input ends a sentence."""
+    newline, since the end of an input ends a sentence. With ``encoding`` (not UTF-8),
+    the input is decoded from it and the blocks are UTF-8."""
     with open_binary(source) as handle:
+        reader = RecodedReader(handle, encoding) if encoding else handle
         try:
-            for raw in _raw_pieces(handle, block_bytes, stats):
+            for raw in _raw_pieces(reader, block_bytes, stats):
                 _count_invalid_utf8(raw, stats)
                 stats.sentences += raw.count(_SENTENCE_END)
                 yield raw
         except _READ_ERRORS as exc:
             raise CorpusError(f"cannot read corpus '{source}': {_reason(exc)}. "
                               "The file may be truncated or corrupt.") from None
+        if encoding:
+            stats.undecodable += reader.replaced
     stats.sentences += 1
     yield _SENTENCE_END
 
@@ -169,12 +202,14 @@ class TokenScan:
     ``words`` (a tokenizer.WordTable) maps tokens to provisional ids (id 0 is the
     sentence marker); ``counts[i]`` counts provisional id ``i``. When more than
     ``prune_at`` distinct tokens are held, the rarest are dropped (as the reference
-    tool does) and the pruning is reported in ``stats``.
+    tool does) and the pruning is reported in ``stats``. ``encoding``: the inputs'
+    encoding when it is not UTF-8 (see ``recode``).
     """
 
-    def __init__(self, spool_path, prune_at):
+    def __init__(self, spool_path, prune_at, encoding=None):
         self.spool_path = spool_path
         self.prune_at = prune_at
+        self.encoding = encoding
         self.stats = ReadStats()
         self.words = WordTable()
         self.counts = np.zeros(_INITIAL_ID_CAPACITY, dtype=np.int64)
@@ -188,7 +223,7 @@ class TokenScan:
         with open(self.spool_path, "wb") as spool:
             for source in sources:
                 before = self.stats.bytes_read
-                for raw in iter_raw_blocks(source, self.stats, block_bytes):
+                for raw in iter_raw_blocks(source, self.stats, block_bytes, self.encoding):
                     ids = self.words.encode(raw)
                     self._count(ids)
                     spool.write(ids.tobytes())

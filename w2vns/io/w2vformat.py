@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import matrix
+from . import matrix, projector
 from .atomic import COMPRESSED_SUFFIXES, atomic_output
 from ..errors import FormatError, InputError, UsageError
 
@@ -66,6 +66,8 @@ def file_format(path, fmt=None):
         return "text"
     if path.lower().endswith(NPY_SUFFIX):
         return "npy"
+    if suffix == projector.TSV_SUFFIX:
+        return "tsv"
     return None
 
 
@@ -85,7 +87,8 @@ def output_format(path):
     found = file_format(path)
     if found is None:
         raise UsageError(f"cannot tell the format of '{path}' from its extension. Name it .bin "
-                         "(binary), .txt/.vec (text, both may end in .gz/.bz2/.zst) or .npy.")
+                         "(binary), .txt/.vec (text, both may end in .gz/.bz2/.zst), .npy or "
+                         ".tsv (Embedding Projector).")
     return found
 
 
@@ -113,6 +116,8 @@ def write_file(path, words, vectors, fmt=None):
     fmt = output_format(path) if fmt is None else fmt
     if fmt == "npy":
         write_npy(path, words, vectors)
+    elif fmt == "tsv":
+        projector.write(path, words, vectors)
     else:
         write(path, words, vectors, fmt == "binary")
 
@@ -168,6 +173,9 @@ def read_file(path, fmt=None, limit=None, unicode_errors="replace"):
     if limit is not None and limit < 0:
         raise UsageError(f"--limit must be 0 or more, got {limit}.")
     fmt = file_format(path, fmt)
+    if fmt == "tsv":
+        raise UsageError(f"'{path}' is an Embedding Projector TSV, which w2vns writes but "
+                         "does not read. Load the word2vec file it was made from.")
     decoder = _WordDecoder(path, unicode_errors)
     if fmt == "npy":
         words, vectors = _read_npy(path, limit, decoder)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ConfigError, UsageError
+from ..io.recode import normalize_encoding
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")
@@ -43,6 +44,7 @@ class TrainConfig:
     max_sentence_length: int = 10_000
     format: Optional[str] = None  # None: from the output extension
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
+    encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -84,6 +86,7 @@ class TrainConfig:
             raise UsageError(f"--alpha must be greater than 0, got {self.alpha}.")
         if self.min_alpha is not None and not self.min_alpha >= 0:
             raise UsageError(f"--min-alpha must be 0 or more, got {self.min_alpha}.")
+        normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
 
     def _validate_objective(self):

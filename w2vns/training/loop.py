@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import checkpoint as ckpt
+from . import model_file
 from ..io import idcache
 from . import vocab as vocabulary
 from ..io.atomic import check_writable
 from .config import TrainConfig
 from ..io.corpus import EOS_TEMP_ID, TokenScan, check_sources
+from ..io.recode import normalize_encoding
 from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted,
                       UsageError)
 from ..kernels.bundles import TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS
@@ -100,8 +102,11 @@ class Checkpointing:
 
 def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar=None,
           log=_stderr, checkpoint_dir=None, checkpoint_every=None, stop=None, log_file=None,
-          summary=None, extra_meta=None):
+          summary=None, extra_meta=None, init_from=None):
     """Train on ``sources`` (paths, URLs or '-') with a resolved TrainConfig.
+
+    ``init_from`` (a model_file.SavedModel) continues a saved model: its vocabulary and
+    counts are merged with the corpus's, known words start from their saved vectors.
 
     ``summary``: an optional callable given the run's Summary as soon as it exists
     (a report can then describe a run that fails later).
@@ -115,7 +120,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     try:
         scan = _scan(sources, config, workdir, log)
         scanned = time.perf_counter()
-        vocab, table = _vocabulary(scan, config, read_vocab, log)
+        vocab, table = _vocabulary(scan, config, read_vocab, log, init_from)
         if save_vocab:
             vocabulary.save_vocab(vocab, save_vocab)
         cache = idcache.encode(scan.spool_path, scan.spooled, table,
@@ -135,6 +140,10 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
             f"(read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
             f"{summary.encode_seconds:.1f}s)")
         model, states = initial_weights(len(vocab), config)
+        if init_from is not None:
+            known = model_file.carry_over(init_from, vocab, config, model, log)
+            log(f"continuing '{init_from.path}': {known:,} known words start from their saved "
+                f"vectors, {len(vocab) - known:,} new words")
         noise = objective.noise_for(vocab.counts, config)
         saver = None
         if checkpoint_dir:
@@ -197,7 +206,8 @@ def initial_weights(vocab_size, config):
 
 
 def _scan(sources, config, workdir, log):
-    scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at).run(sources)
+    scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at,
+                     normalize_encoding(config.encoding)).run(sources)
     stats = scan.stats
     if stats.tokens == 0:
         names = ", ".join(f"'{s}'" for s in sources)
@@ -207,6 +217,9 @@ def _scan(sources, config, workdir, log):
         f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s)")
     if stats.invalid_utf8:
         log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
+    if stats.undecodable:
+        log(f"warning: {stats.undecodable:,} byte sequence(s) not valid {config.encoding} "
+            "replaced by U+FFFD")
     if stats.truncated_words:
         log(f"warning: {stats.truncated_words:,} word(s) longer than the limit were cut")
     if stats.prunes:
@@ -216,11 +229,12 @@ def _scan(sources, config, workdir, log):
     return scan
 
 
-def _vocabulary(scan, config, read_vocab, log):
+def _vocabulary(scan, config, read_vocab, log, init_from=None):
     words, provisional, counts, aliases = scan.word_counts()
     table = idcache.remap_table(len(scan.counts), EOS_TEMP_ID)
-    if read_vocab:
-        file_words, file_counts = vocabulary.read_vocab(read_vocab)
+    if read_vocab or init_from is not None:
+        file_words, file_counts = (vocabulary.read_vocab(read_vocab) if read_vocab else
+                                   model_file.merged_counts(init_from, words, counts))
         vocab, kept = vocabulary.select(file_words, file_counts, np.arange(len(file_words)),
                                         config.min_count, config.max_vocab)
         position = {w: i for i, w in enumerate(vocab.words)}
@@ -354,11 +368,13 @@ def describe(summary):
 def train_to_files(sources, config, output, *, save_context=None, save_vocab=None,
                    read_vocab=None, quiet=False, bar=None, log=_stderr, checkpoint_dir=None,
                    checkpoint_every=None, resume_from=None, stop=None, log_file=None,
-                   report=None):
+                   report=None, save_model=None, init_from=None):
     """Train (or resume) and write the vectors, and optionally the context vectors, atomically.
 
     With ``checkpoint_dir`` the id cache and checkpoints live there and are removed once
     the outputs are written; ``resume_from`` (a checkpoint.Checkpoint) continues a run.
+    ``save_model``: also write the model file that ``init_from`` (a loaded
+    model_file.SavedModel) continues.
     """
     from ..io import w2vformat
 
@@ -366,7 +382,7 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
         raise UsageError("--save-context writes the output vectors of negative sampling, and "
                          "--negative 0 has none. Drop --save-context or give --negative > 0.")
     for path, option in ((output, "-o"), (save_context, "--save-context"),
-                         (save_vocab, "--save-vocab")):
+                         (save_vocab, "--save-vocab"), (save_model, "--save-model")):
         if path:
             check_writable(path, option)
     binary = w2vformat.is_binary(output, config.format)
@@ -377,17 +393,21 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
         checkpoint_dir = os.path.dirname(resume_from.path)
         trained = resume(resume_from, **common, summary=report and report.attach)
     else:
-        outputs = dict(output=output, save_context=save_context)
+        outputs = dict(output=output, save_context=save_context, save_model=save_model)
         trained = train(sources, config, read_vocab=read_vocab, save_vocab=save_vocab,
                         checkpoint_dir=checkpoint_dir, **common,
-                        summary=report and report.attach, extra_meta=dict(outputs=outputs))
+                        summary=report and report.attach, extra_meta=dict(outputs=outputs),
+                        init_from=init_from)
     w2vformat.write(output, trained.vocab.words, trained.vectors, binary)
     if save_context:
         w2vformat.write(save_context, trained.vocab.words, trained.context, context_binary)
+    if save_model:
+        model_file.save(save_model, trained.vocab.words, trained.vocab.counts,
+                        dataclasses.asdict(trained.config), model_file.arrays_of(trained))
     if checkpoint_dir:
         ckpt.remove_all(checkpoint_dir)
     if report is not None:
-        for path in (output, save_context, save_vocab):
+        for path in (output, save_context, save_vocab, save_model):
             report.add_output(path)
     log(describe(trained.summary))
     return trained

@@ -11,6 +11,7 @@ from typing import Optional
 
 from . import checkpoint as ckpt
 from . import config as configuration
+from . import model_file
 from ..io.atomic import check_writable
 from ..errors import InputError, Interrupted, UsageError, W2vnsError
 from .report import RunReport, describe_inputs
@@ -37,6 +38,8 @@ class TrainRequest:
     log_file: Optional[str] = None
     quiet: bool = False
     argv: Optional[list] = None
+    save_model: Optional[str] = None
+    init_from: Optional[str] = None
 
 
 @contextlib.contextmanager
@@ -91,26 +94,50 @@ def _finish(report, status, code, error=None):
 
 
 def _run(request, report, log, log_file):
-    checkpoint = None
+    checkpoint = saved = None
+    save_model = request.save_model
     if request.resume_dir:
+        if request.init_from:
+            raise UsageError("--init-from starts a new run; --resume continues the checkpointed "
+                             "one (which already holds the model it started from).")
         checkpoint, cfg, sources, output, save_context = _prepare_resume(request, log)
+        save_model = save_model or checkpoint.meta.get("outputs", {}).get("save_model")
     else:
         if not request.corpus:
             raise UsageError("no corpus given. Pass one or more files, URLs, or - for stdin.")
         if not request.output:
             raise UsageError("no output given. Pass -o vectors.bin (or .txt, .vec).")
-        cfg = configuration.build(request.config_path, **request.options)
+        cfg, saved = configure(request.config_path, request.options, request.init_from,
+                               request.read_vocab)
         sources, output, save_context = request.corpus, request.output, request.save_context
     if report is not None:
         report.set(options=dataclasses.asdict(cfg), corpus=describe_inputs(sources),
-                   checkpoint_dir=request.resume_dir or request.checkpoint_dir)
+                   checkpoint_dir=request.resume_dir or request.checkpoint_dir,
+                   init_from=request.init_from)
     stop = StopControl()
     with handle_signals(stop.request, STOP_SIGNALS):
         train_to_files(sources, cfg, output, save_context=save_context,
                        save_vocab=request.save_vocab, read_vocab=request.read_vocab,
                        quiet=request.quiet, log=log, checkpoint_dir=request.checkpoint_dir,
                        checkpoint_every=request.checkpoint_every, resume_from=checkpoint,
-                       stop=stop, log_file=log_file, report=report)
+                       stop=stop, log_file=log_file, report=report, save_model=save_model,
+                       init_from=saved)
+
+
+def configure(config_path, options, init_from=None, read_vocab=None):
+    """The run's resolved options and, with ``init_from``, the saved model it continues
+    (whose dim, model and objective are used unless given)."""
+    if not init_from:
+        return configuration.build(config_path, **options), None
+    if read_vocab:
+        raise UsageError("--init-from and --read-vocab cannot be combined: the vocabulary "
+                         "of a continued run is the saved one merged with the corpus's.")
+    saved = model_file.load(init_from)
+    given = set(configuration.load_toml(config_path)) if config_path else set()
+    given |= {k for k, v in options.items() if v is not None}
+    cfg = configuration.build(config_path, **model_file.inherit(options, saved, given))
+    model_file.check_compatible(saved, cfg)
+    return cfg, saved
 
 
 def _prepare_resume(request, log):
