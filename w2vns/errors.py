@@ -56,3 +56,7 @@ class DivergenceError(W2vnsError):
 
 class FormatError(W2vnsError):
     """A vectors file is truncated or malformed."""
+
+
+class DeviceError(W2vnsError):
+    """The requested compute device (--device cuda) cannot be used."""

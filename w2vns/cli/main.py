@@ -120,6 +120,9 @@ def training_options(func):
                      help="Encoding of the inputs (latin-1, cp1252, utf-16, ...); they are "
                           "decoded and re-encoded to UTF-8.  [default: UTF-8, invalid bytes "
                           "replaced by U+FFFD and counted]"),
+        click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
+                     help="Train on the CPU or on a CUDA GPU (needs pip install "
+                          "'w2vns[cuda]').  [default: cpu]"),
         click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
                      help="Output format.  [default: from the extension: .bin binary, "
                           ".txt/.vec text]"),
@@ -177,6 +180,7 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
       w2vns train big.txt -o v.bin --checkpoint-dir ck --report run.json
       w2vns train --resume ck
       w2vns train today.txt --init-from yesterday.model --save-model today.model -o v.bin
+      w2vns train corpus.txt -o vectors.bin --device cuda
     """
     from ..training.runner import TrainRequest, run_train
 

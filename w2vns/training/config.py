@@ -11,6 +11,7 @@ from ..io.recode import normalize_encoding
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")
+DEVICES = ("cpu", "cuda")
 NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
 SCORED_STRATEGIES = ("hard", "dynamic", "adaptive")  # need negatives to act on
 DEFAULT_NS_EXPONENT = 0.75
@@ -45,6 +46,7 @@ class TrainConfig:
     format: Optional[str] = None  # None: from the output extension
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
+    device: str = "cpu"  # cpu, or cuda (training/device.py)
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -67,6 +69,8 @@ class TrainConfig:
             raise UsageError(f"--model must be one of {', '.join(MODELS)}, got '{self.model}'.")
         if self.format is not None and self.format not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got '{self.format}'.")
+        if self.device not in DEVICES:
+            raise UsageError(f"--device must be one of {', '.join(DEVICES)}, got '{self.device}'.")
         _positive_int("--dim", self.dim)
         _positive_int("--window", self.window)
         _positive_int("--epochs", self.epochs)
@@ -88,6 +92,10 @@ class TrainConfig:
             raise UsageError(f"--min-alpha must be 0 or more, got {self.min_alpha}.")
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
+        if self.device == "cuda":
+            from .device import check_options
+
+            check_options(self)
 
     def _validate_objective(self):
         if self.ns_strategy not in NS_STRATEGIES:

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import checkpoint as ckpt
 from . import model_file
+from . import device
 from ..io import idcache
 from . import vocab as vocabulary
 from ..io.atomic import check_writable
@@ -98,6 +99,7 @@ class Checkpointing:
     directory: str
     every_minutes: float
     meta: dict
+    sync: object = None  # brings device arrays into the host arrays before a save
 
 
 def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar=None,
@@ -112,6 +114,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     (a report can then describe a run that fails later).
     """
     check_sources(sources)
+    device.require(config)
     started = time.perf_counter()
     workdir = tempfile.mkdtemp(prefix="w2vns-")
     cache_dir = checkpoint_dir or workdir
@@ -173,6 +176,7 @@ def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=N
     started = time.perf_counter()
     meta = checkpoint.meta
     config = TrainConfig(**meta["config"])
+    device.require(config)
     directory = os.path.dirname(checkpoint.path)
     cache = idcache.IdCache(os.path.join(directory, ckpt.CACHE_NAME), **meta["cache"])
     expected_bytes = cache.items * idcache.ITEM.itemsize
@@ -270,6 +274,9 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
     base = objective.base_weights(vocab.counts, config)
     adaptive = config.ns_strategy == "adaptive"
     tallies = objective.new_tallies(threads)
+    accel = device.start(config, model, noise, keep, states, log)
+    if accel and saver:
+        saver.sync = accel.copy_back  # checkpoints hold host arrays
     total = cache.words * config.epochs
     progress = Progress(cache.words, config.epochs, quiet=quiet, bar=bar, log_file=log_file,
                         done=position.done)
@@ -280,8 +287,8 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
         while position.epoch < config.epochs:
             epoch = position.epoch + 1
             loss_sum, term_sum = position.epoch_sums
-            for batch, end in idcache.iter_batches(cache, threads * config.batch_words,
-                                                   start=position.offset):
+            batch_items = accel.batch_items if accel else threads * config.batch_words
+            for batch, end in idcache.iter_batches(cache, batch_items, start=position.offset):
                 words = len(batch) - int(np.count_nonzero(batch == idcache.EOS))
                 a0 = learning_rate(position.done / total, config.alpha, config.min_alpha)
                 a1 = learning_rate((position.done + words) / total, config.alpha,
@@ -292,9 +299,12 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                     summary.noise_seconds += time.perf_counter() - rebuild_start
                 params = objective.params_for(config,
                                               objective.pool_at(config, position.done / total))
-                starts, ends = idcache.split_slices(batch, threads)
-                kernels.train_chunk(batch, starts, ends, model, noise, tree, keep, params, states,
-                                    tallies, a0, a1)
+                if accel:
+                    accel.train_chunk(batch, a0, a1, tallies)
+                else:
+                    starts, ends = idcache.split_slices(batch, threads)
+                    kernels.train_chunk(batch, starts, ends, model, noise, tree, keep, params,
+                                        states, tallies, a0, a1)
                 counted = tallies.sum(axis=0)
                 batch_loss, batch_terms = float(counted[TALLY_LOSS]), int(counted[TALLY_TERMS])
                 if not np.isfinite(batch_loss):
@@ -325,6 +335,8 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
     finally:
         stop.deferred = False
         progress.close()
+    if accel:
+        accel.copy_back()
     summary.words_trained = position.done - words_at_start
     summary.words_kept = position.words_kept
     summary.positive_pairs = position.positive_pairs
@@ -343,6 +355,8 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
 
 
 def _save(saver, position, model, noise, states, vocab, log):
+    if saver.sync:
+        saver.sync()
     path = ckpt.save(saver.directory, position, saver.meta, model, states,
                      (noise.score_sum, noise.draw_count), vocab.words, vocab.counts)
     log(f"checkpoint written: {path}")

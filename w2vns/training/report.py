@@ -42,7 +42,8 @@ class RunReport:
                        "vocab_size": None, "words_trained": 0, "epochs_done": 0,
                        "seconds": None, "words_per_second": None, "peak_rss": None,
                        "epoch_loss": [], "positive_pairs": 0, "logistic_terms": 0,
-                       "pool_scores": 0, "noise_seconds": 0.0, "outputs": [], "checkpoint_dir": None}
+                       "pool_scores": 0, "noise_seconds": 0.0, "outputs": [],
+                       "checkpoint_dir": None, "device": None}
         self.summary = None
 
     def attach(self, summary):

@@ -111,7 +111,8 @@ def _run(request, report, log, log_file):
                                request.read_vocab)
         sources, output, save_context = request.corpus, request.output, request.save_context
     if report is not None:
-        report.set(options=dataclasses.asdict(cfg), corpus=describe_inputs(sources),
+        report.set(options=dataclasses.asdict(cfg), device=cfg.device,
+                   corpus=describe_inputs(sources),
                    checkpoint_dir=request.resume_dir or request.checkpoint_dir,
                    init_from=request.init_from)
     stop = StopControl()
@@ -145,6 +146,12 @@ def _prepare_resume(request, log):
     checkpoint = ckpt.load_latest(request.resume_dir, warn=log)
     meta = checkpoint.meta
     stored = configuration.TrainConfig(**meta["config"])
+    requested_device = request.options.get("device")
+    if requested_device and requested_device != stored.device:
+        # checkpoints hold host arrays: a run may continue on the other device
+        stored = dataclasses.replace(stored, device=requested_device)
+        stored.validate()
+        meta["config"] = dataclasses.asdict(stored)
     problems = _differences(request, stored, meta)
     if problems and not request.force:
         raise UsageError(f"cannot resume from '{request.resume_dir}': {problems[0]}. "
