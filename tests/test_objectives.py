@@ -220,3 +220,13 @@ def test_report_counts_pairs_and_terms(corpus, tmp_path):
     assert data["positive_pairs"] > data["words_trained"] // 2
     assert data["logistic_terms"] > data["positive_pairs"]
     assert data["pool_scores"] > 0
+
+
+def test_default_final_learning_rate_depends_on_the_model():
+    from w2vns.training.config import MIN_ALPHA_RATIO, TrainConfig
+
+    sg = TrainConfig(model="sg").resolved()
+    cbow = TrainConfig(model="cbow").resolved()
+    assert sg.min_alpha == pytest.approx(sg.alpha * MIN_ALPHA_RATIO["sg"])
+    assert cbow.min_alpha == pytest.approx(cbow.alpha * MIN_ALPHA_RATIO["cbow"])
+    assert TrainConfig(model="sg", min_alpha=0.001).resolved().min_alpha == 0.001
