@@ -376,7 +376,7 @@ def _zipf_profile(request, config, workdir, log):
     k, c, p = (np.zeros(1) for _ in range(3))
     expected_counts(one.astype(np.int32), np.array([mean_keep], np.float32), config.window,
                     k, c, p)
-    kept = counts * keep
+    kept = counts * keep * (words / counts.sum())  # counts are rounded; totals are not
     sentences = words / request.sentence_words
     items = int(round(words + sentences * len(pieces)))
     batch_items = config.threads * config.batch_words
