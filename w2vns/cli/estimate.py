@@ -57,7 +57,8 @@ def render_table(estimate):
                           f"{human_bytes(m['reading'])})"),
         ("disk", f"{human_bytes(e.disk_bytes)} (the encoded corpus, in $TMPDIR or "
                  "--checkpoint-dir)"),
-        ("time", f"{_duration(e.seconds)} (reading {_duration(t['reading'])}, set-up "
+        ("time", f"{_duration(e.seconds)} (start-up {_duration(t['startup'])}, reading "
+                 f"{_duration(t['reading'])}, set-up "
                  f"{_duration(t['setup'])}, training {_duration(t['training'])}, writing "
                  f"{_duration(t['writing'])})"),
         ("calibration", f"{_count(e.words_per_second)} words/s: a {c['seconds']:.1f}s "

@@ -14,7 +14,8 @@ memory, disk and time (``w2vns estimate``).
   follow Zipf's law and sentences have a fixed length (both stated, both overridable).
 * Time comes from a calibration: a short real training run (a few seconds) with the same
   options on the first words of the corpus (or of a synthetic Zipf corpus), extrapolated
-  to the whole run, plus the measured reading pass and an output-writing sample.
+  to the whole run, plus the measured reading pass, the time a fresh process takes to
+  load the compiled kernels, and an output-writing sample.
 * Memory is the runtime's resident size (measured here once the kernels are loaded) plus
   the larger of the reading phase (word tables) and the training phase (matrices,
   vocabulary, tables, buffers).
@@ -142,12 +143,13 @@ def estimate(request, config, log=_silent):
     device.require(config)
     workdir = tempfile.mkdtemp(prefix="w2vns-estimate-")
     try:
-        baseline = _warm_up(config, workdir)
+        baseline, startup = _warm_up(config, workdir)
         if request.words is not None:
             profile = _zipf_profile(request, config, workdir, log)
         else:
             profile = _corpus_profile(request, config, workdir, log)
         calibration = _calibrate(profile, config, request.calibration_seconds, workdir)
+        calibration["startup_seconds"] = startup
         return _assemble(profile, config, baseline, calibration, request)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -196,9 +198,11 @@ def resident_bytes():
 
 def _warm_up(config, workdir):
     """Run every kernel once on a tiny corpus (loading or compiling it), then measure the
-    runtime's resident size: what any run holds before its data."""
+    runtime's resident size: what any run holds before its data. Returns (bytes, seconds
+    it took: what a fresh run spends loading its compiled kernels)."""
     from . import loop
 
+    started = time.perf_counter()
     path = os.path.join(workdir, "warmup.txt")
     with open(path, "w", encoding="ascii") as handle:
         for k in range(WARMUP_SENTENCES):
@@ -210,7 +214,7 @@ def _warm_up(config, workdir):
     with _quiet_stderr():
         loop.train_cache(cache, vocab, small, _silent)
     idcache.remove(cache.path, path)
-    return resident_bytes()
+    return resident_bytes(), time.perf_counter() - started
 
 
 @contextlib.contextmanager
@@ -598,7 +602,7 @@ def _assemble(profile, config, runtime, calibration, request):
     pairs = profile.pairs.sum() * epochs * scale
     memory = memory_parts(profile, config, runtime)
     wps = calibration["words_per_second"]
-    parts = dict(reading=profile.read_seconds * scale, setup=calibration["setup_seconds"],
+    parts = dict(startup=calibration["startup_seconds"], reading=profile.read_seconds * scale, setup=calibration["setup_seconds"],
                  training=tokens * epochs / wps, writing=calibration["write_seconds"])
     assumptions = {}
     if profile.basis == "zipf":
