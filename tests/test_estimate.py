@@ -64,7 +64,7 @@ def test_counts_match_what_training_counts(corpus, name):
 
 def test_batches_are_counted_as_training_cuts_them(corpus, tmp_path):
     cfg = config.build(None, threads=1)
-    vocab, cache, _, _ = loop.encode_corpus([corpus], cfg, str(tmp_path / "ids"), str(tmp_path),
+    vocab, cache, _, _, _ = loop.encode_corpus([corpus], cfg, str(tmp_path / "ids"), str(tmp_path),
                                             silent)
     ids = np.fromfile(cache.path, dtype=idcache.ITEM)
     ends = np.flatnonzero(ids == idcache.EOS)

@@ -50,7 +50,8 @@ DEFAULT_SENTENCE_WORDS = 25  # a sentence of prose; corpora of one long line hav
 ASSUMED_WORD_BYTES = 8  # --words mode: bytes per word of the text (7 letters and a space)
 CALIBRATION_FIRST_WORDS = 20_000
 CALIBRATION_MAX_GROWTH = 8.0  # at most this factor between two calibration runs
-CALIBRATION_MARGIN = 1.2  # aim a little past the time asked for
+CALIBRATION_MARGIN = 1.2  # aim a little past the time asked for ...
+CALIBRATION_ENOUGH = 0.5  # ... and stop at a run of at least this share of it
 WARMUP_SENTENCES = 8
 WRITE_SAMPLE_ROWS = 2_000
 SYNTHETIC_CALIBRATION_WORDS = 4_000_000  # --words mode: the calibration corpus at most
@@ -60,6 +61,8 @@ COUNT_CHUNK_ITEMS = 1 << 22
 PY_STR_HEADER = 49
 PY_REF = 8
 PY_DICT_ENTRY = 40
+PY_WORD_OBJECT = PY_STR_HEADER + 2 * PY_REF + PY_DICT_ENTRY  # a str, in a list and a dict
+ENCODE_BYTES_PER_ID = 40  # encoding's NumPy temporaries per id of a chunk (io.idcache)
 # Reading: a 1 MiB block in flight as bytes, its int32 ids (4 per byte), the carried
 # remainder and the spooled copy.
 SCAN_BLOCK_COPIES = 8
@@ -92,7 +95,7 @@ class Profile:
     pairs: np.ndarray  # per word: expected (centre, context) pairs with it as centre
     batches: int  # kernel calls per epoch
     read_seconds: float  # the reading pass: read, tokenise, count, encode
-    scan_bytes: int  # the reading pass's word tables at their largest
+    scan_bytes: int  # the reading pass's word tables and words at their largest
     word_bytes: int  # UTF-8 bytes of the vocabulary's words
     cache: object = None  # an idcache.IdCache to calibrate on
     scale: float = 1.0  # sampled inputs: full size / sampled size
@@ -208,7 +211,7 @@ def _warm_up(config, workdir):
         for k in range(WARMUP_SENTENCES):
             handle.write(" ".join(f"w{(k + j) % 5}" for j in range(12)) + "\n")
     small = dataclasses.replace(config, min_count=1, max_vocab=None, epochs=1, sample=0.0)
-    vocab, cache, _, _ = loop.encode_corpus([path], small, os.path.join(workdir, "warm.ids"),
+    vocab, cache, _, _, _ = loop.encode_corpus([path], small, os.path.join(workdir, "warm.ids"),
                                             workdir, _silent)
     _count_pass(cache, vocab, small)
     with _quiet_stderr():
@@ -270,14 +273,17 @@ def _corpus_profile(request, config, workdir, log):
             read_config = dataclasses.replace(
                 config, min_count=max(1, int(round(config.min_count / scale))))
     started = time.perf_counter()
-    vocab, cache, _, table_bytes = loop.encode_corpus(
+    vocab, cache, _, table_bytes, distinct = loop.encode_corpus(
         sources, read_config, os.path.join(workdir, "corpus.ids"), workdir, log)
     read_seconds = time.perf_counter() - started
     kept, centres, pairs, ends = _count_pass(cache, vocab, config)
     batch_items = config.threads * config.batch_words
     word_bytes = sum(len(w.encode("utf-8")) for w in vocab.words)
+    # every distinct word seen is a str in a dict while the vocabulary is chosen
+    mean_bytes = word_bytes / max(len(vocab), 1)
+    scan_bytes = table_bytes + int(distinct * (PY_WORD_OBJECT + mean_bytes))
     return Profile(vocab, cache.words, cache.sentences, cache.items, kept, centres, pairs,
-                   batches_per_epoch(ends, batch_items), read_seconds, table_bytes, word_bytes,
+                   batches_per_epoch(ends, batch_items), read_seconds, scan_bytes, word_bytes,
                    cache=cache, scale=scale, approximate=scale > 1.0,
                    basis="sample" if scale > 1.0 else "corpus")
 
@@ -391,7 +397,8 @@ def _zipf_profile(request, config, workdir, log):
                    kept * (c[0] / k[0]) if k[0] > 0 else kept * 0,
                    kept * (p[0] / k[0]) if k[0] > 0 else kept * 0,
                    max(1, math.ceil(items / batch_items)), read_seconds,
-                   _table_bytes_for(size, size * ASSUMED_WORD_BYTES), size * ASSUMED_WORD_BYTES,
+                   _table_bytes_for(size, size * ASSUMED_WORD_BYTES)
+                   + size * (PY_WORD_OBJECT + ASSUMED_WORD_BYTES), size * ASSUMED_WORD_BYTES,
                    cache=cache, approximate=True, basis="zipf")
 
 
@@ -527,9 +534,9 @@ def memory_parts(profile, config, runtime):
     work = config.max_sentence_length * 4 + 2 * config.window * (dim + config.ns_pool + 1) * 4
     buffers = BATCH_COPIES * batch_items * idcache.ITEM.itemsize + config.threads * work
     training = matrices + words + tables + buffers
-    # reading: word tables, every distinct word as a str in a dict, the blocks in flight
-    reading = (profile.scan_bytes + SCAN_BLOCK_COPIES * BLOCK_BYTES
-               + size * (PY_STR_HEADER + PY_REF + PY_DICT_ENTRY) + profile.word_bytes)
+    # reading: word tables and words, then the encoding's temporaries or the blocks
+    reading = profile.scan_bytes + max(SCAN_BLOCK_COPIES * BLOCK_BYTES,
+                                       ENCODE_BYTES_PER_ID * idcache.ENCODE_CHUNK)
     return dict(runtime=int(runtime), matrices=int(matrices), vocabulary=int(words),
                 tables=int(tables), buffers=int(buffers), reading=int(reading),
                 training=int(training), total=int(runtime + max(training, reading)))
@@ -553,8 +560,9 @@ def _prefix(cache, words, max_sentence):
 
 
 def _calibrate(profile, config, seconds, workdir):
-    """Train on ever longer prefixes of the corpus until one run takes ``seconds``;
-    the last run's words per second (epoch loop) and set-up time are the calibration."""
+    """Train on ever longer prefixes of the corpus until one run takes about ``seconds``
+    (at least half); the last run's words per second (epoch loop) and set-up time are the
+    calibration."""
     from . import loop
 
     one_epoch = dataclasses.replace(config, epochs=1)
@@ -566,7 +574,7 @@ def _calibrate(profile, config, seconds, workdir):
             summary = loop.train_cache(part, profile.vocab, one_epoch, _silent)
         wall = time.perf_counter() - started
         took = max(summary.train_seconds, 1e-6)
-        if took >= seconds or part.words >= profile.cache.words:
+        if took >= CALIBRATION_ENOUGH * seconds or part.words >= profile.cache.words:
             break
         growth = min(max(CALIBRATION_MARGIN * seconds / took, 2.0), CALIBRATION_MAX_GROWTH)
         words = int(part.words * growth)

@@ -444,7 +444,8 @@ def train_cache(cache, vocab, config, log=_stderr):
 def encode_corpus(sources, config, cache_path, workdir, log=_stderr):
     """The reading pass of ``train`` alone: scan, vocabulary, id cache at ``cache_path``.
 
-    Returns (vocab, cache, read stats, bytes of the scan's word tables at their largest).
+    Returns (vocab, cache, read stats, bytes of the scan's word tables at their largest,
+    distinct words seen).
     """
     check_sources(sources)
     scan = _scan(sources, config, workdir, log)
@@ -457,4 +458,4 @@ def encode_corpus(sources, config, cache_path, workdir, log=_stderr):
     idcache.remove(scan.spool_path)
     if cache.words == 0:
         raise CorpusError("no words left to train on after applying the vocabulary.")
-    return vocab, cache, scan.stats, table_bytes
+    return vocab, cache, scan.stats, table_bytes, scan.distinct
