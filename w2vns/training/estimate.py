@@ -30,7 +30,6 @@ import lzma
 import math
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -610,7 +609,8 @@ def _assemble(profile, config, runtime, calibration, request):
     pairs = profile.pairs.sum() * epochs * scale
     memory = memory_parts(profile, config, runtime)
     wps = calibration["words_per_second"]
-    parts = dict(startup=calibration["startup_seconds"], reading=profile.read_seconds * scale, setup=calibration["setup_seconds"],
+    parts = dict(startup=calibration["startup_seconds"], reading=profile.read_seconds * scale,
+                 setup=calibration["setup_seconds"],
                  training=tokens * epochs / wps, writing=calibration["write_seconds"])
     assumptions = {}
     if profile.basis == "zipf":
