@@ -10,6 +10,7 @@ import sys
 import click
 
 from . import vectors as cli_vectors
+from .estimate import render_table
 from .phrases import phrases as phrases_command
 from ..errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
 from ..signals import handle_signals, interrupted_message, raise_interrupted
@@ -113,6 +114,10 @@ def training_options(func):
                      help="Worker threads.  [default: all cores]"),
         click.option("--seed", type=int, default=None,
                      help="Random seed; with --threads 1 runs are reproducible.  [default: 1]"),
+        click.option("--batch-words", type=int, default=None,
+                     help="Words per thread per kernel call: a batch is threads x this many "
+                          "words of the encoded corpus, cut at a sentence end; progress, "
+                          "Ctrl-C and adaptive noise act between batches.  [default: 200000]"),
         click.option("--max-sentence-length", type=int, default=None,
                      help="Longer sentences are cut into chunks of this many words.  "
                           "[default: 10000]"),
@@ -192,6 +197,57 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
                            log_file=log_file, quiet=quiet, argv=sys.argv[1:],
                            save_model=save_model, init_from=init_from)
     run_train(request)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("corpus", nargs=-1)
+@training_options
+@click.option("--words", type=int, default=None, metavar="N",
+              help="Plan without a corpus: N corpus words (with --vocab).")
+@click.option("--vocab", type=int, default=None, metavar="V",
+              help="Plan without a corpus: a vocabulary of V words (with --words).")
+@click.option("--zipf-exponent", type=float, default=1.0, show_default=True,
+              help="--words mode: word counts follow Zipf's law, count of rank r ~ r^-x.")
+@click.option("--sentence-length", type=int, default=25, show_default=True,
+              help="--words mode: words per sentence (every sentence this long).")
+@click.option("--sample-bytes", type=int, default=None, metavar="N",
+              help="Read only the first N bytes of each input and scale by the inputs' "
+                   "sizes (faster, approximate).")
+@click.option("--calibration-seconds", type=float, default=3.0, show_default=True,
+              help="Length of the calibration training run that times this machine.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
+def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, sample_bytes,
+             calibration_seconds, as_json, **options):
+    """What training on CORPUS will cost, before it starts: pairs, logistic terms,
+    batches, memory, disk and time.
+
+    Takes every option of train (same names, same defaults). Counts come from one
+    reading pass over CORPUS (the tokenizer and vocabulary of train); time from a
+    short real training run with the same options on the first words, extrapolated.
+    Counts are totals over all epochs.
+
+    \b
+    Examples:
+      w2vns estimate corpus.txt
+      w2vns estimate big.txt.gz --model cbow --window 8 --epochs 10 --json
+      w2vns estimate huge.txt --sample-bytes 100000000
+      w2vns estimate --words 1000000000 --vocab 500000 --dim 300
+    """
+    import json
+
+    from ..training import config as configuration
+    from ..training.estimate import EstimateRequest, estimate as run_estimate
+
+    cfg = configuration.build(config_path, **options)
+    request = EstimateRequest(sources=list(corpus), sample_bytes=sample_bytes, words=words,
+                              vocab=vocab, zipf_exponent=zipf_exponent,
+                              sentence_words=sentence_length,
+                              calibration_seconds=calibration_seconds)
+    result = run_estimate(request, cfg, log=lambda m: click.echo(m, err=True))
+    if as_json:
+        click.echo(json.dumps(result.as_dict()))
+    else:
+        click.echo(render_table(result))
 
 
 for _command in (*cli_vectors.COMMANDS, phrases_command):

@@ -425,3 +425,37 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
             report.add_output(path)
     log(describe(trained.summary))
     return trained
+
+
+def train_cache(cache, vocab, config, log=_stderr):
+    """Train a fresh model on an already encoded corpus (an idcache.IdCache) for
+    ``config.epochs``, without checkpoints or progress bar; returns the Summary
+    (``train_seconds`` is the epoch loop alone). The estimate's calibration runs this."""
+    started = time.perf_counter()
+    model, states = initial_weights(len(vocab), config)
+    noise = objective.noise_for(vocab.counts, config)
+    summary = Summary(vocab_size=len(vocab), corpus_words=cache.words)
+    _run_epochs(cache, vocab, config, model, noise, states, ckpt.Position(), summary, None,
+                StopControl(), True, False, log, None)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def encode_corpus(sources, config, cache_path, workdir, log=_stderr):
+    """The reading pass of ``train`` alone: scan, vocabulary, id cache at ``cache_path``.
+
+    Returns (vocab, cache, read stats, bytes of the scan's word tables at their largest,
+    distinct words seen).
+    """
+    check_sources(sources)
+    scan = _scan(sources, config, workdir, log)
+    vocab, table = _vocabulary(scan, config, None, log)
+    words = scan.words
+    table_bytes = sum(a.nbytes for a in (words.slots, words.hashes, words.offsets,
+                                         words.lengths, words.arena, scan.counts, table))
+    cache = idcache.encode(scan.spool_path, scan.spooled, table, cache_path,
+                           config.max_sentence_length)
+    idcache.remove(scan.spool_path)
+    if cache.words == 0:
+        raise CorpusError("no words left to train on after applying the vocabulary.")
+    return vocab, cache, scan.stats, table_bytes, scan.distinct
