@@ -83,7 +83,7 @@ def training_options(func):
         click.option("--alpha", type=float, default=None,
                      help="Start learning rate.  [default: 0.025 sg, 0.05 cbow]"),
         click.option("--min-alpha", type=float, default=None,
-                     help="Final learning rate.  [default: alpha x 0.2 for sg, alpha x 1e-4 for cbow]"),
+                     help="Final learning rate.  [default: alpha x 0.2]"),
         click.option("--sample", type=float, default=None,
                      help="Subsampling threshold for frequent words; 0 disables.  [default: 1e-3]"),
         click.option("--min-count", type=int, default=None,
