@@ -266,10 +266,11 @@ def _rank_state(checkpoint, cluster):
     ranks = meta.get("ranks", 1)
     size = cluster.size if cluster else 1
     if ranks != size:
-        raise UsageError(f"the checkpoint in '{os.path.dirname(checkpoint.path)}' was written "
-                         f"by {ranks} process(es) and this run has {size}. Resume it with "
-                         + (f"mpiexec -n {ranks} w2vns train --resume ..." if ranks > 1 else
-                            "w2vns train --resume ... without mpiexec") + ".")
+        directory = os.path.dirname(checkpoint.path)
+        raise UsageError(f"the checkpoint in '{directory}' was written by {ranks} process(es) "
+                         f"and this run has {size}. Resume it "
+                         + (f"with: mpiexec -n {ranks} w2vns train --resume {directory}"
+                            if ranks > 1 else f"without mpiexec: w2vns train --resume {directory}"))
     if cluster is None:
         return checkpoint.position, checkpoint.rng, meta["cache"]
     shared = meta["shared"][cluster.rank]
