@@ -287,8 +287,9 @@ def _scan(sources, config, workdir, log, cluster=None):
         names = ", ".join(f"'{s}'" for s in sources)
         raise CorpusError(f"corpus {names} contains no words. Check that the input is a "
                           "non-empty text file.")
+    share = f" (process 0's share of {cluster.size})" if cluster else ""
     log(f"read {stats.tokens:,} words, {scan.distinct:,} distinct, "
-        f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s)")
+        f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s){share}")
     if stats.invalid_utf8:
         log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
     if stats.undecodable:
