@@ -11,7 +11,7 @@ import click
 
 from . import vectors as cli_vectors
 from .phrases import phrases as phrases_command
-from ..errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
+from ..errors import EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted, W2vnsError
 from ..signals import handle_signals, interrupted_message, raise_interrupted
 from ..training.launch import launched_rank
 
@@ -19,6 +19,8 @@ EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergen
                    "2 usage error (bad option, missing input), 130/143 interrupted "
                    "(SIGINT/SIGTERM).")
 DEFAULT_CHECKPOINT_MINUTES = 10.0
+# Failures every process of a distributed run meets alike: only the first one reports them.
+SHARED_EXITS = (EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM)
 DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--help stays light)
 # As training.config.NS_STRATEGIES (not imported: --help must stay light).
 NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
@@ -50,7 +52,7 @@ class W2vnsGroup(click.Group):
 
 
 def _fail(message, code):
-    if code != EXIT_USAGE or not launched_rank():  # under mpiexec, the first process tells
+    if code not in SHARED_EXITS or not launched_rank():  # under mpiexec, the first one tells
         click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 

@@ -122,10 +122,11 @@ class Cluster:
 
     def close(self, clean):
         """Stop the heartbeat; finalize MPI only after a clean end (a lost peer would hang it)."""
-        self._stopping.set()
         if not clean:
+            self._stopping.set()
             return
-        self.barrier()
+        self.barrier()  # the first process may still be writing the outputs
+        self._stopping.set()
         if self._beat is not None:
             self._beat.join()
         self.mpi.Finalize()
