@@ -299,3 +299,16 @@ def test_a_killed_process_stops_the_run_at_once(corpus, tmp_path):
     assert seconds < STOP_LIMIT
     assert not out.exists()
     ckpt.load_latest(str(ck), warn=pytest.fail)
+
+
+@needs_mpi
+def test_sigterm_to_one_process_stops_all_after_a_checkpoint(corpus, tmp_path):
+    launcher, victim, out, ck = _start_and_wait_for_checkpoint(corpus, tmp_path)
+    os.kill(victim, signal.SIGTERM)
+    stderr, seconds = _ended(launcher, victim, time.monotonic())
+    assert launcher.returncode != 0
+    assert seconds < STOP_LIMIT
+    assert errors(stderr) == [f"Error: interrupted (SIGTERM); checkpoint saved in '{ck}'. "
+                              f"Resume with: mpiexec -n 2 w2vns train --resume {ck}"]
+    ckpt.load_latest(str(ck), warn=pytest.fail)
+    assert not out.exists()

@@ -129,8 +129,8 @@ def training_options(func):
                      help="Train on the CPU or on a CUDA GPU (needs pip install "
                           "'w2vns[cuda]').  [default: cpu]"),
         click.option("--sync-words", type=int, default=None, metavar="N",
-                     help="Under mpiexec: average the processes' models every N words (all "
-                          "processes together).  [default: 1000000]"),
+                     help="Under mpiexec: add up the processes' changes to the model every N "
+                          "words (all processes together).  [default: 500000]"),
         click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
                      help="Output format.  [default: from the extension: .bin binary, "
                           ".txt/.vec text]"),

@@ -42,7 +42,7 @@ class Position:
     pool_scores: int = 0
     epoch_loss: list = field(default_factory=list)
     epoch_sums: tuple = (0.0, 0)  # loss sum and term count of the unfinished epoch
-    syncs: int = 0  # model averagings done (distributed runs)
+    syncs: int = 0  # model synchronisations done (distributed runs)
 
 
 @dataclass

@@ -47,7 +47,7 @@ class TrainConfig:
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
     device: str = "cpu"  # cpu, or cuda (training/device.py)
-    sync_words: int = 1_000_000  # under mpiexec: words (all processes) between model averagings
+    sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""

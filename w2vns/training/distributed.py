@@ -1,4 +1,4 @@
-"""Data-parallel training over MPI: who reads what, merged counts, model averaging.
+"""Data-parallel training over MPI: who reads what, merged counts, combined models.
 
 A run is distributed only when it was launched by ``mpiexec`` with more than one process
 (the launcher's environment says so) and mpi4py can be imported; otherwise nothing here
@@ -165,18 +165,20 @@ class Cluster:
         total = self.allreduce(flags[STATUS_WORDS:].copy())
         return bool(anyone[STATUS_STOP]), bool(anyone[STATUS_SAVE]), int(total[0])
 
-    def average(self, matrices):
-        """Replace each float32 matrix by its mean over all ranks."""
-        for matrix in matrices:
+    def combine(self, matrices, bases):
+        """Add up every rank's changes since the last combination: each float32 matrix
+        becomes its ``base`` plus the sum over ranks of (matrix - base), and so the new base."""
+        for matrix, base in zip(matrices, bases):
             if matrix is None or matrix.size == 0:
                 continue
             self.allreduce(matrix)
-            matrix *= np.float32(1.0 / self.size)
+            matrix -= np.float32(self.size - 1) * base
+            base[...] = matrix
         self.syncs += 1
 
 
 def sync_points(global_words, epochs, sync_words):
-    """How many times the models are averaged over the run (the last one at its end)."""
+    """How many times the models are synchronised over the run (the last one at its end)."""
     return max(1, -(-global_words * epochs // max(sync_words, 1)))
 
 

@@ -52,7 +52,7 @@ class Summary:
     noise_seconds: float = 0.0  # rebuilding adaptive noise tables
     read: object = None
     ranks: int = 1  # processes under mpiexec
-    syncs: int = 0  # model averagings between them
+    syncs: int = 0  # model synchronisations between them
     comm_seconds: float = 0.0  # waiting for and exchanging with the other processes
 
     @property
@@ -126,7 +126,8 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
 
     ``cluster`` (a distributed.Cluster, under mpiexec): this process reads only its share
     of ``sources``; counts are merged so that every process has the same vocabulary, and
-    the models are averaged every ``config.sync_words`` words.
+    the models are synchronised every ``config.sync_words`` words: every process's changes
+    since the last sync are added up.
 
     ``init_from`` (a model_file.SavedModel) continues a saved model: its vocabulary and
     counts are merged with the corpus's, known words start from their saved vectors.
@@ -342,7 +343,7 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
 
     Under mpiexec (``cluster``) each process walks its own id cache; the learning rate
     follows the process's share of its words done, which is the global progress since
-    the processes advance in step between the averagings.
+    the processes advance in step between the syncs.
 
     Returns the Huffman tree (an empty one without --hs)."""
     import numba
@@ -368,7 +369,9 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                         stream=_Discard() if silent else None)
     train_start = last_save = time.perf_counter()
     words_at_start = position.done
-    sync = _Averaging(cluster, summary.corpus_words, config, total, position) if cluster else None
+    sync = _Syncs(cluster, summary.corpus_words, config, total, position) if cluster else None
+    if sync:
+        sync.start(model)
     stop.deferred = True
     try:
         while position.epoch < config.epochs:
@@ -463,19 +466,24 @@ def _save(saver, position, model, noise, states, vocab, log):
     return path
 
 
-class _Averaging:
-    """When and how the processes of a distributed run average their models.
+class _Syncs:
+    """When and how the processes of a distributed run synchronise their models.
 
     The run is cut into ``points`` intervals of about ``--sync-words`` words over all
-    processes; each process averages when its own share reaches the next interval, so all
-    take part in the same number of averagings whatever the sizes of their shares.
-    Stop requests and checkpoint times are agreed on at each averaging."""
+    processes; each process syncs when its own share reaches the next interval, so all
+    take part in the same number of syncs whatever the sizes of their shares. At a sync
+    the changes every process made since the previous one are added up (an allreduce).
+    Stop requests and checkpoint times are agreed on at each sync."""
 
     def __init__(self, cluster, global_words, config, total, position):
         self.cluster = cluster
         self.total = total
         self.points = distributed.sync_points(global_words, config.epochs, config.sync_words)
         self.done = position.syncs
+        self.bases = None  # the model as of the last combination
+
+    def start(self, model):
+        self.bases = [np.array(m) for m in model]
 
     def cap(self, batch_items, cache_items):
         """Batches no longer than one interval, so a batch crosses at most one sync."""
@@ -486,7 +494,7 @@ class _Averaging:
         return min(position.done * self.points // self.total, self.points)
 
     def run(self, position, model, stop, save_due, states, saver, noise, vocab, log):
-        """Average as many times as this process's progress asks; True if it saved."""
+        """Sync as many times as this process's progress asks; True if it saved."""
         saved = False
         while self.done < self._reached(position):
             saved |= self._once(position, model, stop, save_due, states, saver, noise, vocab,
@@ -494,14 +502,14 @@ class _Averaging:
         return saved
 
     def finish(self, position, model, stop, states, saver, noise, vocab, log):
-        """The averagings still due at the end (the last one makes the final model)."""
+        """The syncs still due at the end (the last one makes the final model)."""
         while self.done < self.points:
             self._once(position, model, stop, False, states, saver, noise, vocab, log)
 
     def _once(self, position, model, stop, save_due, states, saver, noise, vocab, log):
         cluster = self.cluster
         stopping, saving, _ = cluster.status(stop.requested is not None, save_due, position.done)
-        cluster.average(model)
+        cluster.combine(model, self.bases)
         self.done += 1
         position.syncs = self.done
         if (stopping or saving) and saver:
@@ -510,11 +518,12 @@ class _Averaging:
             interrupted = Interrupted(stop.requested or "SIGTERM",
                                       EXIT_SIGNAL[stop.requested or "SIGTERM"])
             interrupted.checkpoint_dir = saver.directory if saver else None
+            interrupted.processes = cluster.size
             raise interrupted
         return saving
 
     def _save(self, position, states, saver, model, noise, vocab, log):
-        """The first process writes the averaged model with every process's position."""
+        """The first process writes the synchronised model with every process's position."""
         shared = self.cluster.allgather(dict(position=_position_dict(position),
                                              states=states, cache=saver.meta["cache"]))
         if not self.cluster.is_root:
