@@ -479,6 +479,7 @@ class _Syncs:
         self.cluster = cluster
         self.total = total
         self.points = distributed.sync_points(global_words, config.epochs, config.sync_words)
+        self.epochs = config.epochs
         self.done = position.syncs
         self.bases = None  # the model as of the last combination
 
@@ -487,8 +488,8 @@ class _Syncs:
 
     def cap(self, batch_items, cache_items):
         """Batches no longer than one interval, so a batch crosses at most one sync."""
-        per_interval = cache_items * self.total // max(self.points, 1) // max(self.total, 1)
-        return max(1, min(batch_items, per_interval or 1))
+        per_interval = cache_items * self.epochs // self.points
+        return max(1, min(batch_items, per_interval))
 
     def _reached(self, position):
         return min(position.done * self.points // self.total, self.points)
