@@ -113,7 +113,7 @@ ERRORS = [
      "cbow-mean, device, dim, encoding, epochs, format, hs, max-sentence-length, max-vocab, "
      "min-alpha, "
      "min-count, model, negative, ns-exponent, ns-pool, ns-strategy, prune-at, sample, seed, "
-     "share-negatives, threads, window."),
+     "share-negatives, sync-words, threads, window."),
     (["train", "{tiny}", "-o", "{tmp}/vectors"], 2,
      "Error: cannot tell the format of '{tmp}/vectors' from its extension. Name it .bin "
      "(binary) or .txt/.vec (text), or pass --format binary|text."),

@@ -16,6 +16,7 @@ class Interrupted(BaseException):
         self.signal_name = signal_name
         self.exit_code = exit_code
         self.checkpoint_dir = None  # set when a checkpoint was written before stopping
+        self.processes = 1  # of a distributed run (resumed with as many)
 
 
 class W2vnsError(Exception):

@@ -36,6 +36,7 @@ def raise_interrupted(name):
 def interrupted_message(stop):
     """The one line shown for an Interrupted: where the checkpoint is and how to resume."""
     if stop.checkpoint_dir:
+        launcher = f"mpiexec -n {stop.processes} " if stop.processes > 1 else ""
         return (f"interrupted ({stop.signal_name}); checkpoint saved in '{stop.checkpoint_dir}'. "
-                f"Resume with: w2vns train --resume {stop.checkpoint_dir}")
+                f"Resume with: {launcher}w2vns train --resume {stop.checkpoint_dir}")
     return f"interrupted ({stop.signal_name}); no output was written."

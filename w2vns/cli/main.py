@@ -12,13 +12,17 @@ import click
 from . import vectors as cli_vectors
 from .estimate import render_table
 from .phrases import phrases as phrases_command
-from ..errors import EXIT_SIGINT, EXIT_USAGE, Interrupted, W2vnsError
+from ..errors import EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted, W2vnsError
 from ..signals import handle_signals, interrupted_message, raise_interrupted
+from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
                    "2 usage error (bad option, missing input), 130/143 interrupted "
                    "(SIGINT/SIGTERM).")
 DEFAULT_CHECKPOINT_MINUTES = 10.0
+# Failures every process of a distributed run meets alike: only the first one reports them.
+SHARED_EXITS = (EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM)
+DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--help stays light)
 # As training.config.NS_STRATEGIES (not imported: --help must stay light).
 NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
 
@@ -49,7 +53,8 @@ class W2vnsGroup(click.Group):
 
 
 def _fail(message, code):
-    click.echo(f"Error: {message}", err=True)
+    if code not in SHARED_EXITS or not launched_rank():  # under mpiexec, the first one tells
+        click.echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
@@ -128,6 +133,9 @@ def training_options(func):
         click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
                      help="Train on the CPU or on a CUDA GPU (needs pip install "
                           "'w2vns[cuda]').  [default: cpu]"),
+        click.option("--sync-words", type=int, default=None, metavar="N",
+                     help="Under mpiexec: add up the processes' changes to the model every N "
+                          "words (all processes together).  [default: 500000]"),
         click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
                      help="Output format.  [default: from the extension: .bin binary, "
                           ".txt/.vec text]"),
@@ -167,9 +175,13 @@ def training_options(func):
               help="Append log lines (progress every few seconds) to this file.")
 @click.option("-q", "--quiet", is_flag=True,
               help="No progress bar: a log line every few seconds instead.")
+@click.option("--peer-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS",
+              help="Under mpiexec: stop with an error when another process has not answered "
+                   f"for this long.  [default: {DEFAULT_PEER_TIMEOUT:g}]")
 def train(corpus, output, config_path, save_context, save_vocab, read_vocab, save_model,
           init_from, checkpoint_dir, checkpoint_every, resume_dir, force, report_path, log_file,
-          quiet, **options):
+          quiet, peer_timeout, **options):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
@@ -186,6 +198,7 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
       w2vns train --resume ck
       w2vns train today.txt --init-from yesterday.model --save-model today.model -o v.bin
       w2vns train corpus.txt -o vectors.bin --device cuda
+      mpiexec -n 4 w2vns train corpus.txt -o vectors.bin --threads 4
     """
     from ..training.runner import TrainRequest, run_train
 
@@ -195,7 +208,8 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
                            checkpoint_every=checkpoint_every or DEFAULT_CHECKPOINT_MINUTES,
                            resume_dir=resume_dir, force=force, report_path=report_path,
                            log_file=log_file, quiet=quiet, argv=sys.argv[1:],
-                           save_model=save_model, init_from=init_from)
+                           save_model=save_model, init_from=init_from,
+                           peer_timeout=peer_timeout or DEFAULT_PEER_TIMEOUT)
     run_train(request)
 
 

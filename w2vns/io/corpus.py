@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorpusError, InputError
+from .ranges import ByteRange, RangeReader
 from .recode import RecodedReader
 from .tokenizer import EOS_ID, WordTable
 
@@ -102,6 +103,10 @@ def open_binary(source):
     """A binary file object for a path, URL, or ``-`` (stdin, left open)."""
     if source == STDIN:
         yield sys.stdin.buffer
+        return
+    if isinstance(source, ByteRange):  # one process's share of a plain file
+        with RangeReader(source) as handle:
+            yield handle
         return
     import smart_open  # deferred: importing it costs start-up time
 

@@ -42,6 +42,7 @@ class Position:
     pool_scores: int = 0
     epoch_loss: list = field(default_factory=list)
     epoch_sums: tuple = (0.0, 0)  # loss sum and term count of the unfinished epoch
+    syncs: int = 0  # model synchronisations done (distributed runs)
 
 
 @dataclass
@@ -133,6 +134,19 @@ def load_latest(directory, warn):
             warn(f"warning: checkpoint '{path}' is damaged ({type(exc).__name__}: {exc}); "
                  "trying the previous one")
     raise InputError(f"no usable checkpoint in '{directory}'. Start a new run without --resume.")
+
+
+def rank_cache_name(rank):
+    """The id cache of one process of a distributed run."""
+    return f"ids-{rank}.bin"
+
+
+def remove_cache(directory, name):
+    """Remove one id cache (each process of a distributed run removes its own)."""
+    try:
+        os.unlink(os.path.join(directory, name))
+    except FileNotFoundError:
+        pass
 
 
 def remove_all(directory):

@@ -51,6 +51,7 @@ class TrainConfig:
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
     device: str = "cpu"  # cpu, or cuda (training/device.py)
+    sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -83,6 +84,7 @@ class TrainConfig:
         _positive_int("--max-sentence-length", self.max_sentence_length)
         _positive_int("--prune-at", self.prune_at)
         _positive_int("batch_words", self.batch_words)
+        _positive_int("--sync-words", self.sync_words)
         if self.threads is not None:
             _positive_int("--threads", self.threads)
         if self.max_vocab is not None:

@@ -17,6 +17,7 @@ import numpy as np
 from . import checkpoint as ckpt
 from . import model_file
 from . import device
+from . import distributed
 from ..io import idcache
 from . import vocab as vocabulary
 from ..io.atomic import check_writable
@@ -50,6 +51,9 @@ class Summary:
     pool_scores: int = 0  # candidates scored by the hard and dynamic strategies
     noise_seconds: float = 0.0  # rebuilding adaptive noise tables
     read: object = None
+    ranks: int = 1  # processes under mpiexec
+    syncs: int = 0  # model synchronisations between them
+    comm_seconds: float = 0.0  # waiting for and exchanging with the other processes
 
     @property
     def words_per_second(self):
@@ -74,6 +78,19 @@ def learning_rate(progress, alpha, min_alpha):
 
 def _stderr(message):
     print(message, file=sys.stderr, flush=True)
+
+
+class _Discard:
+    """A text stream that drops what is written (progress of the other processes)."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
 
 
 class StopControl:
@@ -104,8 +121,13 @@ class Checkpointing:
 
 def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar=None,
           log=_stderr, checkpoint_dir=None, checkpoint_every=None, stop=None, log_file=None,
-          summary=None, extra_meta=None, init_from=None):
+          summary=None, extra_meta=None, init_from=None, cluster=None):
     """Train on ``sources`` (paths, URLs or '-') with a resolved TrainConfig.
+
+    ``cluster`` (a distributed.Cluster, under mpiexec): this process reads only its share
+    of ``sources``; counts are merged so that every process has the same vocabulary, and
+    the models are synchronised every ``config.sync_words`` words: every process's changes
+    since the last sync are added up.
 
     ``init_from`` (a model_file.SavedModel) continues a saved model: its vocabulary and
     counts are merged with the corpus's, known words start from their saved vectors.
@@ -115,34 +137,40 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     """
     check_sources(sources)
     device.require(config)
+    _check_cluster(config, cluster)
     started = time.perf_counter()
     workdir = tempfile.mkdtemp(prefix="w2vns-")
     cache_dir = checkpoint_dir or workdir
     if checkpoint_dir:
         os.makedirs(checkpoint_dir, exist_ok=True)
     try:
-        scan = _scan(sources, config, workdir, log)
+        share = distributed.shares(sources, cluster.rank, cluster.size) if cluster else sources
+        scan = _scan(share, config, workdir, log, cluster)
         scanned = time.perf_counter()
-        vocab, table = _vocabulary(scan, config, read_vocab, log, init_from)
+        vocab, table = _vocabulary(scan, config, read_vocab, log, init_from, cluster)
         if save_vocab:
             vocabulary.save_vocab(vocab, save_vocab)
         cache = idcache.encode(scan.spool_path, scan.spooled, table,
-                               os.path.join(cache_dir, ckpt.CACHE_NAME),
+                               os.path.join(cache_dir, cache_name(cluster)),
                                config.max_sentence_length)
         idcache.remove(scan.spool_path)
         read_stats = scan.stats
         del scan, table  # the token table is not needed for training: free it first
-        if cache.words == 0:
+        corpus_words = _global_words(cache.words, cluster)
+        if corpus_words == 0:
             raise CorpusError("no words left to train on after applying the vocabulary.")
-        run = Summary(vocab_size=len(vocab), corpus_words=cache.words, read=read_stats,
-                      scan_seconds=scanned - started, encode_seconds=time.perf_counter() - scanned)
+        run = Summary(vocab_size=len(vocab), corpus_words=corpus_words, read=read_stats,
+                      scan_seconds=scanned - started, encode_seconds=time.perf_counter() - scanned,
+                      ranks=cluster.size if cluster else 1)
         if summary is not None:
             summary(run)
         summary = run
-        log(f"encoded {cache.words:,} words in {cache.sentences:,} sentences "
-            f"(read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
+        log(f"encoded {corpus_words:,} words"
+            + (f" over {cluster.size} processes" if cluster else
+               f" in {cache.sentences:,} sentences")
+            + f" (read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
             f"{summary.encode_seconds:.1f}s)")
-        model, states = initial_weights(len(vocab), config)
+        model, states = initial_weights(len(vocab), config, cluster)
         if init_from is not None:
             known = model_file.carry_over(init_from, vocab, config, model, log)
             log(f"continuing '{init_from.path}': {known:,} known words start from their saved "
@@ -154,10 +182,12 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
                         sources=list(sources), fingerprint=ckpt.fingerprint(sources),
                         cache=dict(items=cache.items, words=cache.words,
                                    sentences=cache.sentences))
+            if cluster:
+                meta["ranks"] = cluster.size
             saver = Checkpointing(checkpoint_dir, checkpoint_every or 0.0, meta)
         position = ckpt.Position()
         tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
-                           stop or StopControl(), quiet, bar, log, log_file)
+                           stop or StopControl(), quiet, bar, log, log_file, cluster)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return _trained(vocab, model, tree, config, summary, started)
@@ -171,54 +201,96 @@ def _trained(vocab, model, tree, config, summary, started):
 
 
 def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=None,
-           stop=None, log_file=None, summary=None):
+           stop=None, log_file=None, summary=None, cluster=None):
     """Continue the run saved in ``checkpoint`` (a checkpoint.Checkpoint) to its end."""
     started = time.perf_counter()
     meta = checkpoint.meta
     config = TrainConfig(**meta["config"])
     device.require(config)
+    _check_cluster(config, cluster)
     directory = os.path.dirname(checkpoint.path)
-    cache = idcache.IdCache(os.path.join(directory, ckpt.CACHE_NAME), **meta["cache"])
+    position, states, cache_meta = _rank_state(checkpoint, cluster)
+    cache = idcache.IdCache(os.path.join(directory, cache_name(cluster)), **cache_meta)
     expected_bytes = cache.items * idcache.ITEM.itemsize
     if not os.path.isfile(cache.path) or os.path.getsize(cache.path) != expected_bytes:
         raise InputError(f"the encoded corpus '{cache.path}' is missing or damaged. "
                          "Start a new run without --resume.")
     vocab = vocabulary.Vocab(checkpoint.words, checkpoint.counts)
-    position = checkpoint.position
-    run = Summary(vocab_size=len(vocab), corpus_words=cache.words,
-                  words_kept=position.words_kept)
+    run = Summary(vocab_size=len(vocab), corpus_words=_global_words(cache.words, cluster),
+                  words_kept=position.words_kept, ranks=cluster.size if cluster else 1)
     if summary is not None:
         summary(run)
     summary = run
     log(f"resuming from '{checkpoint.path}': epoch {position.epoch + 1}/{config.epochs}, "
-        f"{position.done / (cache.words * config.epochs):.1%} done")
-    model, states = checkpoint.model, checkpoint.rng
+        f"{position.done / max(cache.words * config.epochs, 1):.1%} done")
+    model = checkpoint.model
     noise = objective.noise_for(vocab.counts, config, stats=checkpoint.noise_stats)
-    saver = Checkpointing(directory, checkpoint_every or 0.0, meta)
+    saver = Checkpointing(directory, checkpoint_every or 0.0, dict(meta, cache=cache_meta))
     tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
-                       stop or StopControl(), quiet, bar, log, log_file)
+                       stop or StopControl(), quiet, bar, log, log_file, cluster)
     return _trained(vocab, model, tree, config, summary, started)
 
 
-def initial_weights(vocab_size, config):
-    """The initial model (see objective.initial_model) and one RNG state per thread."""
+def initial_weights(vocab_size, config, cluster=None):
+    """The initial model (see objective.initial_model) and one RNG state per thread.
+
+    Under mpiexec every process starts from the same model with its own RNG states."""
     rng = np.random.default_rng(config.seed)
     model = objective.initial_model(vocab_size, config, rng)
+    if cluster is not None:
+        rng = np.random.default_rng([config.seed, cluster.rank])
     states = rng.integers(1, np.iinfo(np.int64).max, size=config.threads,
                           dtype=np.int64).astype(np.uint64)
     return model, states
 
 
-def _scan(sources, config, workdir, log):
+def cache_name(cluster):
+    """The id cache's file name in a checkpoint directory: one per process under mpiexec."""
+    return ckpt.CACHE_NAME if cluster is None else ckpt.rank_cache_name(cluster.rank)
+
+
+def _check_cluster(config, cluster):
+    if cluster is not None and config.device != "cpu":
+        raise UsageError(f"--device {config.device} cannot be used under mpiexec: "
+                         "distributed training runs on CPUs. Drop --device or mpiexec.")
+
+
+def _global_words(words, cluster):
+    if cluster is None:
+        return words
+    return int(cluster.allreduce(np.array([words], dtype=np.int64))[0])
+
+
+def _rank_state(checkpoint, cluster):
+    """This process's position, RNG states and id cache description in a checkpoint."""
+    meta = checkpoint.meta
+    ranks = meta.get("ranks", 1)
+    size = cluster.size if cluster else 1
+    if ranks != size:
+        directory = os.path.dirname(checkpoint.path)
+        raise UsageError(f"the checkpoint in '{directory}' was written by {ranks} process(es) "
+                         f"and this run has {size}. Resume it "
+                         + (f"with: mpiexec -n {ranks} w2vns train --resume {directory}"
+                            if ranks > 1 else f"without mpiexec: w2vns train --resume {directory}"))
+    if cluster is None:
+        return checkpoint.position, checkpoint.rng, meta["cache"]
+    shared = meta["shared"][cluster.rank]
+    states = checkpoint.rng.reshape(cluster.size, -1)[cluster.rank].copy()
+    position = dict(shared["position"], epoch_sums=tuple(shared["position"]["epoch_sums"]))
+    return ckpt.Position(**position), states, shared["cache"]
+
+
+def _scan(sources, config, workdir, log, cluster=None):
     scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at,
                      normalize_encoding(config.encoding)).run(sources)
     stats = scan.stats
-    if stats.tokens == 0:
+    if stats.tokens == 0 and cluster is None:
         names = ", ".join(f"'{s}'" for s in sources)
         raise CorpusError(f"corpus {names} contains no words. Check that the input is a "
                           "non-empty text file.")
+    share = f" (process 0's share of {cluster.size})" if cluster else ""
     log(f"read {stats.tokens:,} words, {scan.distinct:,} distinct, "
-        f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s)")
+        f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s){share}")
     if stats.invalid_utf8:
         log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
     if stats.undecodable:
@@ -233,12 +305,19 @@ def _scan(sources, config, workdir, log):
     return scan
 
 
-def _vocabulary(scan, config, read_vocab, log, init_from=None):
+def _vocabulary(scan, config, read_vocab, log, init_from=None, cluster=None):
     words, provisional, counts, aliases = scan.word_counts()
     table = idcache.remap_table(len(scan.counts), EOS_TEMP_ID)
-    if read_vocab or init_from is not None:
+    if read_vocab or init_from is not None or cluster is not None:
+        seen_words, seen_counts = words, counts
+        if cluster is not None and not read_vocab:
+            seen_words, seen_counts = distributed.merge_counts(cluster, words, counts)
+            if not seen_words:
+                raise CorpusError("the corpus contains no words. Check that the inputs are "
+                                  "non-empty text files.")
         file_words, file_counts = (vocabulary.read_vocab(read_vocab) if read_vocab else
-                                   model_file.merged_counts(init_from, words, counts))
+                                   model_file.merged_counts(init_from, seen_words, seen_counts)
+                                   if init_from is not None else (seen_words, seen_counts))
         vocab, kept = vocabulary.select(file_words, file_counts, np.arange(len(file_words)),
                                         config.min_count, config.max_vocab)
         position = {w: i for i, w in enumerate(vocab.words)}
@@ -259,8 +338,12 @@ def _vocabulary(scan, config, read_vocab, log, init_from=None):
 
 
 def _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver, stop,
-                quiet, bar, log, log_file):
+                quiet, bar, log, log_file, cluster=None):
     """The epoch loop, from ``position`` to the end; updates position and summary.
+
+    Under mpiexec (``cluster``) each process walks its own id cache; the learning rate
+    follows the process's share of its words done, which is the global progress since
+    the processes advance in step between the syncs.
 
     Returns the Huffman tree (an empty one without --hs)."""
     import numba
@@ -277,17 +360,26 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
     accel = device.start(config, model, noise, keep, states, log)
     if accel and saver:
         saver.sync = accel.copy_back  # checkpoints hold host arrays
-    total = cache.words * config.epochs
-    progress = Progress(cache.words, config.epochs, quiet=quiet, bar=bar, log_file=log_file,
-                        done=position.done)
+    total = max(cache.words * config.epochs, 1)
+    shown = summary.corpus_words / max(cache.words, 1)  # global words per local word
+    silent = cluster is not None and not cluster.is_root  # the first process shows progress
+    progress = Progress(summary.corpus_words, config.epochs, quiet=quiet or silent,
+                        bar=bar and not silent, log_file=log_file,
+                        done=round(position.done * shown),
+                        stream=_Discard() if silent else None)
     train_start = last_save = time.perf_counter()
     words_at_start = position.done
+    sync = _Syncs(cluster, summary.corpus_words, config, total, position) if cluster else None
+    if sync:
+        sync.start(model)
     stop.deferred = True
     try:
         while position.epoch < config.epochs:
             epoch = position.epoch + 1
             loss_sum, term_sum = position.epoch_sums
             batch_items = accel.batch_items if accel else threads * config.batch_words
+            if sync:
+                batch_items = sync.cap(batch_items, cache.items)
             for batch, end in idcache.iter_batches(cache, batch_items, start=position.offset):
                 words = len(batch) - int(np.count_nonzero(batch == idcache.EOS))
                 a0 = learning_rate(position.done / total, config.alpha, config.min_alpha)
@@ -320,8 +412,14 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                 position.logistic_terms += batch_terms
                 position.pool_scores += int(counted[TALLY_POOL])
                 position.epoch_sums = (loss_sum, term_sum)
-                progress.update(words, epoch, a1, batch_loss / max(batch_terms, 1))
+                progress.update(round(words * shown), epoch, a1, batch_loss / max(batch_terms, 1))
                 now = time.perf_counter()
+                if sync:
+                    due = bool(saver and saver.every_minutes and (
+                        now - last_save >= saver.every_minutes * SECONDS_PER_MINUTE))
+                    if sync.run(position, model, stop, due, states, saver, noise, vocab, log):
+                        last_save = now
+                    continue
                 if stop.requested:
                     _stop(stop.requested, saver, position, model, noise, states, vocab, log)
                 if saver and saver.every_minutes and (
@@ -332,16 +430,21 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
             position.epoch += 1
             position.offset = 0
             position.epoch_sums = (0.0, 0)
+        if sync:
+            sync.finish(position, model, stop, states, saver, noise, vocab, log)
     finally:
         stop.deferred = False
         progress.close()
     if accel:
         accel.copy_back()
-    summary.words_trained = position.done - words_at_start
-    summary.words_kept = position.words_kept
-    summary.positive_pairs = position.positive_pairs
-    summary.logistic_terms = position.logistic_terms
-    summary.pool_scores = position.pool_scores
+    counted = np.array([position.done - words_at_start, position.words_kept,
+                        position.positive_pairs, position.logistic_terms, position.pool_scores],
+                       dtype=np.int64)
+    if cluster:
+        cluster.allreduce(counted)
+        summary.syncs, summary.comm_seconds = cluster.syncs, cluster.comm_seconds
+    (summary.words_trained, summary.words_kept, summary.positive_pairs, summary.logistic_terms,
+     summary.pool_scores) = (int(n) for n in counted)
     summary.epoch_loss = list(position.epoch_loss)
     summary.epochs_done = position.epoch
     summary.train_seconds = time.perf_counter() - train_start
@@ -363,6 +466,81 @@ def _save(saver, position, model, noise, states, vocab, log):
     return path
 
 
+class _Syncs:
+    """When and how the processes of a distributed run synchronise their models.
+
+    The run is cut into ``points`` intervals of about ``--sync-words`` words over all
+    processes; each process syncs when its own share reaches the next interval, so all
+    take part in the same number of syncs whatever the sizes of their shares. At a sync
+    the changes every process made since the previous one are added up (an allreduce).
+    Stop requests and checkpoint times are agreed on at each sync."""
+
+    def __init__(self, cluster, global_words, config, total, position):
+        self.cluster = cluster
+        self.total = total
+        self.points = distributed.sync_points(global_words, config.epochs, config.sync_words)
+        self.epochs = config.epochs
+        self.done = position.syncs
+        self.bases = None  # the model as of the last combination
+
+    def start(self, model):
+        self.bases = [np.array(m) for m in model]
+
+    def cap(self, batch_items, cache_items):
+        """Batches no longer than one interval, so a batch crosses at most one sync."""
+        per_interval = cache_items * self.epochs // self.points
+        return max(1, min(batch_items, per_interval))
+
+    def _reached(self, position):
+        return min(position.done * self.points // self.total, self.points)
+
+    def run(self, position, model, stop, save_due, states, saver, noise, vocab, log):
+        """Sync as many times as this process's progress asks; True if it saved."""
+        saved = False
+        while self.done < self._reached(position):
+            saved |= self._once(position, model, stop, save_due, states, saver, noise, vocab,
+                                log)
+        return saved
+
+    def finish(self, position, model, stop, states, saver, noise, vocab, log):
+        """The syncs still due at the end (the last one makes the final model)."""
+        while self.done < self.points:
+            self._once(position, model, stop, False, states, saver, noise, vocab, log)
+
+    def _once(self, position, model, stop, save_due, states, saver, noise, vocab, log):
+        cluster = self.cluster
+        stopping, saving, _ = cluster.status(stop.requested is not None, save_due, position.done)
+        cluster.combine(model, self.bases)
+        self.done += 1
+        position.syncs = self.done
+        if (stopping or saving) and saver:
+            self._save(position, states, saver, model, noise, vocab, log)
+        if stopping:
+            interrupted = Interrupted(stop.requested or "SIGTERM",
+                                      EXIT_SIGNAL[stop.requested or "SIGTERM"])
+            interrupted.checkpoint_dir = saver.directory if saver else None
+            interrupted.processes = cluster.size
+            raise interrupted
+        return saving
+
+    def _save(self, position, states, saver, model, noise, vocab, log):
+        """The first process writes the synchronised model with every process's position."""
+        shared = self.cluster.allgather(dict(position=_position_dict(position),
+                                             states=states, cache=saver.meta["cache"]))
+        if not self.cluster.is_root:
+            return
+        meta = dict(saver.meta, shared=[dict(position=s["position"], cache=s["cache"])
+                                        for s in shared])
+        all_states = np.concatenate([s["states"] for s in shared])
+        _save(Checkpointing(saver.directory, saver.every_minutes, meta, saver.sync), position,
+              model, noise, all_states, vocab, log)
+
+
+def _position_dict(position):
+    return dict(position.__dict__, epoch_sums=list(position.epoch_sums),
+                epoch_loss=list(position.epoch_loss))
+
+
 def _stop(signal_name, saver, position, model, noise, states, vocab, log):
     """Honour a stop request: checkpoint if asked to, then unwind."""
     interrupted = Interrupted(signal_name, EXIT_SIGNAL[signal_name])
@@ -382,36 +560,45 @@ def describe(summary):
 def train_to_files(sources, config, output, *, save_context=None, save_vocab=None,
                    read_vocab=None, quiet=False, bar=None, log=_stderr, checkpoint_dir=None,
                    checkpoint_every=None, resume_from=None, stop=None, log_file=None,
-                   report=None, save_model=None, init_from=None):
+                   report=None, save_model=None, init_from=None, cluster=None):
     """Train (or resume) and write the vectors, and optionally the context vectors, atomically.
 
     With ``checkpoint_dir`` the id cache and checkpoints live there and are removed once
     the outputs are written; ``resume_from`` (a checkpoint.Checkpoint) continues a run.
     ``save_model``: also write the model file that ``init_from`` (a loaded
-    model_file.SavedModel) continues.
+    model_file.SavedModel) continues. Under mpiexec (``cluster``) every process trains
+    and only the first one writes the outputs, checkpoints and report.
     """
     from ..io import w2vformat
 
     if save_context and config.negative == 0:
         raise UsageError("--save-context writes the output vectors of negative sampling, and "
                          "--negative 0 has none. Drop --save-context or give --negative > 0.")
+    writer = cluster is None or cluster.is_root
+    if not writer:
+        output = save_context = save_vocab = save_model = None
     for path, option in ((output, "-o"), (save_context, "--save-context"),
                          (save_vocab, "--save-vocab"), (save_model, "--save-model")):
         if path:
             check_writable(path, option)
-    binary = w2vformat.is_binary(output, config.format)
+    binary = w2vformat.is_binary(output, config.format) if output else None
     context_binary = w2vformat.is_binary(save_context, config.format) if save_context else None
     common = dict(quiet=quiet, bar=bar, log=log, checkpoint_every=checkpoint_every, stop=stop,
                   log_file=log_file)
     if resume_from is not None:
         checkpoint_dir = os.path.dirname(resume_from.path)
-        trained = resume(resume_from, **common, summary=report and report.attach)
+        trained = resume(resume_from, **common, summary=report and report.attach,
+                         cluster=cluster)
     else:
         outputs = dict(output=output, save_context=save_context, save_model=save_model)
         trained = train(sources, config, read_vocab=read_vocab, save_vocab=save_vocab,
                         checkpoint_dir=checkpoint_dir, **common,
                         summary=report and report.attach, extra_meta=dict(outputs=outputs),
-                        init_from=init_from)
+                        init_from=init_from, cluster=cluster)
+    if not writer:
+        if checkpoint_dir:
+            ckpt.remove_cache(checkpoint_dir, cache_name(cluster))
+        return trained
     w2vformat.write(output, trained.vocab.words, trained.vectors, binary)
     if save_context:
         w2vformat.write(save_context, trained.vocab.words, trained.context, context_binary)
@@ -420,6 +607,7 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
                         dataclasses.asdict(trained.config), model_file.arrays_of(trained))
     if checkpoint_dir:
         ckpt.remove_all(checkpoint_dir)
+        ckpt.remove_cache(checkpoint_dir, cache_name(cluster))
     if report is not None:
         for path in (output, save_context, save_vocab, save_model):
             report.add_output(path)

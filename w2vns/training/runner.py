@@ -11,6 +11,7 @@ from typing import Optional
 
 from . import checkpoint as ckpt
 from . import config as configuration
+from . import distributed
 from . import model_file
 from ..io.atomic import check_writable
 from ..errors import InputError, Interrupted, UsageError, W2vnsError
@@ -40,11 +41,16 @@ class TrainRequest:
     argv: Optional[list] = None
     save_model: Optional[str] = None
     init_from: Optional[str] = None
+    peer_timeout: float = distributed.DEFAULT_PEER_TIMEOUT  # under mpiexec
 
 
 @contextlib.contextmanager
-def _logger(path):
-    """A log callable writing to stderr and, if given, appending to a file."""
+def _logger(path, cluster=None):
+    """A log callable writing to stderr and, if given, appending to a file (under mpiexec,
+    only the first process logs)."""
+    if cluster is not None and not cluster.is_root:
+        yield (lambda message: None), None
+        return
     if path:
         check_writable(path, "--log-file")
     handle = open(path, "a", encoding="utf-8") if path else None
@@ -66,13 +72,21 @@ def _logger(path):
 
 
 def run_train(request):
-    """Run one training as asked; always writes the report (if asked) before returning."""
+    """Run one training as asked; always writes the report (if asked) before returning.
+
+    Under mpiexec with several processes, each one trains its share and the first one
+    alone logs and writes the outputs, checkpoints and report."""
+    cluster = distributed.connect(request.peer_timeout)
+    if cluster is not None and not cluster.is_root:
+        request = dataclasses.replace(request, report_path=None, log_file=None, quiet=True)
     report = RunReport(request.report_path, request.argv) if request.report_path else None
+    clean = False
     try:
         if report is not None:
             check_writable(request.report_path, "--report")
-        with _logger(request.log_file) as (log, log_file):
-            _run(request, report, log, log_file)
+        with _logger(request.log_file, cluster) as (log, log_file):
+            _run(request, report, log, log_file, cluster)
+        clean = True
     except Interrupted as stop:
         _finish(report, "interrupted", stop.exit_code, interrupted_message(stop))
         raise
@@ -82,6 +96,9 @@ def run_train(request):
     except Exception as exc:
         _finish(report, "failed", 1, f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        if cluster is not None:
+            cluster.close(clean)
     _finish(report, "ok", 0)
 
 
@@ -93,7 +110,7 @@ def _finish(report, status, code, error=None):
         report.write()
 
 
-def _run(request, report, log, log_file):
+def _run(request, report, log, log_file, cluster=None):
     checkpoint = saved = None
     save_model = request.save_model
     if request.resume_dir:
@@ -122,7 +139,7 @@ def _run(request, report, log, log_file):
                        quiet=request.quiet, log=log, checkpoint_dir=request.checkpoint_dir,
                        checkpoint_every=request.checkpoint_every, resume_from=checkpoint,
                        stop=stop, log_file=log_file, report=report, save_model=save_model,
-                       init_from=saved)
+                       init_from=saved, cluster=cluster)
 
 
 def configure(config_path, options, init_from=None, read_vocab=None):

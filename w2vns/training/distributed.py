@@ -1,0 +1,233 @@
+"""Data-parallel training over MPI: who reads what, merged counts, combined models.
+
+A run is distributed only when it was launched by ``mpiexec`` with more than one process
+(the launcher's environment says so) and mpi4py can be imported; otherwise nothing here
+imports mpi4py and training is the ordinary single-process one.
+
+Every collective is non-blocking and waited on with a watch: a background thread trades
+small heartbeats with every peer, so a process that dies or hangs is noticed within
+``peer_timeout`` seconds and the others stop with an error instead of waiting forever.
+"""
+
+import os
+import pickle
+import threading
+import time
+
+import numpy as np
+
+from ..errors import UsageError, W2vnsError
+from ..io.ranges import ByteRange, split, splittable
+from .launch import launched_size
+
+ROOT = 0
+DEFAULT_PEER_TIMEOUT = 30.0  # seconds a peer may stay silent before the run stops
+BEAT_SECONDS = 0.5  # heartbeat period
+POLL_SECONDS = 0.001  # sleep between tests of a pending collective
+BEAT_TAG = 7
+CHUNK_ITEMS = 1 << 26  # elements per allreduce (MPI counts are 32-bit)
+STATUS_STOP, STATUS_SAVE, STATUS_WORDS, STATUS_FIELDS = 0, 1, 2, 3
+
+
+class PeerLost(W2vnsError):
+    """Another process of the run died or stopped answering."""
+
+
+def connect(peer_timeout=DEFAULT_PEER_TIMEOUT):
+    """A Cluster when launched by mpiexec with several processes, else None."""
+    size = launched_size()
+    if size <= 1:
+        return None
+    try:
+        import mpi4py
+
+        mpi4py.rc.finalize = False  # finalized after a clean end only (see Cluster.close)
+        from mpi4py import MPI
+    except ImportError:
+        raise UsageError(f"launched by mpiexec with {size} processes, but mpi4py is not "
+                         "installed. Install it with: pip install 'w2vns[mpi]'.") from None
+    return Cluster(MPI, peer_timeout)
+
+
+class Cluster:
+    """The processes of one run: rank, size, watched collectives and the heartbeat."""
+
+    def __init__(self, mpi, peer_timeout):
+        self.mpi = mpi
+        world = mpi.COMM_WORLD
+        self.comm = world.Dup()
+        self.rank = self.comm.Get_rank()
+        self.size = self.comm.Get_size()
+        self.peer_timeout = peer_timeout
+        self.syncs = 0
+        self.comm_seconds = 0.0
+        self.lost = None  # (rank, seconds silent) once a peer is lost
+        self._stopping = threading.Event()
+        self._beat = None
+        if mpi.Query_thread() == mpi.THREAD_MULTIPLE:
+            self._beat = threading.Thread(target=self._heartbeat, args=(world.Dup(),),
+                                          daemon=True, name="w2vns-heartbeat")
+            self._beat.start()
+
+    @property
+    def is_root(self):
+        return self.rank == ROOT
+
+    # --- failure detection -------------------------------------------------------------
+
+    def _heartbeat(self, comm):
+        comm.Set_errhandler(self.mpi.ERRORS_RETURN)
+        peers = [r for r in range(self.size) if r != self.rank]
+        token = np.zeros(1, dtype=np.uint8)
+        inbox = {p: np.zeros(1, dtype=np.uint8) for p in peers}
+        receives = {p: comm.Irecv(inbox[p], source=p, tag=BEAT_TAG) for p in peers}
+        sends = {}
+        seen = {p: time.monotonic() for p in peers}
+        try:
+            while not self._stopping.wait(BEAT_SECONDS):
+                now = time.monotonic()
+                for p in peers:
+                    if p not in sends or sends[p].Test():
+                        sends[p] = comm.Isend(token, dest=p, tag=BEAT_TAG)
+                    while receives[p].Test():
+                        seen[p] = now
+                        receives[p] = comm.Irecv(inbox[p], source=p, tag=BEAT_TAG)
+                    silent = now - seen[p]
+                    if silent > self.peer_timeout and self.lost is None:
+                        self.lost = (p, silent)
+        except self.mpi.Exception:
+            self.lost = self.lost or (-1, 0.0)
+
+    def check(self):
+        """Raise PeerLost if a peer was found dead or silent."""
+        if self.lost is not None:
+            peer, silent = self.lost
+            who = f"process {peer}" if peer >= 0 else "another process"
+            raise PeerLost(f"{who} of {self.size} stopped answering (silent for {silent:.0f}s, "
+                           f"--peer-timeout {self.peer_timeout:g}); stopping process "
+                           f"{self.rank}. No output was written; the last checkpoint, if "
+                           "any, is intact: continue with --resume and the same number of "
+                           "processes.")
+
+    def _wait(self, request):
+        started = time.perf_counter()
+        deadline = time.monotonic() + self.peer_timeout
+        while not request.Test():
+            self.check()
+            if self._beat is None and time.monotonic() > deadline:
+                self.lost = (-1, self.peer_timeout)
+                self.check()
+            time.sleep(POLL_SECONDS)
+        self.comm_seconds += time.perf_counter() - started
+
+    def close(self, clean):
+        """Stop the heartbeat; finalize MPI only after a clean end (a lost peer would hang it)."""
+        if not clean:
+            self._stopping.set()
+            return
+        self.barrier()  # the first process may still be writing the outputs
+        self._stopping.set()
+        if self._beat is not None:
+            self._beat.join()
+        self.mpi.Finalize()
+
+    # --- collectives ---------------------------------------------------------------------
+
+    def barrier(self):
+        self._wait(self.comm.Ibarrier())
+
+    def allreduce(self, array, op="sum"):
+        """In-place allreduce of a contiguous numpy array (sum or max)."""
+        flat = array.reshape(-1)
+        mpi_op = self.mpi.SUM if op == "sum" else self.mpi.MAX
+        for start in range(0, len(flat), CHUNK_ITEMS):
+            self._wait(self.comm.Iallreduce(self.mpi.IN_PLACE, flat[start:start + CHUNK_ITEMS],
+                                            op=mpi_op))
+        return array
+
+    def allgather(self, value):
+        """Every rank's ``value`` (any picklable object), in rank order."""
+        payload = np.frombuffer(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), np.uint8)
+        sizes = np.zeros(self.size, dtype=np.int64)
+        sizes[self.rank] = len(payload)
+        self.allreduce(sizes)
+        out = np.empty(int(sizes.sum()), dtype=np.uint8)
+        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        self._wait(self.comm.Iallgatherv(payload, [out, (sizes, offsets), self.mpi.BYTE]))
+        return [pickle.loads(out[o:o + s].tobytes()) for o, s in zip(offsets, sizes)]
+
+    def status(self, stop, save, words):
+        """Agree on stop and save requests (any rank) and sum the words done."""
+        flags = np.zeros(STATUS_FIELDS, dtype=np.int64)
+        flags[STATUS_STOP], flags[STATUS_SAVE] = int(stop), int(save)
+        flags[STATUS_WORDS] = words
+        anyone = self.allreduce(flags[:STATUS_WORDS].copy(), op="max")
+        total = self.allreduce(flags[STATUS_WORDS:].copy())
+        return bool(anyone[STATUS_STOP]), bool(anyone[STATUS_SAVE]), int(total[0])
+
+    def combine(self, matrices, bases):
+        """Add up every rank's changes since the last combination: each float32 matrix
+        becomes its ``base`` plus the sum over ranks of (matrix - base), and so the new base."""
+        for matrix, base in zip(matrices, bases):
+            if matrix is None or matrix.size == 0:
+                continue
+            self.allreduce(matrix)
+            matrix -= np.float32(self.size - 1) * base
+            base[...] = matrix
+        self.syncs += 1
+
+
+def sync_points(global_words, epochs, sync_words):
+    """How many times the models are synchronised over the run (the last one at its end)."""
+    return max(1, -(-global_words * epochs // max(sync_words, 1)))
+
+
+def shares(sources, rank, size):
+    """The inputs this rank reads: whole files when there are at least as many as
+    processes (balanced by size), else byte ranges of each plain file."""
+    if any(s == "-" for s in sources):
+        raise UsageError("stdin (-) cannot be shared between processes under mpiexec. "
+                         "Pass files.")
+    if len(sources) >= size:
+        return _files_by_size(sources, size)[rank]
+    unsplittable = [s for s in sources if not splittable(s)]
+    if unsplittable:
+        raise UsageError(f"corpus '{unsplittable[0]}' is compressed or remote and cannot be "
+                         f"split between {size} processes: decompress it, or pass at least "
+                         f"{size} files (each process reads whole files).")
+    mine = []
+    for source in sources:
+        parts = split(source, size)
+        if rank < len(parts):
+            mine.append(parts[rank])
+    return mine or [ByteRange(sources[0], 0, 0)]
+
+
+def _size_of(source):
+    try:
+        return os.path.getsize(source)
+    except OSError:  # URLs: unknown, counted as equal
+        return 0
+
+
+def _files_by_size(sources, size):
+    """Largest first to the least loaded rank; each rank keeps the given order."""
+    loads = [0] * size
+    assigned = [[] for _ in range(size)]
+    order = sorted(range(len(sources)), key=lambda i: (-_size_of(sources[i]), i))
+    for i in order:
+        target = min(range(size), key=lambda r: (loads[r], r))
+        loads[target] += _size_of(sources[i]) or 1
+        assigned[target].append(i)
+    return [[sources[i] for i in sorted(part)] for part in assigned]
+
+
+def merge_counts(cluster, words, counts):
+    """All ranks' (word, count) pairs merged: words in rank order, then first-seen order;
+    the same lists on every rank."""
+    merged = {}
+    for rank_words, rank_counts in cluster.allgather((list(words), np.asarray(counts,
+                                                                              np.int64))):
+        for word, count in zip(rank_words, rank_counts.tolist()):
+            merged[word] = merged.get(word, 0) + count
+    return list(merged), np.fromiter(merged.values(), dtype=np.int64, count=len(merged))
