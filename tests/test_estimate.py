@@ -91,12 +91,14 @@ def _big_vocab_corpus(path, words=40_000, repeats=3, sentence=20, seed=5):
 @pytest.fixture(scope="module")
 def compiled_kernels(tmp_path_factory):
     """Compiling Numba kernels (a cold cache) raises a process's resident size for good:
-    one estimate first, so that both measured processes load compiled kernels."""
+    one training run and one estimate first, so that both measured processes load
+    compiled kernels."""
     where = tmp_path_factory.mktemp("warm")
     small = where / "c.txt"
-    synthetic.write(str(small), sentences=50)
-    _run_json("estimate", small, "--json", "--calibration-seconds", QUICK, "--threads", "1",
-              "--epochs", "1")
+    synthetic.write(str(small), sentences=200)
+    options = ["--threads", "1", "--epochs", "1"]
+    _run_json("train", small, "-o", where / "v.bin", "--report", where / "r.json", "-q", *options)
+    _run_json("estimate", small, "--json", "--calibration-seconds", QUICK, *options)
 
 
 @pytest.mark.parametrize("kind", ["synthetic", "big vocabulary"])

@@ -6,10 +6,21 @@ import time
 
 LOG_EVERY_SECONDS = 5.0
 KIB = 1024
+PROC_STATUS = "/proc/self/status"
+PEAK_FIELD = "VmHWM:"  # peak resident set size, in kB
 
 
 def peak_rss_bytes():
-    """Peak resident memory of this process (Linux reports KiB)."""
+    """Peak resident memory of this process: the high-water mark in /proc where there is one
+    (getrusage's maximum survives exec, so a process started by a big one would report its
+    parent's size), getrusage's otherwise."""
+    try:
+        with open(PROC_STATUS) as handle:
+            for line in handle:
+                if line.startswith(PEAK_FIELD):
+                    return int(line.split()[1]) * KIB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
 
 
