@@ -38,7 +38,7 @@ import numpy as np
 from ..errors import CorpusError
 from .corpus import BLOCK_BYTES, EOS_TEMP_ID, ReadStats, TokenScan, read_pieces
 from .ranges import ByteRange, RangeReader, split, splittable
-from .tokenizer import WordTable, add_counts
+from .tokenizer import WordTable, add_counts, remap
 
 MIN_RANGE_BYTES = 4 * BLOCK_BYTES  # a file is cut into ranges of at least this size
 MERGE_CHUNK = 1 << 20  # ids per step when the thread spools are merged
@@ -78,6 +78,36 @@ def units_of(sources, parts, min_range_bytes):
         ranges = split(source, max(1, min(parts, size // max(min_range_bytes, 1))))
         units += [Unit(source, r, i == len(ranges) - 1) for i, r in enumerate(ranges)]
     return units
+
+
+def in_threads(work, items, stop):
+    """Run ``work(item)`` for every item, each in its own thread, and wait for all. The
+    first error raised in a thread sets ``stop`` (the others are expected to end soon) and
+    is raised here, as is a signal that arrives while waiting."""
+    errors = []
+
+    def guarded(item):
+        try:
+            work(item)
+        except BaseException as exc:  # raised again in the calling thread
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=guarded, args=(item,), daemon=True,
+                                name=f"w2vns-read-{k}") for k, item in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(_WAIT_SECONDS)
+    except BaseException:  # a signal: the threads stop after their current block
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
 
 
 def _grown_counts(counts, ids_assigned):
@@ -154,7 +184,6 @@ class ParallelScan:
         for index in range(len(units)):
             todo.put(index)
         stop = threading.Event()
-        errors = []
 
         def stopped():
             if sum(share.words.live for share in shares) > self.prune_at:
@@ -163,34 +192,16 @@ class ParallelScan:
             return stop.is_set()
 
         def work(share):
-            try:
-                with open(share.spool_path, "wb") as spool:
-                    while not stop.is_set():
-                        try:
-                            index = todo.get_nowait()
-                        except queue.Empty:
-                            return
-                        if not share.read(index, units[index], spool, block_bytes, stopped):
-                            return
-            except BaseException as exc:  # raised again in the main thread
-                errors.append(exc)
-                stop.set()
+            with open(share.spool_path, "wb") as spool:
+                while not stop.is_set():
+                    try:
+                        index = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    if not share.read(index, units[index], spool, block_bytes, stopped):
+                        return
 
-        workers = [threading.Thread(target=work, args=(share,), daemon=True,
-                                    name=f"w2vns-read-{k}") for k, share in enumerate(shares)]
-        for worker in workers:
-            worker.start()
-        try:
-            for worker in workers:
-                while worker.is_alive():
-                    worker.join(_WAIT_SECONDS)
-        except BaseException:  # a signal: the threads stop after their current block
-            stop.set()
-            for worker in workers:
-                worker.join()
-            raise
-        if errors:
-            raise errors[0]
+        in_threads(work, shares, stop)
 
     def _merged(self, units, shares):
         """One TokenScan from the shares: ids by first occurrence in input order."""
@@ -211,23 +222,28 @@ class ParallelScan:
         return result
 
     def _merge_spools(self, done, shares, maps):
-        spooled = 0
-        handles = [open(share.spool_path, "rb") for share in shares]
-        try:
-            with open(self.spool_path, "wb") as out:
-                for _, k, (_, _, _, offset, count) in done:
-                    handles[k].seek(offset * SPOOL_ITEM.itemsize)
-                    left = count
-                    while left > 0:
-                        ids = np.fromfile(handles[k], dtype=SPOOL_ITEM,
-                                          count=min(MERGE_CHUNK, left))
-                        left -= len(ids)
-                        out.write(maps[k][ids].tobytes())
-                    spooled += count
-        finally:
-            for handle in handles:
-                handle.close()
-        return spooled
+        """Write the final spool: each thread rewrites the ranges it read, in global ids, at
+        their place in input order. Returns the ids written."""
+        jobs = [[] for _ in shares]
+        position = 0
+        for _, k, (_, _, _, offset, count) in done:
+            jobs[k].append((offset, position, count))
+            position += count
+        with open(self.spool_path, "wb") as out:
+            out.truncate(position * SPOOL_ITEM.itemsize)
+
+            def rewrite(k):
+                with open(shares[k].spool_path, "rb") as src:
+                    for offset, at, count in jobs[k]:
+                        src.seek(offset * SPOOL_ITEM.itemsize)
+                        for step in range(0, count, MERGE_CHUNK):
+                            ids = np.fromfile(src, dtype=SPOOL_ITEM,
+                                              count=min(MERGE_CHUNK, count - step))
+                            remap(ids, maps[k])
+                            os.pwrite(out.fileno(), ids, (at + step) * SPOOL_ITEM.itemsize)
+
+            in_threads(rewrite, range(len(shares)), threading.Event())
+        return position
 
     @staticmethod
     def _merged_stats(units, shares):

@@ -140,6 +140,13 @@ def add_counts(ids, counts):
         counts[ids[k]] += 1
 
 
+@njit(cache=True, nogil=True)
+def remap(ids, table):
+    """ids[k] = table[ids[k]], in place."""
+    for k in range(ids.shape[0]):
+        ids[k] = table[ids[k]]
+
+
 @njit(cache=True)
 def absorb_words(src_arena, src_offsets, src_lengths, lo, hi, out, slots, hashes, offsets,
                  lengths, arena, state):
