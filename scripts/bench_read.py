@@ -14,7 +14,6 @@ import argparse
 import filecmp
 import gzip
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -23,23 +22,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from bench import DEFAULT_CORPUS  # noqa: E402
+from bench import DEFAULT_CORPUS, processor  # noqa: E402
 
 from w2vns.io.parallel_scan import scan  # noqa: E402
 
 PRUNE_AT = 10_000_000
 COPY_BLOCK = 1 << 20
-
-
-def processor():
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def timed_scan(source, spool, threads):
@@ -71,7 +59,7 @@ def main():
             same = filecmp.cmp(os.path.join(tmp, "1.spool"),
                                os.path.join(tmp, f"{args.threads}.spool"), shallow=False)
             rows.append((label, best[1], best[args.threads], same, tokens))
-    print(f"processor: {processor()}, {os.cpu_count()} cores; corpus {args.corpus}; "
+    print(f"processor: {processor()}; corpus {args.corpus}; "
           f"best of {args.repeats}")
     print()
     print(f"| input | 1 thread s | {args.threads} threads s | speed-up | words/s "
