@@ -266,8 +266,7 @@ class TokenScan:
         ids = self.words.live_ids()
         first = {}
         aliases = []
-        for pid in ids.tolist():
-            word = self.words.word(pid).decode("utf-8", "replace")
+        for pid, word in zip(ids.tolist(), self.words.decoded(ids)):
             canonical = first.setdefault(word, pid)
             if canonical != pid:
                 aliases.append((pid, canonical))

@@ -158,6 +158,19 @@ def absorb_words(src_arena, src_offsets, src_lengths, lo, hi, out, slots, hashes
                               lengths, arena, state)
 
 
+@njit(cache=True, nogil=True)
+def gather_words(arena, offsets, lengths, ids, out):
+    """The bytes of the words ``ids``, each followed by a newline, into ``out``."""
+    n = 0
+    for k in range(ids.shape[0]):
+        start = offsets[ids[k]]
+        for b in range(lengths[ids[k]]):
+            out[n] = arena[start + b]
+            n += 1
+        out[n] = _NEWLINE
+        n += 1
+
+
 @njit(cache=True)
 def rebuild_slots(slots, hashes, lengths, words):
     """Refill ``slots`` (all EMPTY on entry) with the live words among the first ``words``."""
@@ -261,6 +274,15 @@ class WordTable:
     def live_ids(self):
         ids = np.flatnonzero(self.lengths[: self.ids_assigned] != DEAD)
         return ids
+
+    def decoded(self, ids):
+        """The words ``ids`` decoded from UTF-8 (invalid bytes replaced), in one pass: a
+        token never holds a newline, so the words are decoded joined by newlines."""
+        if len(ids) == 0:
+            return []
+        out = np.empty(int(self.lengths[ids].sum()) + len(ids), dtype=np.uint8)
+        gather_words(self.arena, self.offsets, self.lengths, ids, out)
+        return out.tobytes().decode("utf-8", "replace").split("\n")[:-1]
 
     def word(self, w):
         start = int(self.offsets[w])
