@@ -17,6 +17,7 @@ import argparse
 import gzip
 import json
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -96,6 +97,18 @@ def evaluate(path, eval_dir):
                           os.path.join(eval_dir, "wordsim353.tsv"), str(RESTRICT)],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
+
+
+def processor():
+    """The processor's model name and the number of cores, for the tables."""
+    name = platform.processor() or "unknown processor"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            name = next((line.split(":", 1)[1].strip() for line in handle
+                         if line.startswith("model name")), name)
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} cores"
 
 
 def main():

@@ -148,3 +148,34 @@ def test_encode_and_batches_cover_the_corpus(tmp_path):
     starts, ends = idcache.split_slices(batches[0], 3)
     assert starts[0] == 0 and ends[-1] == len(batches[0])
     assert all(batches[0][e - 1] == idcache.EOS for s, e in zip(starts, ends) if e > s)
+
+
+def _reference_encoding(provisional, table, max_sentence):
+    """The id cache by its definition: words outside the vocabulary dropped, no empty
+    sentences, a sentence end after every max_sentence words, the last sentence ended."""
+    out, run = [], 0
+    for word in table[provisional].tolist():
+        if word == idcache.OOV or (word == idcache.EOS and run == 0):
+            continue
+        out.append(word)
+        run = 0 if word == idcache.EOS else run + 1
+        if run == max_sentence:
+            out.append(idcache.EOS)
+            run = 0
+    return out + [idcache.EOS] * (run > 0)
+
+
+@pytest.mark.parametrize("chunk", [7, 1000, 1 << 20])
+def test_encoding_matches_its_definition_across_chunks(tmp_path, monkeypatch, chunk):
+    rng = np.random.default_rng(chunk)
+    provisional = rng.choice(12, size=5000, p=[0.3] + [0.7 / 11] * 11).astype(np.int32)
+    provisional[:3] = 0  # leading sentence ends
+    table = idcache.remap_table(12, 0)
+    table[1:9] = np.arange(8)  # 9..11 are out of vocabulary
+    provisional.tofile(tmp_path / "spool")
+    monkeypatch.setattr(idcache, "ENCODE_CHUNK", chunk)
+    cache = idcache.encode(str(tmp_path / "spool"), len(provisional), table,
+                           str(tmp_path / "ids"), 4)
+    stream = np.fromfile(tmp_path / "ids", dtype=np.int32).tolist()
+    assert stream == _reference_encoding(provisional, table, 4)
+    assert cache.items == len(stream) and cache.sentences == stream.count(idcache.EOS)

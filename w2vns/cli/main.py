@@ -116,7 +116,7 @@ def training_options(func):
         click.option("--cbow-mean/--cbow-sum", default=None,
                      help="CBOW: mean or sum of context vectors.  [default: mean]"),
         click.option("--threads", type=int, default=None,
-                     help="Worker threads.  [default: all cores]"),
+                     help="Threads for training and for reading the corpus.  [default: all cores]"),
         click.option("--seed", type=int, default=None,
                      help="Random seed; with --threads 1 runs are reproducible.  [default: 1]"),
         click.option("--batch-words", type=int, default=None,

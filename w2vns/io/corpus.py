@@ -10,6 +10,8 @@ the reference word2vec tool; a newline, and the end of each input, ends a senten
 Blocks are cut at whitespace, so memory stays bounded whatever the line length; a
 token longer than ``MAX_WORD_BYTES`` is cut to that length. Tokenising happens on raw
 bytes (``tokenizer``); words are decoded from UTF-8, with replacement, once at the end.
+Nothing depends on where blocks fall, so several threads can read parts of the inputs
+(``parallel_scan``) with the same result.
 """
 
 import contextlib
@@ -22,19 +24,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CorpusError, InputError
+from .prefetch import Prefetched
 from .ranges import ByteRange, RangeReader
 from .recode import RecodedReader
-from .tokenizer import EOS_ID, WordTable
+from .tokenizer import EOS_ID, WordTable, clip_words
 
 STDIN = "-"
 BLOCK_BYTES = 1 << 20  # 1 MiB of raw text per read (bigger blocks only cost memory)
 MAX_WORD_BYTES = 1024
 EOS_TEMP_ID = EOS_ID  # the provisional id of the sentence marker
-_ASCII_SPACES = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c", b"\x00")
 _SENTENCE_END = b"\n"
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 _READ_ERRORS = (OSError, EOFError, zlib.error, ValueError)
 _INITIAL_ID_CAPACITY = 1 << 16
+PREFETCH_BLOCKS = 4  # blocks read ahead by the reading thread of a pipelined scan
 # URL schemes that need an optional extra: scheme -> (module smart_open imports, extra name).
 EXTRA_SCHEMES = {"s3": ("boto3", "s3")}
 # Count with a dense bincount when ids are at most this many times the block's tokens.
@@ -126,15 +129,6 @@ def _reason(exc):
     return text[0] if text else type(exc).__name__
 
 
-def _last_space(buf):
-    return max(buf.rfind(s) for s in _ASCII_SPACES)
-
-
-def _first_space(buf):
-    found = [i for i in (buf.find(s) for s in _ASCII_SPACES) if i >= 0]
-    return min(found) if found else -1
-
-
 def _count_invalid_utf8(raw, stats):
     """Count the byte sequences that decoding with replacement will replace."""
     try:
@@ -145,40 +139,46 @@ def _count_invalid_utf8(raw, stats):
 
 
 def _raw_pieces(handle, block_bytes, stats):
-    """Raw byte pieces of ``handle``, each ending at a token boundary."""
+    """Raw byte pieces of ``handle``, each ending at a token boundary, with every token
+    longer than MAX_WORD_BYTES cut to that length (wherever the blocks fall)."""
     carry = b""
-    skipping = False  # inside an over-long token whose head was already emitted
+    run = 0  # length of the token that continues into the next block
+    out = np.empty(block_bytes, dtype=np.uint8)
     while True:
         block = handle.read(block_bytes)
         if not block:
             break
         stats.bytes_read += len(block)
-        if skipping:
-            cut = _first_space(block)
-            if cut < 0:
-                continue
-            block = block[cut:]
-            skipping = False
-        buf = carry + block
-        cut = _last_space(buf)
-        if cut < 0:
-            if len(buf) > MAX_WORD_BYTES:
-                stats.truncated_words += 1
-                yield buf[:MAX_WORD_BYTES] + b" "
-                carry = b""
-                skipping = True
-            else:
-                carry = buf
+        if len(block) > len(out):
+            out = np.empty(len(block), dtype=np.uint8)
+        n, run, cut, last = clip_words(np.frombuffer(block, dtype=np.uint8), out, run,
+                                       MAX_WORD_BYTES)
+        if cut or n < len(block):
+            stats.truncated_words += cut
+            block = out[:n].tobytes()
+        if last < 0:
+            carry += block  # stays within MAX_WORD_BYTES: tokens are cut
             continue
-        yield buf[: cut + 1]
-        carry = buf[cut + 1:]
-        if len(carry) > MAX_WORD_BYTES:
-            stats.truncated_words += 1
-            yield carry[:MAX_WORD_BYTES] + b" "
-            carry = b""
-            skipping = True
+        yield carry + block[: last + 1]
+        carry = block[last + 1:]
     if carry:
         yield carry
+
+
+def read_pieces(handle, source, stats, block_bytes=BLOCK_BYTES, end_of_input=True):
+    """The counted pieces of an open input (see ``_raw_pieces``); with ``end_of_input``, a
+    last newline, since the end of an input ends a sentence."""
+    try:
+        for raw in _raw_pieces(handle, block_bytes, stats):
+            _count_invalid_utf8(raw, stats)
+            stats.sentences += raw.count(_SENTENCE_END)
+            yield raw
+    except _READ_ERRORS as exc:
+        raise CorpusError(f"cannot read corpus '{source}': {_reason(exc)}. "
+                          "The file may be truncated or corrupt.") from None
+    if end_of_input:
+        stats.sentences += 1
+        yield _SENTENCE_END
 
 
 def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES, encoding=None):
@@ -187,18 +187,17 @@ def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES, encoding=None):
     the input is decoded from it and the blocks are UTF-8."""
     with open_binary(source) as handle:
         reader = RecodedReader(handle, encoding) if encoding else handle
-        try:
-            for raw in _raw_pieces(reader, block_bytes, stats):
-                _count_invalid_utf8(raw, stats)
-                stats.sentences += raw.count(_SENTENCE_END)
-                yield raw
-        except _READ_ERRORS as exc:
-            raise CorpusError(f"cannot read corpus '{source}': {_reason(exc)}. "
-                              "The file may be truncated or corrupt.") from None
+        yield from read_pieces(reader, source, stats, block_bytes)
         if encoding:
             stats.undecodable += reader.replaced
-    stats.sentences += 1
-    yield _SENTENCE_END
+
+
+def input_pieces(sources, stats, block_bytes=BLOCK_BYTES, encoding=None):
+    """The pieces of all inputs in order; ``stats.sizes`` gets each input's bytes."""
+    for source in sources:
+        before = stats.bytes_read
+        yield from iter_raw_blocks(source, stats, block_bytes, encoding)
+        stats.sizes[source] = stats.bytes_read - before
 
 
 class TokenScan:
@@ -224,18 +223,20 @@ class TokenScan:
     def distinct(self):
         return self.words.live
 
-    def run(self, sources, block_bytes=BLOCK_BYTES):
-        with open(self.spool_path, "wb") as spool:
-            for source in sources:
-                before = self.stats.bytes_read
-                for raw in iter_raw_blocks(source, self.stats, block_bytes, self.encoding):
-                    ids = self.words.encode(raw)
-                    self._count(ids)
-                    spool.write(ids.tobytes())
-                    self.spooled += len(ids)
-                    if self.words.live > self.prune_at:
-                        self._prune()
-                self.stats.sizes[source] = self.stats.bytes_read - before
+    def run(self, sources, block_bytes=BLOCK_BYTES, prefetch=False):
+        """Read ``sources``; with ``prefetch``, a second thread reads, decompresses and
+        cuts the blocks while this one tokenises them (the same blocks, the same result)."""
+        pieces = input_pieces(sources, self.stats, block_bytes, self.encoding)
+        if prefetch:
+            pieces = Prefetched(pieces, PREFETCH_BLOCKS)
+        with open(self.spool_path, "wb") as spool, contextlib.closing(pieces):
+            for raw in pieces:
+                ids = self.words.encode(raw)
+                self._count(ids)
+                spool.write(ids.tobytes())
+                self.spooled += len(ids)
+                if self.words.live > self.prune_at:
+                    self._prune()
         self.stats.tokens = int(self.counts.sum() - self.counts[EOS_TEMP_ID])
         return self
 
@@ -270,8 +271,7 @@ class TokenScan:
         ids = self.words.live_ids()
         first = {}
         aliases = []
-        for pid in ids.tolist():
-            word = self.words.word(pid).decode("utf-8", "replace")
+        for pid, word in zip(ids.tolist(), self.words.decoded(ids)):
             canonical = first.setdefault(word, pid)
             if canonical != pid:
                 aliases.append((pid, canonical))

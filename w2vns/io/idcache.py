@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 EOS = -1
 OOV = -2
@@ -32,56 +33,77 @@ def remap_table(n_provisional, eos_id):
     return table
 
 
+@njit(cache=True, nogil=True)
+def _emit(word, out, n, carry, max_sentence):
+    """Append one final id (or EOS) to ``out`` at ``n``: repeated EOS collapse, a sentence
+    is cut after every ``max_sentence`` words. Returns (n, carry)."""
+    if word == EOS:
+        if carry == 0:
+            return n, carry
+        out[n] = EOS
+        return n + 1, 0
+    out[n] = word
+    n += 1
+    carry += 1
+    if carry == max_sentence:
+        out[n] = EOS
+        return n + 1, 0
+    return n, carry
+
+
+@njit(cache=True, nogil=True)
+def _encode_chunk(chunk, table, out, carry, max_sentence):
+    n = 0
+    for k in range(chunk.shape[0]):
+        word = table[chunk[k]]
+        if word != OOV:
+            n, carry = _emit(word, out, n, carry, max_sentence)
+    return n, carry
+
+
+@njit(cache=True, nogil=True)
+def _cut_chunk(x, out, carry, max_sentence):
+    n = 0
+    for k in range(x.shape[0]):
+        n, carry = _emit(x[k], out, n, carry, max_sentence)
+    return n, carry
+
+
+def _room(n, max_sentence):
+    return n + n // max(max_sentence, 1) + 1
+
+
 def cut_sentences(x, carry, max_sentence):
     """Insert EOS after every ``max_sentence`` consecutive words; collapse repeated EOS.
 
     ``carry`` is the number of words of an unfinished sentence before ``x``.
     Returns (new array, new carry).
     """
-    if len(x) == 0:
-        return x, carry
-    is_eos = x == EOS
-    prev_eos = np.empty_like(is_eos)
-    prev_eos[0] = carry == 0
-    prev_eos[1:] = is_eos[:-1]
-    keep = ~(is_eos & prev_eos)
-    x = x[keep]
-    is_eos = is_eos[keep]
-    if len(x) == 0:
-        return x, carry
-    idx = np.arange(len(x), dtype=np.int64)
-    last = np.maximum.accumulate(np.where(is_eos, idx, -1 - carry))
-    position = idx - last  # 1-based word position within its sentence
-    cuts = np.flatnonzero(~is_eos & (position % max_sentence == 0))
-    if len(cuts):
-        following = cuts + 1
-        # a cut right before an existing EOS is not needed
-        inner = following < len(x)
-        redundant = np.zeros(len(cuts), dtype=bool)
-        redundant[inner] = is_eos[following[inner]]
-        x = np.insert(x, following[~redundant], EOS)
-    new_carry = 0 if x[-1] == EOS else int(position[-1] % max_sentence)
-    return x, new_carry
+    out = np.empty(_room(len(x), max_sentence), dtype=ITEM)
+    n, carry = _cut_chunk(np.ascontiguousarray(x, dtype=ITEM), out, carry, max_sentence)
+    return out[:n], int(carry)
 
 
 def encode(spool_path, spooled, table, cache_path, max_sentence):
-    """Write the final id cache from a spool of provisional ids."""
+    """Write the final id cache from a spool of provisional ids (one pass in Numba: vocabulary
+    ids, words outside it dropped, repeated EOS collapsed, long sentences cut)."""
     items = words = sentences = 0
     carry = 0
+    table = np.ascontiguousarray(table, dtype=ITEM)
+    out = np.empty(_room(ENCODE_CHUNK, max_sentence), dtype=ITEM)
     with open(spool_path, "rb") as src, open(cache_path, "wb") as dst:
         remaining = spooled
         while remaining > 0:
             n = min(ENCODE_CHUNK, remaining)
             chunk = np.fromfile(src, dtype=ITEM, count=n)
             remaining -= n
-            final = table[chunk]
-            final = final[final != OOV]
-            final, carry = cut_sentences(final, carry, max_sentence)
+            written, carry = _encode_chunk(chunk, table, out, carry, max_sentence)
+            final = out[:written]
             n_eos = int(np.count_nonzero(final == EOS))
             sentences += n_eos
-            words += len(final) - n_eos
-            items += len(final)
-            final.astype(ITEM, copy=False).tofile(dst)
+            words += written - n_eos
+            items += written
+            final.tofile(dst)
         if carry:
             np.array([EOS], dtype=ITEM).tofile(dst)
             items += 1

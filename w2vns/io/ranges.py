@@ -28,7 +28,8 @@ class ByteRange(NamedTuple):
 
 def splittable(source):
     """Whether ``source`` is a plain local file that can be read by byte ranges."""
-    return ("://" not in source and source != "-" and os.path.isfile(source)
+    return (isinstance(source, str) and "://" not in source and source != "-"
+            and os.path.isfile(source)
             and not source.lower().endswith(COMPRESSED_SUFFIXES))
 
 

@@ -9,7 +9,9 @@ Distinct tokens live in an open-addressing hash table over a byte arena:
 * ``arena``: the words' bytes.
 
 The Python class ``WordTable`` owns the arrays, grows them before each block (the
-kernels never allocate) and prunes rare words when asked.
+kernels never allocate), prunes rare words when asked, and absorbs the words of another
+table (parallel reading merges per-thread tables in input order). The kernels that touch
+one table release the GIL, so threads with a table each tokenise at the same time.
 """
 
 import numpy as np
@@ -75,7 +77,7 @@ def _lookup(block, start, end, slots, hashes, offsets, lengths, arena, state):
     return w
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tokenize(block, ids, slots, hashes, offsets, lengths, arena, state):
     """Write the ids of block's tokens (and EOS_ID per newline) to ``ids``; return how many.
 
@@ -101,6 +103,72 @@ def tokenize(block, ids, slots, hashes, offsets, lengths, arena, state):
                          state)
         n += 1
     return n
+
+
+@njit(cache=True, nogil=True)
+def clip_words(block, out, run, max_len):
+    """Copy ``block`` to ``out`` with every run of non-space bytes cut to its first
+    ``max_len`` bytes. ``run``: length of the run that continues from before the block.
+
+    Returns (bytes written, run at the end, runs cut here, index in ``out`` of the last
+    whitespace byte or -1). A pure function of the byte stream: blocks may fall anywhere.
+    """
+    n = 0
+    cut = 0
+    last = -1
+    for p in range(block.shape[0]):
+        b = block[p]
+        if _is_space(b):
+            run = 0
+            last = n
+            out[n] = b
+            n += 1
+        else:
+            run += 1
+            if run <= max_len:
+                out[n] = b
+                n += 1
+            elif run == max_len + 1:
+                cut += 1
+    return n, run, cut, last
+
+
+@njit(cache=True, nogil=True)
+def add_counts(ids, counts):
+    """counts[i] += 1 for every id (counts is large enough)."""
+    for k in range(ids.shape[0]):
+        counts[ids[k]] += 1
+
+
+@njit(cache=True, nogil=True)
+def remap(ids, table):
+    """ids[k] = table[ids[k]], in place."""
+    for k in range(ids.shape[0]):
+        ids[k] = table[ids[k]]
+
+
+@njit(cache=True)
+def absorb_words(src_arena, src_offsets, src_lengths, lo, hi, out, slots, hashes, offsets,
+                 lengths, arena, state):
+    """Look up (inserting if new) the words ``lo..hi-1`` of another table; their ids here
+    go to ``out``. Room as for ``tokenize``: hi - lo words and their bytes."""
+    for w in range(lo, hi):
+        start = src_offsets[w]
+        out[w - lo] = _lookup(src_arena, start, start + src_lengths[w], slots, hashes, offsets,
+                              lengths, arena, state)
+
+
+@njit(cache=True, nogil=True)
+def gather_words(arena, offsets, lengths, ids, out):
+    """The bytes of the words ``ids``, each followed by a newline, into ``out``."""
+    n = 0
+    for k in range(ids.shape[0]):
+        start = offsets[ids[k]]
+        for b in range(lengths[ids[k]]):
+            out[n] = arena[start + b]
+            n += 1
+        out[n] = _NEWLINE
+        n += 1
 
 
 @njit(cache=True)
@@ -161,19 +229,34 @@ class WordTable:
     def encode(self, raw):
         """Provisional ids of one block of bytes (cut at whitespace by the caller)."""
         block = np.frombuffer(raw, dtype=np.uint8)
-        room = len(block) // 2 + 1
-        words = self.ids_assigned
-        self.hashes = _grown(self.hashes, words + room)
-        self.offsets = _grown(self.offsets, words + room)
-        self.lengths = _grown(self.lengths, words + room)
-        self.arena = _grown(self.arena, int(self.state[1]) + len(block))
-        if len(self.slots) < _MAX_LOAD_INVERSE * (self.live + room):
-            self._resize_slots(_MAX_LOAD_INVERSE * (self.live + room))
+        words = self._reserve(len(block) // 2 + 1, len(block))
         ids = np.empty(len(block) + 1, dtype=np.int32)
         n = tokenize(block, ids, self.slots, self.hashes, self.offsets, self.lengths, self.arena,
                      self.state)
         self.live += self.ids_assigned - words
         return ids[:n]
+
+    def absorb(self, other, lo, hi):
+        """Ids here of ``other``'s words ``lo..hi-1`` (live ones), added when new, in order."""
+        out = np.empty(hi - lo, dtype=np.int32)
+        if hi > lo:
+            words = self._reserve(hi - lo, int(other.lengths[lo:hi].sum()))
+            absorb_words(other.arena, other.offsets, other.lengths, lo, hi, out, self.slots,
+                         self.hashes, self.offsets, self.lengths, self.arena, self.state)
+            self.live += self.ids_assigned - words
+        return out
+
+    def _reserve(self, room, arena_bytes):
+        """Grow the arrays for ``room`` more words of ``arena_bytes`` bytes in all; return
+        the ids assigned so far."""
+        words = self.ids_assigned
+        self.hashes = _grown(self.hashes, words + room)
+        self.offsets = _grown(self.offsets, words + room)
+        self.lengths = _grown(self.lengths, words + room)
+        self.arena = _grown(self.arena, int(self.state[1]) + arena_bytes)
+        if len(self.slots) < _MAX_LOAD_INVERSE * (self.live + room):
+            self._resize_slots(_MAX_LOAD_INVERSE * (self.live + room))
+        return words
 
     def _resize_slots(self, at_least):
         size = 1 << max(int(at_least - 1).bit_length(), 1)
@@ -191,6 +274,15 @@ class WordTable:
     def live_ids(self):
         ids = np.flatnonzero(self.lengths[: self.ids_assigned] != DEAD)
         return ids
+
+    def decoded(self, ids):
+        """The words ``ids`` decoded from UTF-8 (invalid bytes replaced), in one pass: a
+        token never holds a newline, so the words are decoded joined by newlines."""
+        if len(ids) == 0:
+            return []
+        out = np.empty(int(self.lengths[ids].sum()) + len(ids), dtype=np.uint8)
+        gather_words(self.arena, self.offsets, self.lengths, ids, out)
+        return out.tobytes().decode("utf-8", "replace").split("\n")[:-1]
 
     def word(self, w):
         start = int(self.offsets[w])

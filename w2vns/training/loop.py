@@ -22,7 +22,8 @@ from ..io import idcache
 from . import vocab as vocabulary
 from ..io.atomic import check_writable
 from .config import TrainConfig
-from ..io.corpus import EOS_TEMP_ID, TokenScan, check_sources
+from ..io.corpus import EOS_TEMP_ID, check_sources
+from ..io.parallel_scan import scan as scan_inputs
 from ..io.recode import normalize_encoding
 from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted,
                       UsageError)
@@ -281,8 +282,8 @@ def _rank_state(checkpoint, cluster):
 
 
 def _scan(sources, config, workdir, log, cluster=None):
-    scan = TokenScan(os.path.join(workdir, "spool.bin"), config.prune_at,
-                     normalize_encoding(config.encoding)).run(sources)
+    scan = scan_inputs(sources, os.path.join(workdir, "spool.bin"), config.prune_at,
+                       config.threads, normalize_encoding(config.encoding))
     stats = scan.stats
     if stats.tokens == 0 and cluster is None:
         names = ", ".join(f"'{s}'" for s in sources)
