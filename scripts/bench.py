@@ -49,7 +49,8 @@ def split_lines(src, dst, limit_words):
     """
     opener = gzip.open if src.endswith(".gz") else open
     written, pending, carry = 0, [], ""
-    with opener(src, "rt") as fin, open(dst, "w") as fout:
+    partial = dst + ".part"  # renamed when complete: a killed run never leaves a short copy
+    with opener(src, "rt") as fin, open(partial, "w") as fout:
         while not limit_words or written < limit_words:
             block = fin.read(1 << 20)
             words = (carry + block).split()
@@ -63,6 +64,7 @@ def split_lines(src, dst, limit_words):
                 written += len(line)
             if not block:
                 break
+    os.replace(partial, dst)
     return written
 
 
