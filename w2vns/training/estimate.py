@@ -561,12 +561,15 @@ def _prefix(cache, words, max_sentence):
 
 def _calibrate(profile, config, seconds, workdir):
     """Train on ever longer prefixes of the corpus until one run takes about ``seconds``
-    (at least half); the last run's words per second (epoch loop) and set-up time are the
-    calibration."""
+    (at least half). The speed is the marginal one between the last two runs: a run's fixed
+    costs (first touches of freshly allocated matrices, thread start-up) would otherwise be
+    spread over the few words of a calibration and make long runs look slow; they go to the
+    set-up time instead."""
     from . import loop
 
     one_epoch = dataclasses.replace(config, epochs=1)
     words = CALIBRATION_FIRST_WORDS
+    previous = None
     while True:
         part = _prefix(profile.cache, words, config.max_sentence_length)
         started = time.perf_counter()
@@ -576,10 +579,18 @@ def _calibrate(profile, config, seconds, workdir):
         took = max(summary.train_seconds, 1e-6)
         if took >= CALIBRATION_ENOUGH * seconds or part.words >= profile.cache.words:
             break
+        previous = (part.words, took)
         growth = min(max(CALIBRATION_MARGIN * seconds / took, 2.0), CALIBRATION_MAX_GROWTH)
         words = int(part.words * growth)
-    return dict(words=part.words, seconds=took, words_per_second=part.words / took,
-                setup_seconds=max(wall - took, 0.0),
+    speed = part.words / took
+    fixed = 0.0
+    if previous is not None and part.words > previous[0] and took > previous[1]:
+        marginal = (part.words - previous[0]) / (took - previous[1])
+        if marginal > speed:  # a fixed cost showed; otherwise noise: keep the plain ratio
+            speed = marginal
+            fixed = took - part.words / speed
+    return dict(words=part.words, seconds=took, words_per_second=speed,
+                setup_seconds=max(wall - took, 0.0) + fixed,
                 write_seconds=_write_seconds(len(profile.vocab), config, workdir),
                 corpus="the corpus (its first sentences)" if profile.basis != "zipf"
                 else "a synthetic Zipf corpus")
