@@ -68,6 +68,32 @@ def split_lines(src, dst, limit_words):
     return written
 
 
+def corpus_lines(corpus, workdir, limit_words):
+    """The line-split copy of ``corpus`` in ``workdir`` (written once, reused by later runs)
+    and what w2vns reads: the copy when only the first words are wanted, else the corpus."""
+    lines = os.path.join(workdir, f"lines-{limit_words or 'all'}.txt")
+    if not os.path.exists(lines):
+        n = split_lines(corpus, lines, limit_words)
+        print(f"wrote {lines} ({n:,} words in {LINE_WORDS}-word lines)", file=sys.stderr)
+    return lines, (lines if limit_words else corpus)
+
+
+def warm_w2vns(lines, workdir, *extra):
+    """Load (or compile) w2vns's kernels once, so that timings measure training only."""
+    run([sys.executable, "-m", "w2vns", "train", lines, "-o", os.path.join(workdir, "warm.bin"),
+         "--epochs", "1", "--max-vocab", "100", "-q", *extra])
+
+
+def checked_choices(value, known, script, what):
+    """The comma-separated ``value`` as a list; exits naming any unknown item."""
+    items = value.split(",")
+    unknown = set(items) - set(known)
+    if unknown:
+        sys.exit(f"{script}: unknown {what}(s) {', '.join(sorted(unknown))}; "
+                 f"choose from {', '.join(known)}")
+    return items
+
+
 def run(cmd):
     """Run a command; return (wall seconds, peak RSS bytes)."""
     start = time.perf_counter()
@@ -130,15 +156,8 @@ def main():
     tools = args.tools.split(",")
     models = ["sg", "cbow"] if args.model == "both" else [args.model]
 
-    lines = os.path.join(args.workdir, f"lines-{args.limit_words or 'all'}.txt")
-    if not os.path.exists(lines):
-        n = split_lines(args.corpus, lines, args.limit_words)
-        print(f"wrote {lines} ({n:,} words in {LINE_WORDS}-word lines)", file=sys.stderr)
-    w2v_input = lines if args.limit_words else args.corpus
-    # Warm the compilation cache so that timing measures training, not JIT compilation.
-    run([sys.executable, "-m", "w2vns", "train", lines, "-o",
-         os.path.join(args.workdir, "warm.bin"), "--epochs", "1", "--max-vocab", "100", "-q",
-         "--threads", str(args.threads)])
+    lines, w2v_input = corpus_lines(args.corpus, args.workdir, args.limit_words)
+    warm_w2vns(lines, args.workdir, "--threads", str(args.threads))
 
     results = []
     for model in models:

@@ -112,11 +112,7 @@ def main():
     ap.add_argument("--workdir", default=os.path.join(HERE, "..", "bench-out"))
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
-    tools = args.tools.split(",")
-    unknown = set(tools) - set(TOOLS)
-    if unknown:
-        sys.exit(f"bench_gpu: unknown tool(s) {', '.join(sorted(unknown))}; "
-                 f"choose from {', '.join(TOOLS)}")
+    tools = bench.checked_choices(args.tools, TOOLS, "bench_gpu", "tool")
     if "w2vns-cuda" in tools:
         check_gpu()
     if not os.path.exists(args.corpus):
@@ -124,11 +120,7 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     models = ["sg", "cbow"] if args.model == "both" else [args.model]
 
-    lines = os.path.join(args.workdir, f"lines-{args.limit_words or 'all'}.txt")
-    if not os.path.exists(lines):
-        n = bench.split_lines(args.corpus, lines, args.limit_words)
-        print(f"wrote {lines} ({n:,} words in {bench.LINE_WORDS}-word lines)", file=sys.stderr)
-    w2v_input = lines if args.limit_words else args.corpus
+    lines, w2v_input = bench.corpus_lines(args.corpus, args.workdir, args.limit_words)
     warm(lines, args.workdir, tools, args.threads)
 
     results = []

@@ -27,9 +27,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
-import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import DEFAULT_CORPUS, DEFAULT_EVAL, evaluate, run, split_lines  # noqa: E402
@@ -91,7 +89,6 @@ def touched_rows(corpus, interval_words, min_count):
 
 PROBE = """
 import json, sys, time
-import numpy as np
 from mpi4py import MPI
 vocab, dim, touched, repeats = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 comm = MPI.COMM_WORLD

@@ -20,8 +20,8 @@ import shlex
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import (ALPHA, DEFAULT_CORPUS, DEFAULT_EVAL, HERE, LINE_WORDS,  # noqa: E402
-                   evaluate, run, split_lines)
+from bench import (ALPHA, DEFAULT_CORPUS, DEFAULT_EVAL, HERE,  # noqa: E402
+                   checked_choices, corpus_lines, evaluate, run, warm_w2vns)
 
 CORPUS_WORDS = 17_210_356  # words in the standard corpus
 OBJECTIVES = {
@@ -75,18 +75,9 @@ def main():
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
-    names = args.objectives.split(",")
-    unknown = set(names) - set(OBJECTIVES)
-    if unknown:
-        sys.exit(f"bench_objectives: unknown objective(s) {', '.join(sorted(unknown))}; "
-                 f"choose from {', '.join(OBJECTIVES)}")
-    lines = os.path.join(args.workdir, f"lines-{args.limit_words or 'all'}.txt")
-    if not os.path.exists(lines):
-        n = split_lines(args.corpus, lines, args.limit_words)
-        print(f"wrote {lines} ({n:,} words in {LINE_WORDS}-word lines)", file=sys.stderr)
-    w2v_input = lines if args.limit_words else args.corpus
-    run([sys.executable, "-m", "w2vns", "train", lines, "-o",  # compile outside the timings
-         os.path.join(args.workdir, "warm.bin"), "--epochs", "1", "--max-vocab", "100", "-q"])
+    names = checked_choices(args.objectives, OBJECTIVES, "bench_objectives", "objective")
+    lines, w2v_input = corpus_lines(args.corpus, args.workdir, args.limit_words)
+    warm_w2vns(lines, args.workdir)
 
     words = (args.limit_words or CORPUS_WORDS) * args.epochs
     results = []

@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import (ALPHA, DEFAULT_CORPUS, DEFAULT_EVAL, GENSIM_TRAIN, HERE,  # noqa: E402
-                   LINE_WORDS, evaluate, processor, run, split_lines)
+                   checked_choices, corpus_lines, evaluate, processor, run, warm_w2vns)
 
 CORPUS_WORDS = 17_210_356  # words in the standard corpus
 THREAD_COUNTS = (1, 2, 4, 8, 16)
@@ -79,20 +79,11 @@ def main():
     ap.add_argument("--workdir", default=os.path.join(HERE, "..", "bench-out"))
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
-    tools = args.tools.split(",")
-    unknown = set(tools) - set(TOOLS)
-    if unknown:
-        sys.exit(f"bench_threads: unknown tool(s) {', '.join(sorted(unknown))}; "
-                 f"choose from {', '.join(TOOLS)}")
+    tools = checked_choices(args.tools, TOOLS, "bench_threads", "tool")
     os.makedirs(args.workdir, exist_ok=True)
     counts = thread_counts(args.threads, os.cpu_count() or 1)
-    lines = os.path.join(args.workdir, f"lines-{args.limit_words or 'all'}.txt")
-    if not os.path.exists(lines):
-        n = split_lines(args.corpus, lines, args.limit_words)
-        print(f"wrote {lines} ({n:,} words in {LINE_WORDS}-word lines)", file=sys.stderr)
-    w2v_input = lines if args.limit_words else args.corpus
-    run([sys.executable, "-m", "w2vns", "train", lines, "-o",  # compile outside the timings
-         os.path.join(args.workdir, "warm.bin"), "--epochs", "1", "--max-vocab", "100", "-q"])
+    lines, w2v_input = corpus_lines(args.corpus, args.workdir, args.limit_words)
+    warm_w2vns(lines, args.workdir)
 
     words = (args.limit_words or CORPUS_WORDS) * args.epochs
     results = []
