@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from numba import config as numba_config
 from numba import cuda
 
+from references import reference_sgns
+from stopping import StopAfter
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
 from w2vns.io import synthetic
@@ -25,7 +27,7 @@ from w2vns.training import checkpoint as ckpt
 from w2vns.training import config
 from w2vns.training import device
 from w2vns.training import vocab
-from w2vns.training.loop import StopControl, train, train_to_files
+from w2vns.training.loop import train, train_to_files
 from w2vns.vectors.embeddings import Embeddings
 
 SIMULATED = bool(numba_config.ENABLE_CUDASIM)
@@ -116,26 +118,6 @@ def test_worker_states_are_derived_from_the_checkpointed_ones():
 
 
 # ---------------------------------------------------------------- NumPy references
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -6.0, 6.0)))
-
-
-def reference_sgns(h, targets, syn1, alpha):
-    """Sequential negative-sampling step in float64: returns (neu1e, new syn1, loss)."""
-    syn1 = syn1.astype(np.float64).copy()
-    h = h.astype(np.float64)
-    neu1e = np.zeros_like(h)
-    loss = 0.0
-    for d, w in enumerate(targets):
-        label = 1.0 if d == 0 else 0.0
-        f = np.clip(h @ syn1[w], -6.0, 6.0)
-        g = (label - sigmoid(f)) * alpha
-        neu1e += g * syn1[w]
-        syn1[w] += g * h
-        loss += -np.log(sigmoid(f) if label else 1.0 - sigmoid(f))
-    return neu1e, syn1, loss
-
-
 def reference_sg(sent, syn0, syn1, noise_of_pair, alpha):
     """Skip-gram with window 1: for each centre, each neighbour predicts it, in order."""
     ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
@@ -338,23 +320,6 @@ def test_untrained_vectors_fail_the_same_bar(learning_setup):
                                     min_alpha=1e-7))
     trained = train([corpus_path], cfg, read_vocab=words_path, **QUIET)
     assert neighbour_score(Embeddings(trained.vocab.words, trained.vectors)) < 0.5
-
-
-class StopAfter(StopControl):
-    """Asks to stop (as SIGINT would) once ``batches`` batches have run."""
-
-    def __init__(self, batches):
-        self.left = batches
-        super().__init__()
-
-    @property
-    def requested(self):
-        self.left -= 1
-        return "SIGINT" if self.left < 0 else None
-
-    @requested.setter
-    def requested(self, value):
-        pass
 
 
 def _interrupted_run(corpus, words, out, ck, options, batches):

@@ -11,31 +11,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from stopping import StopAfter
 from w2vns.training import checkpoint as ckpt
 from w2vns.training import config
 from w2vns.io import synthetic
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
-from w2vns.training.loop import StopControl, train_to_files
+from w2vns.training.loop import train_to_files
 
 QUIET = dict(log=lambda _: None, bar=False)
-
-
-class StopAfter(StopControl):
-    """Asks to stop (as SIGINT would) once ``batches`` batches have run."""
-
-    def __init__(self, batches):
-        self.left = batches
-        super().__init__()
-
-    @property
-    def requested(self):
-        self.left -= 1
-        return "SIGINT" if self.left < 0 else None
-
-    @requested.setter
-    def requested(self, value):
-        pass
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,23 @@
+"""NumPy references of the training steps, in float64, shared by the CPU and GPU kernel tests."""
+
+import numpy as np
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -6.0, 6.0)))
+
+
+def reference_sgns(h, targets, syn1, alpha):
+    """Sequential negative-sampling step in float64: returns (neu1e, new syn1, loss)."""
+    syn1 = syn1.astype(np.float64).copy()
+    h = h.astype(np.float64)
+    neu1e = np.zeros_like(h)
+    loss = 0.0
+    for d, w in enumerate(targets):
+        label = 1.0 if d == 0 else 0.0
+        f = np.clip(h @ syn1[w], -6.0, 6.0)
+        g = (label - sigmoid(f)) * alpha
+        neu1e += g * syn1[w]
+        syn1[w] += g * h
+        loss += -np.log(sigmoid(f) if label else 1.0 - sigmoid(f))
+    return neu1e, syn1, loss
