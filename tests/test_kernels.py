@@ -57,13 +57,12 @@ def test_ns_update_matches_numpy(matrices):
     expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA))
     neu1e = np.zeros(DIM, dtype=np.float32)
     got = syn1.copy()
-    tally = np.zeros(B.N_TALLIES)
-    losses.ns_update(h, targets, len(targets), got, ALPHA, neu1e, tally, make_noise(np.ones(ROWS)),
-                False)
+    unused = np.zeros(0, np.float32)  # no adaptive statistics
+    loss = losses.ns_update(h, targets[None, :], 0, len(targets), got, ALPHA, neu1e, unused,
+                            unused)
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
-    assert tally[B.TALLY_LOSS] == pytest.approx(expected_loss, rel=1e-4)
-    assert tally[B.TALLY_TERMS] == len(targets)
+    assert loss == pytest.approx(expected_loss, rel=1e-4)
     untouched = [r for r in range(ROWS) if r not in targets]
     np.testing.assert_array_equal(got[untouched], syn1[untouched])
 
@@ -97,12 +96,10 @@ def test_hs_update_matches_numpy(matrices, word):
                                                             float(ALPHA))
     neu1e = np.zeros(DIM, dtype=np.float32)
     got = syn1[:ROWS - 1].copy()
-    tally = np.zeros(B.N_TALLIES)
-    losses.hs_update(h, word, tree, got, ALPHA, neu1e, tally)
+    loss = losses.hs_update(h, word, *tree, got, ALPHA, neu1e)
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
-    assert tally[B.TALLY_LOSS] == pytest.approx(expected_loss, rel=1e-4)
-    assert tally[B.TALLY_TERMS] == tree.offsets[word + 1] - tree.offsets[word]
+    assert loss == pytest.approx(expected_loss, rel=1e-4)
 
 
 def test_sigmoid_is_clipped_never_skipped():
@@ -220,23 +217,23 @@ def test_hard_keeps_the_best_scored_candidates():
     syn1neg[3], syn1neg[8], syn1neg[5] = 2 * h, 1 * h, -3 * h
     noise = make_noise(np.ones(ROWS))
     state = np.array([5], dtype=np.uint64)
-    tally = np.zeros(B.N_TALLIES)
     for _ in range(50):
-        out = np.empty(3, np.int64)
-        count = targets.draw_hard(0, h, 2, 200, out, np.empty(200, np.int64),
-                                  np.empty(200, np.float32), state, 0, noise, syn1neg, tally)
-        assert count == 3 and out[0] == 0
-        assert list(out[1:]) == [3, 8]  # 200 draws of 12 words: both are in the pool
-    assert tally[B.TALLY_POOL] == 50 * 11  # each distinct word scored once; the positive never
+        out = np.empty((2, 3), np.int64)
+        count, scored = targets.draw_hard(0, h, 2, 200, out, 1, np.empty(200, np.int64),
+                                          np.empty(200, np.float32), state, 0,
+                                          noise.alias_prob, noise.alias_index, syn1neg)
+        assert count == 3 and out[1, 0] == 0
+        assert list(out[1, 1:]) == [3, 8]  # 200 draws of 12 words: both are in the pool
+        assert scored == 11  # each distinct word scored once; the positive never
 
 
 def test_keep_hardest_is_a_top_k():
     scores = np.array([0.1, 5.0, -1.0, 3.0, 3.5, 0.0], dtype=np.float32)
     cands = np.arange(10, 16, dtype=np.int64)
-    out = np.empty(4, np.int64)
-    assert targets.keep_hardest(cands.copy(), scores.copy(), 6, 3, out) == 4
-    assert list(out[1:]) == [11, 14, 13]
-    assert targets.keep_hardest(cands.copy(), scores.copy(), 2, 3, out) == 3  # fewer than asked
+    out = np.zeros((1, 4), np.int64)
+    assert targets.keep_hardest(cands.copy(), scores.copy(), 6, 3, out, 0) == 4
+    assert list(out[0, 1:]) == [11, 14, 13]
+    assert targets.keep_hardest(cands.copy(), scores.copy(), 2, 3, out, 0) == 3  # fewer than asked
 
 
 def test_huffman_codes_are_prefix_free_and_follow_counts():

@@ -18,9 +18,10 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .bundles import (MODEL_SG, N_TALLIES, STRATEGY_ADAPTIVE, STRATEGY_DYNAMIC, STRATEGY_HARD,
-                      TALLY_KEPT, TALLY_PAIRS)
-from .leaves import (axpy_from_row, axpy_to_row, copy_row, fill, prefetch_row, scale)
+from .bundles import (MODEL_SG, N_TALLIES, STRATEGY_DYNAMIC, STRATEGY_HARD, TALLY_KEPT,
+                      TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS)
+from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row, fill,
+                     prefetch_row, scale)
 from .losses import hs_update, ns_update, ns_update_window
 from .rng import rng_below, rng_next, rng_uniform
 from .targets import draw_hard, draw_targets
@@ -57,65 +58,63 @@ def new_work(params, dim, seed):
                 np.zeros(N_TALLIES, dtype=np.float64))
 
 
-@njit(cache=True)
+# The sentence kernels unpack the bundles once; the per-centre steps they call take plain
+# arrays and are inlined (leaves.LEAF): inside the loops a bundle's field or a row view
+# would cost a reference count per access.
+KERNEL = dict(cache=True, fastmath=set(FAST_MATH))
+
+
+@njit(**STEP)
 def scores_candidates(params):
     """True for the strategies that score a pool of candidates (hard, dynamic)."""
     return params.strategy == STRATEGY_HARD or params.strategy == STRATEGY_DYNAMIC
 
 
-@njit(cache=True)
-def window_bounds(i, n, window, state, t):
-    """[lo, hi) of centre ``i``'s context, the window shrunk at random as the C tool does."""
-    span = window - rng_below(rng_next(state, t), window)
-    return max(0, i - span), min(n, i + span + 1)
-
-
-@njit(cache=True)
-def draw_for(positive, h, slot, model, noise, params, work):
-    """Targets of one example into row ``slot``: scored against ``h`` when the strategy
-    asks for it, plain draws from the noise table otherwise."""
-    if scores_candidates(params):
-        work.counts[slot] = draw_hard(positive, h, params.negative, params.pool,
-                                      work.targets[slot], work.candidates, work.scores,
-                                      work.state, _OWN, noise, model.syn1neg, work.tally)
-    else:
-        work.counts[slot] = draw_targets(positive, params.negative, work.targets[slot],
-                                         work.state, _OWN, noise)
-
-
-@njit(cache=True)
-def draw_ahead(i, n, model, noise, params, work):
-    """Draw centre ``i``'s targets into row ``i & 1`` and prefetch the rows it will need
-    (its output rows, the context row entering the window), one centre ahead."""
-    if i >= n:
-        return
-    slot = i & 1
-    draw_for(work.sent[i], work.h, slot, model, noise, params, work)
-    for d in range(work.counts[slot]):
-        prefetch_row(model.syn1neg, work.targets[slot, d])
-    if i + params.window < n:
-        prefetch_row(model.syn0, work.sent[i + params.window])
-
-
-@njit(cache=True)
+@njit(**STEP)
 def ahead_of_time(params):
     """Targets can be drawn one centre ahead (and prefetched) when they do not depend on
     the current vectors and are shared by the whole window."""
     return params.negative > 0 and params.share != 0 and not scores_candidates(params)
 
 
-@njit(cache=True)
-def update_both(h, centre, slot, model, noise, tree, params, work, alpha):
-    """The summed losses for input ``h`` predicting ``centre``; gradient left in neu1e."""
-    fill(work.neu1e, np.float32(0.0))
-    if params.negative > 0:
-        ns_update(h, work.targets[slot], work.counts[slot], model.syn1neg, alpha, work.neu1e,
-                  work.tally, noise, params.strategy == STRATEGY_ADAPTIVE)
-    if params.hs:
-        hs_update(h, centre, tree, model.syn1, alpha, work.neu1e, work.tally)
+@njit(**LEAF)
+def window_bounds(i, n, window, state):
+    """[lo, hi) of centre ``i``'s context, the window shrunk at random as the C tool does."""
+    span = window - rng_below(rng_next(state, _OWN), window)
+    return max(0, i - span), min(n, i + span + 1)
 
 
-@njit(cache=True)
+@njit(**STEP)
+def draw_for(positive, h, slot, targets, candidates, scores, state, alias_prob, alias_index,
+             syn1neg, negative, pool, hard):
+    """Targets of one example into row ``slot``: the best of ``pool`` draws scored against
+    ``h`` when ``hard``, plain draws from the noise table otherwise.
+
+    Returns (how many targets, how many candidates were scored)."""
+    if hard:
+        return draw_hard(positive, h, negative, pool, targets, slot, candidates, scores, state,
+                         _OWN, alias_prob, alias_index, syn1neg)
+    return draw_targets(positive, negative, targets, slot, state, _OWN, alias_prob,
+                        alias_index), 0
+
+
+@njit(**LEAF)
+def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
+               negative, window):
+    """Draw centre ``i``'s targets into row ``i & 1`` and prefetch the rows it will need
+    (its output rows, the context row entering the window), one centre ahead."""
+    if i >= n:
+        return
+    slot = i & 1
+    counts[slot] = draw_targets(sent[i], negative, targets, slot, state, _OWN, alias_prob,
+                                alias_index)
+    for d in range(counts[slot]):
+        prefetch_row(syn1neg, targets[slot, d])
+    if i + window < n:
+        prefetch_row(syn0, sent[i + window])
+
+
+@njit(**KERNEL)
 def sg_sentence(n, model, noise, tree, params, work, alpha):
     """Skip-gram over the ``n`` words of ``work.sent``: each context word predicts the centre.
 
@@ -124,75 +123,133 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     window is updated at once (``ns_update_window``); otherwise every (centre, context)
     pair draws its own targets, scored against that context's vector.
     """
-    syn0 = model.syn0
-    sent = work.sent
+    syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
+    alias_prob, alias_index = noise.alias_prob, noise.alias_index
+    score_sum, draw_count = noise.score_sum, noise.draw_count
+    offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sent, h, hsum, neu1e, state = work.sent, work.h, work.hsum, work.neu1e, work.state
+    targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
+    grad, delta = work.grad, work.delta
+    window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
+    hard = scores_candidates(params)
     ahead = ahead_of_time(params)
+    shared = negative > 0 and params.share != 0
+    loss = 0.0
+    pairs = terms = scored = 0
     if ahead:
-        draw_ahead(0, n, model, noise, params, work)
+        draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
+                   negative, window)
     for i in range(n):
         if ahead:
-            draw_ahead(i + 1, n, model, noise, params, work)
-        lo, hi = window_bounds(i, n, params.window, work.state, _OWN)
-        work.tally[TALLY_PAIRS] += hi - lo - 1
+            draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
+                       syn1neg, negative, window)
+        lo, hi = window_bounds(i, n, window, state)
+        pairs += hi - lo - 1
         slot = i & 1
         centre = sent[i]
-        if ahead and not params.hs:
-            ns_update_window(sent, lo, hi, i, work.targets[slot], work.counts[slot], syn0,
-                             model.syn1neg, alpha, work.grad, work.delta, work.tally)
+        if ahead and not hs:
+            loss += ns_update_window(sent, lo, hi, i, targets, slot, counts[slot], syn0,
+                                     syn1neg, alpha, grad, delta)
+            terms += (hi - lo - 1) * counts[slot]
             continue
-        if params.negative > 0 and params.share != 0 and not ahead:
-            fill(work.hsum, np.float32(0.0))
+        if shared and not ahead:
+            fill(hsum, np.float32(0.0))
             for j in range(lo, hi):
                 if j != i:
-                    axpy_from_row(np.float32(1.0), syn0, sent[j], work.hsum)
-            draw_for(centre, work.hsum, slot, model, noise, params, work)
+                    axpy_from_row(np.float32(1.0), syn0, sent[j], hsum)
+            counts[slot], pooled = draw_for(centre, hsum, slot, targets, candidates, scores,
+                                            state, alias_prob, alias_index, syn1neg, negative,
+                                            pool, hard)
+            scored += pooled
         for j in range(lo, hi):
             if j == i:
                 continue
             context = sent[j]
-            copy_row(syn0, context, work.h)
-            if params.negative > 0 and params.share == 0:
-                draw_for(centre, work.h, slot, model, noise, params, work)
-            update_both(work.h, centre, slot, model, noise, tree, params, work, alpha)
-            axpy_to_row(np.float32(1.0), work.neu1e, syn0, context)
+            copy_row(syn0, context, h)
+            fill(neu1e, np.float32(0.0))
+            if negative > 0:
+                if not shared:
+                    counts[slot], pooled = draw_for(centre, h, slot, targets, candidates,
+                                                    scores, state, alias_prob, alias_index,
+                                                    syn1neg, negative, pool, hard)
+                    scored += pooled
+                loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e,
+                                  score_sum, draw_count)
+                terms += counts[slot]
+            if hs:
+                loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e)
+                terms += offsets[centre + 1] - offsets[centre]
+            axpy_to_row(np.float32(1.0), neu1e, syn0, context)
+    add_tallies(work.tally, loss, terms, pairs, scored)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def cbow_sentence(n, model, noise, tree, params, work, alpha):
     """CBOW over the ``n`` words of ``work.sent``: the mean (or sum) of the context
     predicts the centre."""
-    syn0 = model.syn0
-    sent = work.sent
-    h = work.h
+    syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
+    alias_prob, alias_index = noise.alias_prob, noise.alias_index
+    score_sum, draw_count = noise.score_sum, noise.draw_count
+    offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sent, h, neu1e, state = work.sent, work.h, work.neu1e, work.state
+    targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
+    window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
+    mean = params.cbow_mean != 0
+    hard = scores_candidates(params)
     ahead = ahead_of_time(params)
+    loss = 0.0
+    pairs = terms = scored = 0
     if ahead:
-        draw_ahead(0, n, model, noise, params, work)
+        draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
+                   negative, window)
     for i in range(n):
         if ahead:
-            draw_ahead(i + 1, n, model, noise, params, work)
-        lo, hi = window_bounds(i, n, params.window, work.state, _OWN)
+            draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
+                       syn1neg, negative, window)
+        lo, hi = window_bounds(i, n, window, state)
         width = hi - lo - 1
         if width == 0:
             continue
-        work.tally[TALLY_PAIRS] += width
+        pairs += width
+        centre = sent[i]
         fill(h, np.float32(0.0))
         for j in range(lo, hi):
             if j != i:
                 axpy_from_row(np.float32(1.0), syn0, sent[j], h)
         inv = np.float32(1.0) / np.float32(width)
-        if params.cbow_mean:
+        if mean:
             scale(h, inv)
         slot = i & 1
-        if params.negative > 0 and not ahead:
-            draw_for(sent[i], h, slot, model, noise, params, work)
-        update_both(h, sent[i], slot, model, noise, tree, params, work, alpha)
-        share = np.float32(1.0) if params.cbow_mean else inv
+        fill(neu1e, np.float32(0.0))
+        if negative > 0:
+            if not ahead:
+                counts[slot], pooled = draw_for(centre, h, slot, targets, candidates, scores,
+                                                state, alias_prob, alias_index, syn1neg,
+                                                negative, pool, hard)
+                scored += pooled
+            loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
+                              draw_count)
+            terms += counts[slot]
+        if hs:
+            loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e)
+            terms += offsets[centre + 1] - offsets[centre]
+        share = np.float32(1.0) if mean else inv
         for j in range(lo, hi):
             if j != i:
-                axpy_to_row(share, work.neu1e, syn0, sent[j])
+                axpy_to_row(share, neu1e, syn0, sent[j])
+    add_tallies(work.tally, loss, terms, pairs, scored)
 
 
-@njit(cache=True)
+@njit(**STEP)
+def add_tallies(tally, loss, terms, pairs, scored):
+    """A sentence's counters, added once to the thread's row."""
+    tally[TALLY_LOSS] += loss
+    tally[TALLY_TERMS] += terms
+    tally[TALLY_PAIRS] += pairs
+    tally[TALLY_POOL] += scored
+
+
+@njit(**KERNEL)
 def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_start,
                 alpha_end):
     """One thread's slice ``ids[lo:hi]`` (ending with EOS): subsample, then train sentence
@@ -220,7 +277,7 @@ def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_
         n = 0
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True, **KERNEL)
 def train_chunk(ids, starts, ends, model, noise, tree, keep_prob, params, rng, tallies,
                 alpha_start, alpha_end):
     """Train on ``ids[starts[t]:ends[t]]`` in thread ``t``, for every t in parallel.

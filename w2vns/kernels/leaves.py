@@ -12,6 +12,18 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+# Fast-math flags of every CPU kernel: reassociation (vectorised dot products and sums),
+# contraction (fused multiply-add), no signed zeros, reciprocals, approximate functions;
+# NOT "no NaNs / no infinities", so that a diverging logit is still seen as NaN.
+FAST_MATH = ("reassoc", "contract", "nsz", "arcp", "afn")
+# LEAF: inlined by Numba into every caller. The row loops (and the steps of the inner
+# loops built on them) must be: compiled on their own they are vectorised and unrolled
+# first, then too big for LLVM to inline, and a call per row costs more than the row.
+# STEP: compiled on its own (LLVM inlines it if small): the scalar helpers and the steps
+# off the default path, which would only lengthen the first compilation.
+LEAF = dict(cache=True, fastmath=set(FAST_MATH), inline="always")
+STEP = dict(cache=True, fastmath=set(FAST_MATH))
+
 MAX_EXP = np.float32(6.0)  # logits are clipped to [-MAX_EXP, MAX_EXP] before the sigmoid
 TABLE_SIZE = 4096
 _FLOATS_PER_LINE = 16  # 64-byte cache lines of float32
@@ -46,7 +58,7 @@ else:
         return types.void(m, row, col), codegen
 
 
-@njit(cache=True)
+@njit(**LEAF)
 def prefetch_row(m, row):
     """Prefetch every cache line of m[row]: random rows are where the time goes."""
     last = m.shape[1] - 1
@@ -56,7 +68,7 @@ def prefetch_row(m, row):
 
 
 # ---------------------------------------------------------------- vector leaves
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def dot_row(h, m, row):
     """h . m[row]"""
     s = np.float32(0.0)
@@ -65,7 +77,7 @@ def dot_row(h, m, row):
     return s
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def dot_rows(a, i, b, j):
     """a[i] . b[j]"""
     s = np.float32(0.0)
@@ -74,40 +86,40 @@ def dot_rows(a, i, b, j):
     return s
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def axpy_row_to_row(a, src, i, dst, j):
     """dst[j] += a * src[i]"""
     for k in range(src.shape[1]):
         dst[j, k] += a * src[i, k]
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def axpy_from_row(a, m, row, y):
     """y += a * m[row]"""
     for k in range(y.shape[0]):
         y[k] += a * m[row, k]
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def axpy_to_row(a, x, m, row):
     """m[row] += a * x"""
     for k in range(x.shape[0]):
         m[row, k] += a * x[k]
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def copy_row(m, row, out):
     for k in range(out.shape[0]):
         out[k] = m[row, k]
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def fill(x, value):
     for k in range(x.shape[0]):
         x[k] = value
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def scale(x, a):
     for k in range(x.shape[0]):
         x[k] *= a
@@ -124,14 +136,14 @@ _TABLE_SCALE = np.float32(TABLE_SIZE / (2.0 * MAX_EXP))
 SIGMOID_TABLE, NEG_LOG_SIGMOID_TABLE = _logistic_tables(TABLE_SIZE)  # read-only constants
 
 
-@njit(cache=True, fastmath=True)
+@njit(**LEAF)
 def _interpolate(table, x):
     i = min(np.int64(x), TABLE_SIZE - 1)
     frac = x - np.float32(i)
     return table[i] + frac * (table[i + 1] - table[i])
 
 
-@njit(cache=True)
+@njit(**LEAF)
 def sigmoid_and_loss(f, label):
     """Clipped logistic by interpolated table: (sigmoid(f), -log p(label | f)).
 

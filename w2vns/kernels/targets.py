@@ -1,7 +1,7 @@
 """Target-drawing leaves, one per negative-sampling strategy.
 
-Each fills ``targets[0] = positive`` followed by the noise words and returns how many.
-Noise draws equal to the positive word are dropped, as in the reference tool.
+Each fills row ``slot`` of ``targets`` with ``positive`` followed by the noise words and
+returns how many (rows rather than views: a view costs a reference count). Noise draws equal to the positive word are dropped, as in the reference tool.
 
 * sampling (unigram, uniform, adaptive): ``negative`` draws from the alias table; the
   strategies differ only in the table the orchestration builds.
@@ -13,14 +13,13 @@ Noise draws equal to the positive word are dropped, as in the reference tool.
 import numpy as np
 from numba import njit
 
-from .bundles import TALLY_POOL
-from .leaves import dot_row
+from .leaves import LEAF, STEP, dot_row
 from .rng import rng_below, rng_next
 
 _U32_MASK = np.uint64(0xFFFFFFFF)
 
 
-@njit(cache=True)
+@njit(**STEP)
 def draw_noise(state, t, alias_prob, alias_index):
     """One draw from the noise distribution: O(1) with the alias method."""
     bits = rng_next(state, t)
@@ -30,23 +29,23 @@ def draw_noise(state, t, alias_prob, alias_index):
     return np.int64(alias_index[k])
 
 
-@njit(cache=True)
-def draw_targets(positive, negative, targets, state, t, noise):
-    """targets[0] = positive, then up to ``negative`` noise words; returns how many."""
-    targets[0] = positive
+@njit(**LEAF)
+def draw_targets(positive, negative, targets, slot, state, t, alias_prob, alias_index):
+    """targets[slot, 0] = positive, then up to ``negative`` noise words; returns how many."""
+    targets[slot, 0] = positive
     count = 1
     for _ in range(negative):
-        w = draw_noise(state, t, noise.alias_prob, noise.alias_index)
+        w = draw_noise(state, t, alias_prob, alias_index)
         if w != positive:
-            targets[count] = w
+            targets[slot, count] = w
             count += 1
     return count
 
 
-@njit(cache=True)
-def keep_hardest(candidates, scores, n, keep, targets):
-    """Copy the ``keep`` highest-scoring of ``candidates[:n]`` to ``targets[1:]``, best
-    first (a partial selection sort: ``keep`` is small). Returns 1 + how many."""
+@njit(**STEP)
+def keep_hardest(candidates, scores, n, keep, targets, slot):
+    """Copy the ``keep`` highest-scoring of ``candidates[:n]`` to ``targets[slot, 1:]``,
+    best first (a partial selection sort: ``keep`` is small). Returns 1 + how many."""
     kept = min(keep, n)
     for k in range(kept):
         best = k
@@ -56,11 +55,11 @@ def keep_hardest(candidates, scores, n, keep, targets):
         if best != k:
             candidates[k], candidates[best] = candidates[best], candidates[k]
             scores[k], scores[best] = scores[best], scores[k]
-        targets[1 + k] = candidates[k]
+        targets[slot, 1 + k] = candidates[k]
     return 1 + kept
 
 
-@njit(cache=True)
+@njit(**STEP)
 def contains(values, n, x):
     for k in range(n):
         if values[k] == x:
@@ -68,18 +67,19 @@ def contains(values, n, x):
     return False
 
 
-@njit(cache=True)
-def draw_hard(positive, h, negative, pool, targets, candidates, scores, state, t, noise,
-              syn1neg, tally):
-    """targets[0] = positive, then the ``negative`` distinct words of ``pool`` noise draws
-    that score highest against ``h`` (a repeated draw is scored once); returns how many."""
-    targets[0] = positive
+@njit(**STEP)
+def draw_hard(positive, h, negative, pool, targets, slot, candidates, scores, state, t,
+              alias_prob, alias_index, syn1neg):
+    """targets[slot, 0] = positive, then the ``negative`` distinct words of ``pool`` noise
+    draws that score highest against ``h`` (a repeated draw is scored once).
+
+    Returns (how many targets, how many candidates were scored)."""
+    targets[slot, 0] = positive
     n = 0
     for _ in range(pool):
-        w = draw_noise(state, t, noise.alias_prob, noise.alias_index)
+        w = draw_noise(state, t, alias_prob, alias_index)
         if w != positive and not contains(candidates, n, w):
             candidates[n] = w
             scores[n] = dot_row(h, syn1neg, w)
             n += 1
-    tally[TALLY_POOL] += n
-    return keep_hardest(candidates, scores, n, negative, targets)
+    return keep_hardest(candidates, scores, n, negative, targets, slot), n
