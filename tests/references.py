@@ -3,6 +3,14 @@
 import numpy as np
 
 
+def random_matrices(rows, dim, seed=3):
+    """(syn0, syn1): two float32 matrices of N(0, 0.5) entries, the same for every test."""
+    rng = np.random.default_rng(seed)
+    syn0 = rng.normal(0, 0.5, (rows, dim)).astype(np.float32)
+    syn1 = rng.normal(0, 0.5, (rows, dim)).astype(np.float32)
+    return syn0, syn1
+
+
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -6.0, 6.0)))
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from numba import config as numba_config
 from numba import cuda
 
-from references import reference_sgns
+from references import random_matrices, reference_sgns
 from stopping import StopAfter
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
@@ -152,10 +152,7 @@ DIM = 40  # with 32 lanes: lanes 0-7 own two columns, the others one
 
 @pytest.fixture
 def matrices():
-    rng = np.random.default_rng(3)
-    syn0 = rng.normal(0, 0.5, (ROWS, DIM)).astype(np.float32)
-    syn1 = rng.normal(0, 0.5, (ROWS, DIM)).astype(np.float32)
-    return syn0, syn1
+    return random_matrices(ROWS, DIM)
 
 
 def noise_table(words):

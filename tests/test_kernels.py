@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from references import reference_sgns, sigmoid
+from references import random_matrices, reference_sgns, sigmoid
 from w2vns.kernels import bundles as B
 from w2vns.kernels import cpu as K
 from w2vns.kernels import huffman
@@ -22,10 +22,7 @@ ALPHA = np.float32(0.05)
 
 @pytest.fixture
 def matrices():
-    rng = np.random.default_rng(3)
-    syn0 = rng.normal(0, 0.5, (ROWS, DIM)).astype(np.float32)
-    syn1 = rng.normal(0, 0.5, (ROWS, DIM)).astype(np.float32)
-    return syn0, syn1
+    return random_matrices(ROWS, DIM)
 
 
 def make_noise(weights):
