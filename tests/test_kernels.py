@@ -297,6 +297,45 @@ def test_prefetch_changes_nothing(matrices):
     np.testing.assert_array_equal(syn0, before)
 
 
+@njit
+def _all_leaves(h, m, a):
+    """Every vector leaf once on rows of ``m`` (rows 1 and 2 are only read)."""
+    e = np.zeros_like(h)
+    dots = (leaves.dot_row(h, m, 2), leaves.dot_rows(m, 1, m, 2))
+    leaves.axpy_from_row(a, m, 1, e)
+    leaves.axpy_to_row(a, h, m, 0)
+    leaves.backprop_row(a, h, m, 3, e)
+    leaves.axpy_row_to_row(a, m, 1, m, 4)
+    copied = np.empty_like(h)
+    leaves.copy_row(m, 2, copied)
+    leaves.scale(copied, a)
+    filled = np.empty_like(h)
+    leaves.fill(filled, a)
+    return dots, e, copied, filled
+
+
+# Lengths covering each part of the vector code: singles only, quads, whole blocks of
+# simd.LANES, and every mix of the three.
+@pytest.mark.parametrize("dim", [1, 3, 4, 7, 15, 16, 17, 20, 23, 36, 100, 300])
+def test_vector_leaves_match_numpy_at_every_length(dim):
+    gen = np.random.default_rng(dim)
+    m = gen.standard_normal((5, dim)).astype(np.float32)
+    h = gen.standard_normal(dim).astype(np.float32)
+    a = np.float32(-0.75)
+    before = m.copy()
+    (dot, dots), e, copied, filled = _all_leaves(h, m, a)
+    tol = dict(rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dot, h @ before[2], **tol)
+    np.testing.assert_allclose(dots, before[1] @ before[2], **tol)
+    np.testing.assert_allclose(e, a * before[1] + a * before[3], **tol)  # backprop reads the old row
+    np.testing.assert_allclose(m[0], before[0] + a * h, **tol)
+    np.testing.assert_allclose(m[3], before[3] + a * h, **tol)
+    np.testing.assert_allclose(m[4], before[4] + a * before[1], **tol)
+    np.testing.assert_array_equal(m[1:3], before[1:3])
+    np.testing.assert_allclose(copied, a * before[2], **tol)
+    np.testing.assert_array_equal(filled, np.full(dim, a))
+
+
 def test_rng_streams_are_uniform_and_independent():
     state = np.array([1, 2], dtype=np.uint64)
     a = _below_many(state, 0, 10, 20000)

@@ -1,7 +1,8 @@
 """Small float32 leaves: row arithmetic, prefetching and the clipped logistic.
 
 Rows are addressed as (matrix, row index) rather than as views: a view of a shared
-matrix costs an atomic reference-count update, which threads contend on.
+matrix costs an atomic reference-count update, which threads contend on. The row
+arithmetic is emitted as explicit vector code (``simd``), always inline.
 """
 
 import llvmlite
@@ -12,13 +13,12 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-# Fast-math flags of every CPU kernel: reassociation (vectorised dot products and sums),
-# contraction (fused multiply-add), no signed zeros, reciprocals, approximate functions;
-# NOT "no NaNs / no infinities", so that a diverging logit is still seen as NaN.
-FAST_MATH = ("reassoc", "contract", "nsz", "arcp", "afn")
-# LEAF: inlined by Numba into every caller. The row loops (and the steps of the inner
-# loops built on them) must be: compiled on their own they are vectorised and unrolled
-# first, then too big for LLVM to inline, and a call per row costs more than the row.
+from . import simd
+from .simd import FAST_MATH
+
+# LEAF: inlined by Numba into every caller. The steps of the inner loops must be:
+# compiled on their own they are optimised first, then too big for LLVM to inline, and a
+# call per step (with reference counts for its arrays) costs more than the step.
 # STEP: compiled on its own (LLVM inlines it if small): the scalar helpers and the steps
 # off the default path, which would only lengthen the first compilation.
 LEAF = dict(cache=True, fastmath=set(FAST_MATH), inline="always")
@@ -68,61 +68,172 @@ def prefetch_row(m, row):
 
 
 # ---------------------------------------------------------------- vector leaves
-@njit(**LEAF)
-def dot_row(h, m, row):
-    """h . m[row]"""
-    s = np.float32(0.0)
-    for k in range(h.shape[0]):
-        s += h[k] * m[row, k]
-    return s
+# Emitted as explicit vector code (``simd``). Arrays must be C-contiguous float32; a scalar
+# may be any number (it is converted to float32). Every leaf is elementwise, so a row may
+# be read and written by the same leaf.
+# Numba's intrinsics take no *args: the typer is wrapped in one of fixed arity.
+_FIXED_ARITY = {
+    2: lambda typer: lambda typingctx, a, b: typer(typingctx, a, b),
+    3: lambda typer: lambda typingctx, a, b, c: typer(typingctx, a, b, c),
+    4: lambda typer: lambda typingctx, a, b, c, d: typer(typingctx, a, b, c, d),
+    5: lambda typer: lambda typingctx, a, b, c, d, e: typer(typingctx, a, b, c, d, e),
+}
 
 
-@njit(**LEAF)
-def dot_rows(a, i, b, j):
-    """a[i] . b[j]"""
-    s = np.float32(0.0)
-    for k in range(a.shape[1]):
-        s += a[i, k] * b[j, k]
-    return s
+def _vector_leaf(spec, returns_sum=False):
+    """An intrinsic over operands described by ``spec``, one letter per argument:
+    ``v`` a 1D array, ``m`` a 2D array followed by ``r`` its row index, ``s`` a scalar.
+    The decorated ``block(b, ops, at, width)`` gives a block's sum (``returns_sum``) or
+    does its stores; ``ops`` holds a pointer per array and a float32 per scalar."""
+
+    def decorate(block):
+        def typer(typingctx, *args):
+            for kind, ty in zip(spec, args):
+                if kind in "vm" and not (isinstance(ty, types.Array) and ty.dtype == types.float32
+                                         and ty.layout == "C" and ty.ndim == (1 if kind == "v"
+                                                                               else 2)):
+                    return None
+                if kind in "rs" and not isinstance(ty, (types.Integer, types.Float)):
+                    return None
+            result = types.float32 if returns_sum else types.void
+
+            def codegen(context, builder, signature, values):
+                ops, size = [], None
+                for i, kind in enumerate(spec):
+                    ty, value = signature.args[i], values[i]
+                    if kind == "s":
+                        ops.append(context.cast(builder, value, ty, types.float32))
+                    elif kind == "v":
+                        ops.append(simd.row_pointer(context, builder, ty, value))
+                    elif kind == "m":
+                        row = context.cast(builder, values[i + 1], signature.args[i + 1],
+                                           types.intp)
+                        ops.append(simd.row_pointer(context, builder, ty, value, row))
+                    if kind in "vm" and size is None:
+                        size = simd.length(context, builder, ty, value)
+
+                def body(at, width):
+                    return block(builder, ops, at, width)
+
+                if returns_sum:
+                    return simd.sum_blocks(context, builder, size, body)
+                simd.for_blocks(builder, size, body)
+                return context.get_dummy_value()
+
+            return result(*args), codegen
+
+        fixed = _FIXED_ARITY[len(spec)](typer)
+        fixed.__name__ = fixed.__qualname__ = block.__name__
+        fixed.__doc__ = block.__doc__
+        return intrinsic(fixed)
+
+    return decorate
 
 
-@njit(**LEAF)
-def axpy_row_to_row(a, src, i, dst, j):
-    """dst[j] += a * src[i]"""
-    for k in range(src.shape[1]):
-        dst[j, k] += a * src[i, k]
+if numba_config.DISABLE_JIT:
+    def dot_row(h, m, row):
+        """h . m[row]"""
+        return np.float32(np.dot(h, m[row]))
 
+    def dot_rows(a, i, b, j):
+        """a[i] . b[j]"""
+        return np.float32(np.dot(a[i], b[j]))
 
-@njit(**LEAF)
-def axpy_from_row(a, m, row, y):
-    """y += a * m[row]"""
-    for k in range(y.shape[0]):
-        y[k] += a * m[row, k]
+    def axpy_row_to_row(a, src, i, dst, j):
+        """dst[j] += a * src[i]"""
+        dst[j] += np.float32(a) * src[i]
 
+    def axpy_from_row(a, m, row, y):
+        """y += a * m[row]"""
+        y += np.float32(a) * m[row]
 
-@njit(**LEAF)
-def axpy_to_row(a, x, m, row):
-    """m[row] += a * x"""
-    for k in range(x.shape[0]):
-        m[row, k] += a * x[k]
+    def axpy_to_row(a, x, m, row):
+        """m[row] += a * x"""
+        m[row] += np.float32(a) * x
 
+    def backprop_row(g, h, m, row, neu1e):
+        """neu1e += g * m[row], then m[row] += g * h (the row read once)."""
+        old = m[row].copy()
+        neu1e += np.float32(g) * old
+        m[row] = old + np.float32(g) * h
 
-@njit(**LEAF)
-def copy_row(m, row, out):
-    for k in range(out.shape[0]):
-        out[k] = m[row, k]
+    def copy_row(m, row, out):
+        out[:] = m[row]
 
+    def fill(x, value):
+        x[:] = value
 
-@njit(**LEAF)
-def fill(x, value):
-    for k in range(x.shape[0]):
-        x[k] = value
+    def scale(x, a):
+        x *= np.float32(a)
+else:
+    def _load(b, ptr, at, width):
+        return simd.load(b, ptr, at, width)
 
+    def _axpy(b, a, x, y, at, width):
+        """y[block] += a * x[block]"""
+        simd.store(b, simd.fadd(b, _load(b, y, at, width),
+                                simd.fmul(b, simd.splat(b, a, width), _load(b, x, at, width))),
+                   y, at, width)
 
-@njit(**LEAF)
-def scale(x, a):
-    for k in range(x.shape[0]):
-        x[k] *= a
+    @_vector_leaf("vmr", returns_sum=True)
+    def dot_row(b, ops, at, width):
+        """h . m[row]"""
+        h, row = ops
+        return simd.fmul(b, _load(b, h, at, width), _load(b, row, at, width))
+
+    @_vector_leaf("mrmr", returns_sum=True)
+    def dot_rows(b, ops, at, width):
+        """a[i] . b[j]"""
+        x, y = ops
+        return simd.fmul(b, _load(b, x, at, width), _load(b, y, at, width))
+
+    @_vector_leaf("smrmr")
+    def axpy_row_to_row(b, ops, at, width):
+        """dst[j] += a * src[i]"""
+        a, src, dst = ops
+        _axpy(b, a, src, dst, at, width)
+
+    @_vector_leaf("smrv")
+    def axpy_from_row(b, ops, at, width):
+        """y += a * m[row]"""
+        a, row, y = ops
+        _axpy(b, a, row, y, at, width)
+
+    @_vector_leaf("svmr")
+    def axpy_to_row(b, ops, at, width):
+        """m[row] += a * x"""
+        a, x, row = ops
+        _axpy(b, a, x, row, at, width)
+
+    @_vector_leaf("svmrv")
+    def backprop_row(b, ops, at, width):
+        """neu1e += g * m[row], then m[row] += g * h (the row read once)."""
+        g, h, row, neu1e = ops
+        gv = simd.splat(b, g, width)
+        old = _load(b, row, at, width)
+        simd.store(b, simd.fadd(b, _load(b, neu1e, at, width), simd.fmul(b, gv, old)),
+                   neu1e, at, width)
+        simd.store(b, simd.fadd(b, old, simd.fmul(b, gv, _load(b, h, at, width))),
+                   row, at, width)
+
+    @_vector_leaf("mrv")
+    def copy_row(b, ops, at, width):
+        """out = m[row]"""
+        row, out = ops
+        simd.store(b, _load(b, row, at, width), out, at, width)
+
+    @_vector_leaf("vs")
+    def fill(b, ops, at, width):
+        """x[:] = value"""
+        x, value = ops
+        simd.store(b, simd.splat(b, value, width), x, at, width)
+
+    @_vector_leaf("vs")
+    def scale(b, ops, at, width):
+        """x *= a"""
+        x, a = ops
+        simd.store(b, simd.fmul(b, _load(b, x, at, width), simd.splat(b, a, width)),
+                   x, at, width)
 
 
 # ---------------------------------------------------------------- the clipped logistic

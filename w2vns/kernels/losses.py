@@ -10,8 +10,8 @@ sentence kernels' inner loops, where unpacking a bundle would cost a reference c
 import numpy as np
 from numba import njit
 
-from .leaves import (LEAF, MAX_EXP, STEP, axpy_from_row, axpy_row_to_row, axpy_to_row,
-                     dot_row, dot_rows, sigmoid_and_loss)
+from .leaves import (LEAF, MAX_EXP, STEP, axpy_row_to_row, backprop_row, dot_row, dot_rows,
+                     sigmoid_and_loss)
 
 
 @njit(**LEAF)
@@ -29,9 +29,7 @@ def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_co
         w = targets[slot, d]
         label = 1 if d == 0 else 0
         sig, term_loss = sigmoid_and_loss(dot_row(h, syn1neg, w), label)
-        g = (np.float32(label) - sig) * alpha
-        axpy_from_row(g, syn1neg, w, neu1e)
-        axpy_to_row(g, h, syn1neg, w)
+        backprop_row((np.float32(label) - sig) * alpha, h, syn1neg, w, neu1e)
         loss += term_loss
         if adaptive and d > 0:
             score_sum[w] += sig
@@ -56,9 +54,7 @@ def hs_update(h, word, offsets, codes, points, syn1, alpha, neu1e):
         loss += term_loss
         if f >= MAX_EXP or f <= -MAX_EXP:
             continue
-        g = (np.float32(label) - sig) * alpha
-        axpy_from_row(g, syn1, node, neu1e)
-        axpy_to_row(g, h, syn1, node)
+        backprop_row((np.float32(label) - sig) * alpha, h, syn1, node, neu1e)
     return loss
 
 
