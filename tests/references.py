@@ -15,15 +15,19 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -6.0, 6.0)))
 
 
-def reference_sgns(h, targets, syn1, alpha):
-    """Sequential negative-sampling step in float64: returns (neu1e, new syn1, loss)."""
+def reference_sgns(h, targets, syn1, alpha, logits_first=False):
+    """Sequential negative-sampling step in float64: returns (neu1e, new syn1, loss).
+
+    ``logits_first``: every logit is taken before any row is updated (as the CPU kernel
+    does); otherwise each after the previous target's update (a repeated target sees it)."""
     syn1 = syn1.astype(np.float64).copy()
     h = h.astype(np.float64)
     neu1e = np.zeros_like(h)
     loss = 0.0
+    first = [h @ syn1[w] for w in targets]
     for d, w in enumerate(targets):
         label = 1.0 if d == 0 else 0.0
-        f = np.clip(h @ syn1[w], -6.0, 6.0)
+        f = np.clip(first[d] if logits_first else h @ syn1[w], -6.0, 6.0)
         g = (label - sigmoid(f)) * alpha
         neu1e += g * syn1[w]
         syn1[w] += g * h

@@ -51,12 +51,14 @@ def test_ns_update_matches_numpy(matrices):
     syn0, syn1 = matrices
     h = syn0[2].copy()
     targets = np.array([5, 1, 7, 7, 3], dtype=np.int64)  # a repeated noise word, on purpose
-    expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA))
+    expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA),
+                                                              logits_first=True)
     neu1e = np.zeros(DIM, dtype=np.float32)
     got = syn1.copy()
     unused = np.zeros(0, np.float32)  # no adaptive statistics
+    logits = np.empty(len(targets), np.float32)
     loss = losses.ns_update(h, targets[None, :], 0, len(targets), got, ALPHA, neu1e, unused,
-                            unused)
+                            unused, logits)
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
     assert loss == pytest.approx(expected_loss, rel=1e-4)

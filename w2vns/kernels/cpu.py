@@ -37,10 +37,10 @@ _AHEAD_SLOTS = 2  # targets of the current centre and of the next one
 
 # One thread's buffers: the subsampled sentence, input vector, window sum (hard
 # strategies), gradient, two rows of targets and their counts, the hard strategies'
-# candidate pool and scores, a window's gradients and context updates (skip-gram with
-# shared negatives), the RNG state and the counters.
-Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores grad delta state "
-                         "tally")
+# candidate pool and scores, one example's logits, a window's gradients and context
+# updates (skip-gram with shared negatives), the RNG state and the counters.
+Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores logits grad delta "
+                         "state tally")
 
 
 @njit(cache=True)
@@ -53,7 +53,8 @@ def new_work(params, dim, seed):
                 np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32),
                 np.empty((_AHEAD_SLOTS, width), dtype=np.int64),
                 np.zeros(_AHEAD_SLOTS, dtype=np.int64), np.empty(width, dtype=np.int64),
-                np.empty(width, dtype=np.float32), np.empty((span, width), dtype=np.float32),
+                np.empty(width, dtype=np.float32), np.empty(width, dtype=np.float32),
+                np.empty((span, width), dtype=np.float32),
                 np.empty((span, dim), dtype=np.float32), state,
                 np.zeros(N_TALLIES, dtype=np.float64))
 
@@ -129,7 +130,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     offsets, codes, points = tree.offsets, tree.codes, tree.points
     sent, h, hsum, neu1e, state = work.sent, work.h, work.hsum, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
-    grad, delta = work.grad, work.delta
+    grad, delta, logits = work.grad, work.delta, work.logits
     window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
     hard = scores_candidates(params)
     ahead = ahead_of_time(params)
@@ -174,7 +175,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                                                     syn1neg, negative, pool, hard)
                     scored += pooled
                 loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e,
-                                  score_sum, draw_count)
+                                  score_sum, draw_count, logits)
                 terms += counts[slot]
             if hs:
                 loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e)
@@ -193,6 +194,7 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
     offsets, codes, points = tree.offsets, tree.codes, tree.points
     sent, h, neu1e, state = work.sent, work.h, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
+    logits = work.logits
     window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
     mean = params.cbow_mean != 0
     hard = scores_candidates(params)
@@ -228,7 +230,7 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
                                                 negative, pool, hard)
                 scored += pooled
             loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
-                              draw_count)
+                              draw_count, logits)
             terms += counts[slot]
         if hs:
             loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e)

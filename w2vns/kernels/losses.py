@@ -15,9 +15,13 @@ from .leaves import (LEAF, MAX_EXP, STEP, axpy_row_to_row, backprop_row, dot_row
 
 
 @njit(**LEAF)
-def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_count):
+def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_count, grad):
     """Negative sampling: ``targets[slot, 0]`` is the word to predict, then
     ``targets[slot, 1:count]`` noise words. Returns the summed loss.
+
+    All logits are taken first, against the rows as they are (independent dot products
+    the processor overlaps), then each row is updated in turn; ``grad`` (at least
+    ``count`` floats) holds the gradients in between.
 
     With non-empty ``score_sum`` (the adaptive strategy), each noise word's sigmoid score
     is added to its statistics (Hogwild: racing threads may lose an update, a statistic
@@ -26,14 +30,18 @@ def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_co
     adaptive = score_sum.shape[0] > 0
     loss = 0.0
     for d in range(count):
-        w = targets[slot, d]
+        grad[d] = dot_row(h, syn1neg, targets[slot, d])
+    for d in range(count):
         label = 1 if d == 0 else 0
-        sig, term_loss = sigmoid_and_loss(dot_row(h, syn1neg, w), label)
-        backprop_row((np.float32(label) - sig) * alpha, h, syn1neg, w, neu1e)
+        sig, term_loss = sigmoid_and_loss(grad[d], label)
+        grad[d] = (np.float32(label) - sig) * alpha
         loss += term_loss
         if adaptive and d > 0:
+            w = targets[slot, d]
             score_sum[w] += sig
             draw_count[w] += np.float32(1.0)
+    for d in range(count):
+        backprop_row(grad[d], h, syn1neg, targets[slot, d], neu1e)
     return loss
 
 
