@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Time reading the corpus (tokenise, count, spool the ids) with 1 and more threads.
 
-Reads the compressed corpus (a reading thread decompresses while another tokenises) and a
-plain copy of it (byte ranges tokenised by every thread), each with 1 thread and with
+Reads the compressed corpus (a reading thread decompresses and cuts blocks that every
+thread tokenises) and a plain copy of it (byte ranges tokenised by every thread), each with 1 thread and with
 ``--threads``, alternately, ``--repeats`` times; prints the best wall time of each, the
 speed-up over 1 thread, and whether the spooled ids are identical.
 

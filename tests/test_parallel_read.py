@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from w2vns.io import corpus, parallel_scan, synthetic
-from w2vns.io.parallel_scan import ParallelScan, scan
+from w2vns.io.parallel_scan import ParallelScan, StreamScan, scan
 from w2vns.io.prefetch import Prefetched
 from w2vns.training import config as train_config
 from w2vns.training import loop
@@ -133,14 +133,44 @@ def test_only_empty_inputs(tmp_path):
     assert in_ranges(tmp_path, sources, threads=2) == expected
 
 
-def test_compressed_and_mixed_inputs_are_pipelined(tmp_path):
+def in_blocks(tmp_path, sources, threads=3, prune_at=10_000, block_bytes=64):
+    result = StreamScan(str(tmp_path / "stream.spool"), prune_at, threads).run(sources,
+                                                                               block_bytes)
+    assert result is not None  # tokenised in parallel, no fallback
+    assert not list(tmp_path.glob("stream.spool.*"))  # the thread spools are removed
+    return outcome(result)
+
+
+def test_compressed_and_mixed_inputs_are_tokenised_in_parallel(tmp_path):
     text = " ".join(f"g{i % 97}" for i in range(30_000)).encode() + b"\nlast line\n"
     packed = write(tmp_path / "c.txt.gz", gzip.compress(text))
     plain = write(tmp_path / "p.txt", text[:5000])
-    sources = [packed, plain, packed]
+    empty = write(tmp_path / "e.txt.gz", gzip.compress(b""))
+    sources = [packed, plain, empty, packed]
     expected = serial(tmp_path, sources, block_bytes=333)
+    assert in_blocks(tmp_path, sources, threads=3, block_bytes=333) == expected
     result = scan(sources, str(tmp_path / "piped.spool"), 10_000, threads=2, block_bytes=333)
     assert outcome(result) == expected
+
+
+def test_compressed_pruning_reads_again_and_prunes_as_one_thread(tmp_path):
+    rng = np.random.default_rng(12)
+    words = " ".join(f"r{int(i)}" for i in rng.zipf(1.3, size=20_000) % 5000).encode()
+    source = write(tmp_path / "rare.txt.gz", gzip.compress(words))
+    expected = serial(tmp_path, [source], prune_at=300, block_bytes=2000)
+    assert expected["stats"]["prunes"] > 0
+    assert StreamScan(str(tmp_path / "p.spool"), 300, 3).run([source], 2000) is None
+    assert not list(tmp_path.glob("p.spool*"))
+    result = scan([source], str(tmp_path / "s.spool"), 300, threads=3, block_bytes=2000)
+    assert outcome(result) == expected
+
+
+def test_corrupt_compressed_input_is_one_corpus_error(tmp_path):
+    packed = gzip.compress(b"a b c\n" * 20_000)
+    source = write(tmp_path / "cut.txt.gz", packed[: len(packed) // 2])
+    with pytest.raises(corpus.CorpusError, match="cannot read corpus '.*cut.txt.gz'.*corrupt"):
+        StreamScan(str(tmp_path / "x.spool"), 1000, 3).run([source], 64)
+    assert not list(tmp_path.glob("x.spool*"))
 
 
 def test_stdin_is_pipelined(tmp_path, monkeypatch):
@@ -201,6 +231,17 @@ def test_any_bytes_any_cuts(tmp_path_factory, tokens, block, min_range, threads,
     source = write(tmp / "in.bin", data)
     assert in_ranges(tmp, [source], threads, 10_000, block, min_range) == serial(
         tmp, [source], block_bytes=1 << 20)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tokens=st.lists(st.tuples(_TOKEN, _GAP), max_size=40), block=st.integers(1, 300),
+       threads=st.integers(2, 5), inputs=st.integers(1, 3))
+def test_compressed_any_bytes_any_blocks(tmp_path_factory, tokens, block, threads, inputs):
+    tmp = tmp_path_factory.mktemp("s")
+    data = b"".join(t + g for t, g in tokens)
+    sources = [write(tmp / f"in{k}.gz", gzip.compress(data[k:])) for k in range(inputs)]
+    assert in_blocks(tmp, sources, threads, 10_000, block) == serial(
+        tmp, sources, block_bytes=1 << 20)
 
 
 def test_trained_vectors_are_identical(tmp_path, monkeypatch):

@@ -8,26 +8,33 @@
   table, counts and spool file (the tokeniser releases the GIL). The tables are then merged
   in input order, so a word's provisional id is the rank of its first occurrence in the
   whole input, as one thread assigns it; the spooled ids are rewritten in input order;
-* anything else (a compressed file, a URL, stdin, ``--encoding``): one thread reads,
-  decompresses and cuts blocks while another tokenises them, a few blocks apart
-  (``prefetch``): the one-thread scan, block for block.
+* local files, some compressed (``StreamScan``): one thread reads, decompresses and cuts
+  the inputs into blocks, in order; the other threads take the blocks as they come, each
+  tokenising into its own table, counts and spool, and the shares are merged by block
+  order exactly as the ranges are;
+* anything else (a URL, stdin, ``--encoding``): one thread reads, decompresses and cuts
+  blocks while another tokenises them, a few blocks apart (``prefetch``): the one-thread
+  scan, block for block.
 
 Vocabulary, counts, the id stream with its sentence ends and the read statistics are
 identical in all three cases: ranges start just after a whitespace byte, so no token is
 split, no sentence end is added (only the last range of an input ends a sentence) and
 nothing counted depends on where a range or block starts.
 
-Pruning (``--prune-at``) depends on the order words arrive in, so the ranges are read in
-parallel only while all threads' tables together hold at most ``prune_at`` words: then the
-one-thread scan would not have pruned either. Beyond that, the threads stop and the inputs
-are read again by the pipelined scan, which prunes exactly as one thread does.
+Pruning (``--prune-at``) depends on the order words arrive in, so the ranges (or blocks)
+are read in parallel only while all threads' tables together hold at most ``prune_at``
+words: then the one-thread scan would not have pruned either. Beyond that, the threads
+stop and the inputs are read again by the pipelined scan, which prunes exactly as one
+thread does (which is why the stream is used only for inputs that can be read again).
 
-Memory: each thread holds one block (``BLOCK_BYTES``) and its copies; the tables hold at
+Memory: each thread holds one block (``BLOCK_BYTES``) and its copies (the stream, at most
+``PREFETCH_BLOCKS`` more waiting); the tables hold at
 most ``prune_at`` words together (plus the new words of one block per thread); the merge
 holds the merged table and ``MERGE_CHUNK`` ids. On disk the ids are held twice while the
 thread spools are merged into the final spool.
 """
 
+import contextlib
 import os
 import queue
 import threading
@@ -36,7 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CorpusError
-from .corpus import BLOCK_BYTES, EOS_TEMP_ID, ReadStats, TokenScan, read_pieces
+from .corpus import (BLOCK_BYTES, EOS_TEMP_ID, PREFETCH_BLOCKS, ReadStats, TokenScan,
+                     input_pieces, is_url, read_pieces)
+from .prefetch import Prefetched
 from .ranges import ByteRange, RangeReader, split, splittable
 from .tokenizer import WordTable, add_counts, remap
 
@@ -51,13 +60,22 @@ _ADDED_STATS = ("bytes_read", "sentences", "invalid_utf8", "truncated_words")
 def scan(sources, spool_path, prune_at, threads=1, encoding=None, block_bytes=BLOCK_BYTES,
          min_range_bytes=MIN_RANGE_BYTES):
     """Read ``sources`` once with ``threads`` threads; a finished corpus.TokenScan."""
+    done = None
     if threads > 1 and not encoding and all(splittable(s) for s in sources):
         done = ParallelScan(spool_path, prune_at, threads, min_range_bytes).run(
             sources, block_bytes)
-        if done is not None:
-            return done
+    elif threads > 1 and not encoding and all(readable_again(s) for s in sources):
+        done = StreamScan(spool_path, prune_at, threads).run(sources, block_bytes)
+    if done is not None:
+        return done
     return TokenScan(spool_path, prune_at, encoding).run(sources, block_bytes,
                                                          prefetch=threads > 1)
+
+
+def readable_again(source):
+    """Whether ``source`` is a local file (compressed or not): one that can be read twice."""
+    return (isinstance(source, str) and source != "-" and not is_url(source)
+            and os.path.isfile(source))
 
 
 @dataclass(frozen=True)
@@ -140,16 +158,28 @@ class Share:
                               "Check that it still exists.") from None
         with reader:
             for raw in read_pieces(reader, unit.source, self.stats, block_bytes, unit.last):
-                ids = self.words.encode(raw)
-                self.counts = _grown_counts(self.counts, self.words.ids_assigned)
-                add_counts(ids, self.counts)
-                spool.write(ids.tobytes())
-                self.spooled += len(ids)
+                self._encode(raw, spool)
                 if stopped():
                     return False
+        self._record(index, first, offset)
+        return True
+
+    def take(self, index, raw, spool):
+        """Tokenise block ``index`` of a stream."""
+        first, offset = self.words.ids_assigned, self.spooled
+        self._encode(raw, spool)
+        self._record(index, first, offset)
+
+    def _encode(self, raw, spool):
+        ids = self.words.encode(raw)
+        self.counts = _grown_counts(self.counts, self.words.ids_assigned)
+        add_counts(ids, self.counts)
+        spool.write(ids.tobytes())
+        self.spooled += len(ids)
+
+    def _record(self, index, first, offset):
         self.done.append((index, first, self.words.ids_assigned, offset,
                           self.spooled - offset))
-        return True
 
 
 class ParallelScan:
@@ -171,13 +201,10 @@ class ParallelScan:
             self._read(units, shares, block_bytes)
             if self.too_many_words:
                 return None
-            return self._merged(units, shares)
+            return merged(self.spool_path, self.prune_at, shares,
+                          self._merged_stats(units, shares))
         finally:
-            for share in shares:
-                try:
-                    os.unlink(share.spool_path)
-                except FileNotFoundError:
-                    pass
+            _remove_spools(shares)
 
     def _read(self, units, shares, block_bytes):
         todo = queue.SimpleQueue()
@@ -203,48 +230,6 @@ class ParallelScan:
 
         in_threads(work, shares, stop)
 
-    def _merged(self, units, shares):
-        """One TokenScan from the shares: ids by first occurrence in input order."""
-        done = sorted((record[0], k, record) for k, share in enumerate(shares)
-                      for record in share.done)
-        table = WordTable()
-        maps = [np.zeros(share.words.ids_assigned, dtype=np.int32) for share in shares]
-        for _, k, (_, first, end, _, _) in done:
-            maps[k][first:end] = table.absorb(shares[k].words, first, end)
-        result = TokenScan(self.spool_path, self.prune_at)
-        result.words = table
-        result.counts = _grown_counts(result.counts, table.ids_assigned)
-        for share, ids in zip(shares, maps):
-            result.counts[ids] += share.counts[: len(ids)]
-        result.spooled = self._merge_spools(done, shares, maps)
-        result.stats = self._merged_stats(units, shares)
-        result.stats.tokens = int(result.counts.sum() - result.counts[EOS_TEMP_ID])
-        return result
-
-    def _merge_spools(self, done, shares, maps):
-        """Write the final spool: each thread rewrites the ranges it read, in global ids, at
-        their place in input order. Returns the ids written."""
-        jobs = [[] for _ in shares]
-        position = 0
-        for _, k, (_, _, _, offset, count) in done:
-            jobs[k].append((offset, position, count))
-            position += count
-        with open(self.spool_path, "wb") as out:
-            out.truncate(position * SPOOL_ITEM.itemsize)
-
-            def rewrite(k):
-                with open(shares[k].spool_path, "rb") as src:
-                    for offset, at, count in jobs[k]:
-                        src.seek(offset * SPOOL_ITEM.itemsize)
-                        for step in range(0, count, MERGE_CHUNK):
-                            ids = np.fromfile(src, dtype=SPOOL_ITEM,
-                                              count=min(MERGE_CHUNK, count - step))
-                            remap(ids, maps[k])
-                            os.pwrite(out.fileno(), ids, (at + step) * SPOOL_ITEM.itemsize)
-
-            in_threads(rewrite, range(len(shares)), threading.Event())
-        return position
-
     @staticmethod
     def _merged_stats(units, shares):
         stats = ReadStats()
@@ -258,3 +243,102 @@ class ParallelScan:
                 stats.sizes[unit.source] = read
                 read = 0
         return stats
+
+
+class StreamScan:
+    """Local inputs, some compressed: one thread cuts them into blocks in order, the
+    others tokenise the blocks as they come (see the module's description)."""
+
+    def __init__(self, spool_path, prune_at, threads):
+        self.spool_path = spool_path
+        self.prune_at = prune_at
+        self.threads = threads
+
+    def run(self, sources, block_bytes=BLOCK_BYTES):
+        """The finished TokenScan, or None when the tables outgrew ``prune_at`` words."""
+        stats = ReadStats()
+        pieces = Prefetched(_numbered(input_pieces(sources, stats, block_bytes)),
+                            PREFETCH_BLOCKS)
+        shares = [Share(f"{self.spool_path}.{k}") for k in range(self.threads)]
+        stop = threading.Event()
+        too_many_words = []
+
+        def work(share):
+            with open(share.spool_path, "wb") as spool:
+                while not stop.is_set():
+                    try:
+                        index, raw = next(pieces)
+                    except StopIteration:
+                        return
+                    share.take(index, raw, spool)
+                    if sum(other.words.live for other in shares) > self.prune_at:
+                        too_many_words.append(True)
+                        stop.set()
+
+        try:
+            in_threads(work, shares, stop)
+            if too_many_words:
+                return None
+            return merged(self.spool_path, self.prune_at, shares, stats)
+        finally:
+            pieces.close()
+            _remove_spools(shares)
+
+
+def _numbered(items):
+    """(index, item) pairs; closing it closes ``items`` (and the input they read)."""
+    with contextlib.closing(items):
+        yield from enumerate(items)
+
+
+def _remove_spools(shares):
+    for share in shares:
+        try:
+            os.unlink(share.spool_path)
+        except FileNotFoundError:
+            pass
+
+
+def merged(spool_path, prune_at, shares, stats):
+    """One TokenScan from the shares: ids by first occurrence in input order, the spool
+    in input order, ``stats`` with the tokens counted."""
+    done = sorted((record[0], k, record) for k, share in enumerate(shares)
+                  for record in share.done)
+    table = WordTable()
+    maps = [np.zeros(share.words.ids_assigned, dtype=np.int32) for share in shares]
+    for _, k, (_, first, end, _, _) in done:
+        maps[k][first:end] = table.absorb(shares[k].words, first, end)
+    result = TokenScan(spool_path, prune_at)
+    result.words = table
+    result.counts = _grown_counts(result.counts, table.ids_assigned)
+    for share, ids in zip(shares, maps):
+        result.counts[ids] += share.counts[: len(ids)]
+    result.spooled = _merge_spools(spool_path, done, shares, maps)
+    result.stats = stats
+    result.stats.tokens = int(result.counts.sum() - result.counts[EOS_TEMP_ID])
+    return result
+
+
+def _merge_spools(spool_path, done, shares, maps):
+    """Write the final spool: each thread rewrites the parts it read, in global ids, at
+    their place in input order. Returns the ids written."""
+    jobs = [[] for _ in shares]
+    position = 0
+    for _, k, (_, _, _, offset, count) in done:
+        jobs[k].append((offset, position, count))
+        position += count
+    with open(spool_path, "wb") as out:
+        out.truncate(position * SPOOL_ITEM.itemsize)
+
+        def rewrite(k):
+            with open(shares[k].spool_path, "rb") as src:
+                for offset, at, count in jobs[k]:
+                    src.seek(offset * SPOOL_ITEM.itemsize)
+                    for step in range(0, count, MERGE_CHUNK):
+                        ids = np.fromfile(src, dtype=SPOOL_ITEM,
+                                          count=min(MERGE_CHUNK, count - step))
+                        remap(ids, maps[k])
+                        os.pwrite(out.fileno(), ids, (at + step) * SPOOL_ITEM.itemsize)
+
+        in_threads(rewrite, range(len(shares)), threading.Event())
+    return position
