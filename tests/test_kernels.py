@@ -86,8 +86,9 @@ def reference_hs(h, word, tree, syn1, alpha):
     return neu1e, syn1, loss
 
 
+@pytest.mark.parametrize("chunk", [2, 16])  # logits taken 2 nodes at a time, or all at once
 @pytest.mark.parametrize("word", [0, 5, 11])
-def test_hs_update_matches_numpy(matrices, word):
+def test_hs_update_matches_numpy(matrices, word, chunk):
     syn0, syn1 = matrices
     tree = B.Tree(*huffman.build_tree(COUNTS))
     h = syn0[3].copy()
@@ -95,7 +96,8 @@ def test_hs_update_matches_numpy(matrices, word):
                                                             float(ALPHA))
     neu1e = np.zeros(DIM, dtype=np.float32)
     got = syn1[:ROWS - 1].copy()
-    loss = losses.hs_update(h, word, *tree, got, ALPHA, neu1e)
+    assert np.diff(tree.offsets).max() > 2  # some paths are longer than a chunk
+    loss = losses.hs_update(h, word, *tree, got, ALPHA, neu1e, np.empty(chunk, np.float32))
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
     assert loss == pytest.approx(expected_loss, rel=1e-4)

@@ -34,11 +34,13 @@ _ALPHA_REFRESH_MASK = 255
 _STATE_PAD = 16
 _OWN = _STATE_PAD // 2
 _AHEAD_SLOTS = 2  # targets of the current centre and of the next one
+_HS_NODES = 16  # hierarchical softmax takes the logits of this many path nodes at a time
 
 # One thread's buffers: the subsampled sentence, input vector, window sum (hard
 # strategies), gradient, two rows of targets and their counts, the hard strategies'
-# candidate pool and scores, one example's logits, a window's gradients and context
-# updates (skip-gram with shared negatives), the RNG state and the counters.
+# candidate pool and scores, one example's logits (or an HS path's, in chunks), a
+# window's gradients and context updates (skip-gram with shared negatives), the RNG state
+# and the counters.
 Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores logits grad delta "
                          "state tally")
 
@@ -53,7 +55,8 @@ def new_work(params, dim, seed):
                 np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32),
                 np.empty((_AHEAD_SLOTS, width), dtype=np.int64),
                 np.zeros(_AHEAD_SLOTS, dtype=np.int64), np.empty(width, dtype=np.int64),
-                np.empty(width, dtype=np.float32), np.empty(width, dtype=np.float32),
+                np.empty(width, dtype=np.float32),
+                np.empty(max(width, _HS_NODES), dtype=np.float32),
                 np.empty((span, width), dtype=np.float32),
                 np.empty((span, dim), dtype=np.float32), state,
                 np.zeros(N_TALLIES, dtype=np.float64))
@@ -178,7 +181,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                                   score_sum, draw_count, logits)
                 terms += counts[slot]
             if hs:
-                loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e)
+                loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
                 terms += offsets[centre + 1] - offsets[centre]
             axpy_to_row(np.float32(1.0), neu1e, syn0, context)
     add_tallies(work.tally, loss, terms, pairs, scored)
@@ -233,7 +236,7 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
                               draw_count, logits)
             terms += counts[slot]
         if hs:
-            loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e)
+            loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
             terms += offsets[centre + 1] - offsets[centre]
         share = np.float32(1.0) if mean else inv
         for j in range(lo, hi):

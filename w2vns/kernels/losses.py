@@ -46,23 +46,32 @@ def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_co
 
 
 @njit(**STEP)
-def hs_update(h, word, offsets, codes, points, syn1, alpha, neu1e):
+def hs_update(h, word, offsets, codes, points, syn1, alpha, neu1e, logits):
     """Hierarchical softmax: one logistic term per inner node on ``word``'s path
     (``points/codes[offsets[word]:offsets[word + 1]]``). Returns the summed loss.
 
     Code bit 0 means "go left" with label 1, as in the reference tool; a node whose
-    logit is already beyond the table is skipped (its gradient would be ~0).
+    logit is already beyond the table is not updated (its gradient would be ~0). The
+    nodes of a path are distinct, so their logits are taken ``logits.shape[0]`` at a time
+    before any of their rows is updated (independent dot products), with the result of
+    taking them one by one.
     """
     loss = 0.0
-    for d in range(offsets[word], offsets[word + 1]):
-        node = points[d]
-        label = 1 - np.int64(codes[d])
-        f = dot_row(h, syn1, node)
-        sig, term_loss = sigmoid_and_loss(f, label)
-        loss += term_loss
-        if f >= MAX_EXP or f <= -MAX_EXP:
-            continue
-        backprop_row((np.float32(label) - sig) * alpha, h, syn1, node, neu1e)
+    chunk = logits.shape[0]
+    for first in range(offsets[word], offsets[word + 1], chunk):
+        last = min(first + chunk, offsets[word + 1])
+        for d in range(first, last):
+            logits[d - first] = dot_row(h, syn1, points[d])
+        for d in range(first, last):
+            f = logits[d - first]
+            label = 1 - np.int64(codes[d])
+            sig, term_loss = sigmoid_and_loss(f, label)
+            loss += term_loss
+            clipped = f >= MAX_EXP or f <= -MAX_EXP
+            logits[d - first] = np.float32(0.0) if clipped else (np.float32(label) - sig) * alpha
+        for d in range(first, last):
+            if logits[d - first] != np.float32(0.0):
+                backprop_row(logits[d - first], h, syn1, points[d], neu1e)
     return loss
 
 
