@@ -14,7 +14,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from . import simd
-from .simd import FAST_MATH
+from .simd import FAST_MATH, vector_leaf
 
 # LEAF: inlined by Numba into every caller. The steps of the inner loops must be:
 # compiled on their own they are optimised first, then too big for LLVM to inline, and a
@@ -68,68 +68,7 @@ def prefetch_row(m, row):
 
 
 # ---------------------------------------------------------------- vector leaves
-# Emitted as explicit vector code (``simd``). Arrays must be C-contiguous float32; a scalar
-# may be any number (it is converted to float32). Every leaf is elementwise, so a row may
-# be read and written by the same leaf.
-# Numba's intrinsics take no *args: the typer is wrapped in one of fixed arity.
-_FIXED_ARITY = {
-    2: lambda typer: lambda typingctx, a, b: typer(typingctx, a, b),
-    3: lambda typer: lambda typingctx, a, b, c: typer(typingctx, a, b, c),
-    4: lambda typer: lambda typingctx, a, b, c, d: typer(typingctx, a, b, c, d),
-    5: lambda typer: lambda typingctx, a, b, c, d, e: typer(typingctx, a, b, c, d, e),
-}
-
-
-def _vector_leaf(spec, returns_sum=False):
-    """An intrinsic over operands described by ``spec``, one letter per argument:
-    ``v`` a 1D array, ``m`` a 2D array followed by ``r`` its row index, ``s`` a scalar.
-    The decorated ``block(b, ops, at, width)`` gives a block's sum (``returns_sum``) or
-    does its stores; ``ops`` holds a pointer per array and a float32 per scalar."""
-
-    def decorate(block):
-        def typer(typingctx, *args):
-            for kind, ty in zip(spec, args):
-                if kind in "vm" and not (isinstance(ty, types.Array) and ty.dtype == types.float32
-                                         and ty.layout == "C" and ty.ndim == (1 if kind == "v"
-                                                                               else 2)):
-                    return None
-                if kind in "rs" and not isinstance(ty, (types.Integer, types.Float)):
-                    return None
-            result = types.float32 if returns_sum else types.void
-
-            def codegen(context, builder, signature, values):
-                ops, size = [], None
-                for i, kind in enumerate(spec):
-                    ty, value = signature.args[i], values[i]
-                    if kind == "s":
-                        ops.append(context.cast(builder, value, ty, types.float32))
-                    elif kind == "v":
-                        ops.append(simd.row_pointer(context, builder, ty, value))
-                    elif kind == "m":
-                        row = context.cast(builder, values[i + 1], signature.args[i + 1],
-                                           types.intp)
-                        ops.append(simd.row_pointer(context, builder, ty, value, row))
-                    if kind in "vm" and size is None:
-                        size = simd.length(context, builder, ty, value)
-
-                def body(at, width):
-                    return block(builder, ops, at, width)
-
-                if returns_sum:
-                    return simd.sum_blocks(context, builder, size, body)
-                simd.for_blocks(builder, size, body)
-                return context.get_dummy_value()
-
-            return result(*args), codegen
-
-        fixed = _FIXED_ARITY[len(spec)](typer)
-        fixed.__name__ = fixed.__qualname__ = block.__name__
-        fixed.__doc__ = block.__doc__
-        return intrinsic(fixed)
-
-    return decorate
-
-
+# Emitted as explicit vector code (``simd.vector_leaf``); plain NumPy without the JIT.
 if numba_config.DISABLE_JIT:
     def dot_row(h, m, row):
         """h . m[row]"""
@@ -175,37 +114,37 @@ else:
                                 simd.fmul(b, simd.splat(b, a, width), _load(b, x, at, width))),
                    y, at, width)
 
-    @_vector_leaf("vmr", returns_sum=True)
+    @vector_leaf("vmr", returns_sum=True)
     def dot_row(b, ops, at, width):
         """h . m[row]"""
         h, row = ops
         return simd.fmul(b, _load(b, h, at, width), _load(b, row, at, width))
 
-    @_vector_leaf("mrmr", returns_sum=True)
+    @vector_leaf("mrmr", returns_sum=True)
     def dot_rows(b, ops, at, width):
         """a[i] . b[j]"""
         x, y = ops
         return simd.fmul(b, _load(b, x, at, width), _load(b, y, at, width))
 
-    @_vector_leaf("smrmr")
+    @vector_leaf("smrmr")
     def axpy_row_to_row(b, ops, at, width):
         """dst[j] += a * src[i]"""
         a, src, dst = ops
         _axpy(b, a, src, dst, at, width)
 
-    @_vector_leaf("smrv")
+    @vector_leaf("smrv")
     def axpy_from_row(b, ops, at, width):
         """y += a * m[row]"""
         a, row, y = ops
         _axpy(b, a, row, y, at, width)
 
-    @_vector_leaf("svmr")
+    @vector_leaf("svmr")
     def axpy_to_row(b, ops, at, width):
         """m[row] += a * x"""
         a, x, row = ops
         _axpy(b, a, x, row, at, width)
 
-    @_vector_leaf("svmrv")
+    @vector_leaf("svmrv")
     def backprop_row(b, ops, at, width):
         """neu1e += g * m[row], then m[row] += g * h (the row read once)."""
         g, h, row, neu1e = ops
@@ -216,19 +155,19 @@ else:
         simd.store(b, simd.fadd(b, old, simd.fmul(b, gv, _load(b, h, at, width))),
                    row, at, width)
 
-    @_vector_leaf("mrv")
+    @vector_leaf("mrv")
     def copy_row(b, ops, at, width):
         """out = m[row]"""
         row, out = ops
         simd.store(b, _load(b, row, at, width), out, at, width)
 
-    @_vector_leaf("vs")
+    @vector_leaf("vs")
     def fill(b, ops, at, width):
         """x[:] = value"""
         x, value = ops
         simd.store(b, simd.splat(b, value, width), x, at, width)
 
-    @_vector_leaf("vs")
+    @vector_leaf("vs")
     def scale(b, ops, at, width):
         """x *= a"""
         x, a = ops

@@ -8,13 +8,16 @@ ones), then blocks of ``QUAD`` (the usual dims are multiples of 4), then single 
 with no remainder loop at the usual dims. Loads and stores are unaligned, so any C row
 of float32 will do.
 
-The helpers take llvmlite values inside an ``@intrinsic``'s codegen: pointers to the
-first float of each operand, the length, and a ``body`` giving one block's result from
-loads at an offset.
+``vector_leaf`` turns a function describing one block into a Numba intrinsic. The other
+helpers take llvmlite values inside an intrinsic's codegen: pointers to the first float
+of each operand, the length, and a ``body`` giving one block's result from loads at an
+offset.
 """
 
 from llvmlite import ir
+from numba import types
 from numba.core import cgutils
+from numba.extending import intrinsic
 
 # Fast-math flags of the vector code and of every CPU kernel: reassociation (vector sums),
 # contraction (fused multiply-add), no signed zeros, reciprocals, approximate functions;
@@ -127,3 +130,78 @@ def sum_blocks(context, builder, n, body):
         offset = _blocks(builder, offset, n, width, add_block)
         total = fadd(builder, total, horizontal_sum(builder, builder.load(acc), width))
     return total
+
+
+# Numba's intrinsics take no *args: the typer is wrapped in one of fixed arity.
+_FIXED_ARITY = {
+    2: lambda typer: lambda typingctx, a, b: typer(typingctx, a, b),
+    3: lambda typer: lambda typingctx, a, b, c: typer(typingctx, a, b, c),
+    4: lambda typer: lambda typingctx, a, b, c, d: typer(typingctx, a, b, c, d),
+    5: lambda typer: lambda typingctx, a, b, c, d, e: typer(typingctx, a, b, c, d, e),
+}
+
+
+def vector_leaf(spec, returns_sum=False):
+    """Decorator: a Numba intrinsic over operands described by ``spec``, one letter per
+    argument: ``v`` a 1D array, ``m`` a 2D array followed by ``r`` its row index, ``s`` a
+    scalar. The decorated ``block(b, ops, at, width)`` gives one block's sum (with
+    ``returns_sum``: the intrinsic returns the float32 total) or does its stores; ``ops``
+    holds a pointer per array and a float32 per scalar.
+
+    Arrays must be C-contiguous float32 rows of one length (the first array's; neither it
+    nor the row index is checked, as in Numba's default indexing); a scalar may be any
+    number. Leaves are elementwise, so one row may be read and written by the same leaf."""
+
+    def decorate(block):
+        def typer(typingctx, *args):
+            if not _accepts(spec, args):
+                return None
+
+            def codegen(context, builder, signature, values):
+                ops, size = _operands(context, builder, spec, signature, values)
+
+                def body(at, width):
+                    return block(builder, ops, at, width)
+
+                if returns_sum:
+                    return sum_blocks(context, builder, size, body)
+                for_blocks(builder, size, body)
+                return context.get_dummy_value()
+
+            return (types.float32 if returns_sum else types.void)(*args), codegen
+
+        fixed = _FIXED_ARITY[len(spec)](typer)
+        fixed.__name__ = fixed.__qualname__ = block.__name__
+        fixed.__doc__ = block.__doc__
+        return intrinsic(fixed)
+
+    return decorate
+
+
+def _accepts(spec, args):
+    """Whether the argument types fit ``spec`` (see ``vector_leaf``)."""
+    for kind, ty in zip(spec, args):
+        if kind in "vm":
+            if not (isinstance(ty, types.Array) and ty.dtype == types.float32
+                    and ty.layout == "C" and ty.ndim == (1 if kind == "v" else 2)):
+                return False
+        elif not isinstance(ty, (types.Integer, types.Float)):
+            return False
+    return True
+
+
+def _operands(context, builder, spec, signature, values):
+    """A pointer per array (to its row, for ``m``), a float32 per scalar, and the length."""
+    ops, size = [], None
+    for i, kind in enumerate(spec):
+        ty, value = signature.args[i], values[i]
+        if kind == "s":
+            ops.append(context.cast(builder, value, ty, types.float32))
+        elif kind == "v":
+            ops.append(row_pointer(context, builder, ty, value))
+        elif kind == "m":
+            row = context.cast(builder, values[i + 1], signature.args[i + 1], types.intp)
+            ops.append(row_pointer(context, builder, ty, value, row))
+        if kind in "vm" and size is None:
+            size = length(context, builder, ty, value)
+    return ops, size
