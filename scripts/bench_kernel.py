@@ -10,6 +10,7 @@ the best of several repeats, measured alternately where possible.
 
     python scripts/bench_kernel.py                          # sg and cbow, 1 thread, 4M words
     python scripts/bench_kernel.py --threads 2 --models cbow --repeats 7
+    python scripts/bench_kernel.py --models cbow --dim 96 --hs      # another dim, HS alone
 """
 
 import argparse
@@ -44,8 +45,9 @@ def encoded(corpus, limit_words, workdir):
     return ids, np.asarray(vocab.counts)
 
 
-def time_model(model, ids, counts, threads, sample, repeats):
-    """Seconds of each repeat and the last repeat's mean loss per logistic term."""
+def time_model(model, ids, counts, threads, sample, repeats, dim=100, hs=False):
+    """Seconds of each repeat and the last repeat's mean loss per logistic term; with
+    ``hs``, hierarchical softmax alone (negative 0)."""
     import numba
 
     from w2vns.io import idcache
@@ -56,7 +58,9 @@ def time_model(model, ids, counts, threads, sample, repeats):
     from w2vns.training.config import TrainConfig
     from w2vns.training.loop import initial_weights
 
-    config = TrainConfig(model=model, sample=sample, threads=threads).resolved()
+    objective_args = dict(hs=True, negative=0) if hs else {}
+    config = TrainConfig(model=model, sample=sample, threads=threads, dim=dim,
+                         **objective_args).resolved()
     numba.set_num_threads(threads)
     keep = vocabulary.keep_probabilities(counts, config.sample)
     noise = objective.noise_for(counts, config)
@@ -83,17 +87,21 @@ def main():
     ap.add_argument("--limit-words", type=int, default=4_000_000)
     ap.add_argument("--sample", type=float, default=1e-4)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--hs", action="store_true", help="hierarchical softmax alone (negative 0)")
     args = ap.parse_args()
     models = checked_choices(args.models, MODELS, "bench_kernel", "model")
     with tempfile.TemporaryDirectory(prefix="w2vns-bench-") as workdir:
         ids, counts = encoded(args.corpus, args.limit_words, workdir)
     words = int((ids >= 0).sum())
-    print(f"{processor()}; {words:,} words, {args.threads} thread(s), "
+    print(f"{processor()}; {words:,} words, {args.threads} thread(s), dim {args.dim}, "
+          f"{'hierarchical softmax' if args.hs else 'negative sampling'}, "
           f"best and median of {args.repeats}\n")
     print("| model | best s | median s | words/s (best) | loss |")
     print("|---|---|---|---|---|")
     for model in models:
-        seconds, loss = time_model(model, ids, counts, args.threads, args.sample, args.repeats)
+        seconds, loss = time_model(model, ids, counts, args.threads, args.sample, args.repeats,
+                                   args.dim, args.hs)
         best = min(seconds)
         print(f"| {model} | {best:.2f} | {statistics.median(seconds):.2f} | "
               f"{words / best / 1e3:,.0f}k | {loss:.4f} |")
