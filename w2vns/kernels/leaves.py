@@ -105,61 +105,41 @@ if numba_config.DISABLE_JIT:
     def scale(x, a):
         x *= np.float32(a)
 else:
-    def _load(b, ptr, at, width):
-        return simd.load(b, ptr, at, width)
+    def _product(b, ops, at, width):
+        """x[block] * y[block]"""
+        x, y = ops
+        return simd.fmul(b, simd.load(b, x, at, width), simd.load(b, y, at, width))
 
-    def _axpy(b, a, x, y, at, width):
+    def _axpy(b, ops, at, width):
         """y[block] += a * x[block]"""
-        simd.store(b, simd.fadd(b, _load(b, y, at, width),
-                                simd.fmul(b, simd.splat(b, a, width), _load(b, x, at, width))),
+        a, x, y = ops
+        simd.store(b, simd.fadd(b, simd.load(b, y, at, width),
+                                simd.fmul(b, simd.splat(b, a, width), simd.load(b, x, at, width))),
                    y, at, width)
 
-    @vector_leaf("vmr", returns_sum=True)
-    def dot_row(b, ops, at, width):
-        """h . m[row]"""
-        h, row = ops
-        return simd.fmul(b, _load(b, h, at, width), _load(b, row, at, width))
-
-    @vector_leaf("mrmr", returns_sum=True)
-    def dot_rows(b, ops, at, width):
-        """a[i] . b[j]"""
-        x, y = ops
-        return simd.fmul(b, _load(b, x, at, width), _load(b, y, at, width))
-
-    @vector_leaf("smrmr")
-    def axpy_row_to_row(b, ops, at, width):
-        """dst[j] += a * src[i]"""
-        a, src, dst = ops
-        _axpy(b, a, src, dst, at, width)
-
-    @vector_leaf("smrv")
-    def axpy_from_row(b, ops, at, width):
-        """y += a * m[row]"""
-        a, row, y = ops
-        _axpy(b, a, row, y, at, width)
-
-    @vector_leaf("svmr")
-    def axpy_to_row(b, ops, at, width):
-        """m[row] += a * x"""
-        a, x, row = ops
-        _axpy(b, a, x, row, at, width)
+    dot_row = vector_leaf("vmr", returns_sum=True, name="dot_row", doc="h . m[row]")(_product)
+    dot_rows = vector_leaf("mrmr", returns_sum=True, name="dot_rows", doc="a[i] . b[j]")(_product)
+    axpy_row_to_row = vector_leaf("smrmr", name="axpy_row_to_row",
+                                  doc="dst[j] += a * src[i]")(_axpy)
+    axpy_from_row = vector_leaf("smrv", name="axpy_from_row", doc="y += a * m[row]")(_axpy)
+    axpy_to_row = vector_leaf("svmr", name="axpy_to_row", doc="m[row] += a * x")(_axpy)
 
     @vector_leaf("svmrv")
     def backprop_row(b, ops, at, width):
         """neu1e += g * m[row], then m[row] += g * h (the row read once)."""
         g, h, row, neu1e = ops
         gv = simd.splat(b, g, width)
-        old = _load(b, row, at, width)
-        simd.store(b, simd.fadd(b, _load(b, neu1e, at, width), simd.fmul(b, gv, old)),
+        old = simd.load(b, row, at, width)
+        simd.store(b, simd.fadd(b, simd.load(b, neu1e, at, width), simd.fmul(b, gv, old)),
                    neu1e, at, width)
-        simd.store(b, simd.fadd(b, old, simd.fmul(b, gv, _load(b, h, at, width))),
+        simd.store(b, simd.fadd(b, old, simd.fmul(b, gv, simd.load(b, h, at, width))),
                    row, at, width)
 
     @vector_leaf("mrv")
     def copy_row(b, ops, at, width):
         """out = m[row]"""
         row, out = ops
-        simd.store(b, _load(b, row, at, width), out, at, width)
+        simd.store(b, simd.load(b, row, at, width), out, at, width)
 
     @vector_leaf("vs")
     def fill(b, ops, at, width):
@@ -171,7 +151,7 @@ else:
     def scale(b, ops, at, width):
         """x *= a"""
         x, a = ops
-        simd.store(b, simd.fmul(b, _load(b, x, at, width), simd.splat(b, a, width)),
+        simd.store(b, simd.fmul(b, simd.load(b, x, at, width), simd.splat(b, a, width)),
                    x, at, width)
 
 

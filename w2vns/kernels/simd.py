@@ -116,7 +116,7 @@ def for_blocks(builder, n, body):
         offset = _blocks(builder, offset, n, width, lambda at, w=width: body(at, w))
 
 
-def sum_blocks(context, builder, n, body):
+def sum_blocks(builder, n, body):
     """The float32 sum over [0, n) of ``body(offset, width)`` (a ``width`` vector per block):
     one vector accumulator per width, summed at the end."""
     total = ir.Constant(F32, 0.0)
@@ -141,12 +141,13 @@ _FIXED_ARITY = {
 }
 
 
-def vector_leaf(spec, returns_sum=False):
+def vector_leaf(spec, returns_sum=False, name=None, doc=None):
     """Decorator: a Numba intrinsic over operands described by ``spec``, one letter per
     argument: ``v`` a 1D array, ``m`` a 2D array followed by ``r`` its row index, ``s`` a
     scalar. The decorated ``block(b, ops, at, width)`` gives one block's sum (with
     ``returns_sum``: the intrinsic returns the float32 total) or does its stores; ``ops``
-    holds a pointer per array and a float32 per scalar.
+    holds a pointer per array and a float32 per scalar. ``name`` and ``doc`` (by default the
+    block's) name the leaf, so that one block can serve several leaves.
 
     Arrays must be C-contiguous float32 rows of one length (the first array's; neither it
     nor the row index is checked, as in Numba's default indexing); a scalar may be any
@@ -164,15 +165,15 @@ def vector_leaf(spec, returns_sum=False):
                     return block(builder, ops, at, width)
 
                 if returns_sum:
-                    return sum_blocks(context, builder, size, body)
+                    return sum_blocks(builder, size, body)
                 for_blocks(builder, size, body)
                 return context.get_dummy_value()
 
             return (types.float32 if returns_sum else types.void)(*args), codegen
 
         fixed = _FIXED_ARITY[len(spec)](typer)
-        fixed.__name__ = fixed.__qualname__ = block.__name__
-        fixed.__doc__ = block.__doc__
+        fixed.__name__ = fixed.__qualname__ = name or block.__name__
+        fixed.__doc__ = doc or block.__doc__
         return intrinsic(fixed)
 
     return decorate
