@@ -9,7 +9,7 @@
   in input order, so a word's provisional id is the rank of its first occurrence in the
   whole input, as one thread assigns it; the spooled ids are rewritten in input order;
 * local files, some compressed (``StreamScan``): one thread reads, decompresses and cuts
-  the inputs into blocks, in order; the other threads take the blocks as they come, each
+  the inputs into blocks, in order; ``threads`` threads take the blocks as they come, each
   tokenising into its own table, counts and spool, and the shares are merged by block
   order exactly as the ranges are;
 * anything else (a URL, stdin, ``--encoding``): one thread reads, decompresses and cuts
@@ -28,9 +28,9 @@ stop and the inputs are read again by the pipelined scan, which prunes exactly a
 thread does (which is why the stream is used only for inputs that can be read again).
 
 Memory: each thread holds one block (``BLOCK_BYTES``) and its copies (the stream, at most
-``PREFETCH_BLOCKS`` more waiting); the tables hold at
-most ``prune_at`` words together (plus the new words of one block per thread); the merge
-holds the merged table and ``MERGE_CHUNK`` ids. On disk the ids are held twice while the
+``PREFETCH_BLOCKS`` more waiting); the tables hold at most ``prune_at`` words together
+(plus the new words of one block per thread); the merge holds the merged table and
+``MERGE_CHUNK`` ids. On disk the ids are held twice while the
 thread spools are merged into the final spool.
 """
 
@@ -213,7 +213,7 @@ class ParallelScan:
         stop = threading.Event()
 
         def stopped():
-            if sum(share.words.live for share in shares) > self.prune_at:
+            if _too_many_words(shares, self.prune_at):
                 self.too_many_words = True
                 stop.set()
             return stop.is_set()
@@ -246,13 +246,14 @@ class ParallelScan:
 
 
 class StreamScan:
-    """Local inputs, some compressed: one thread cuts them into blocks in order, the
-    others tokenise the blocks as they come (see the module's description)."""
+    """Local inputs, some compressed: one thread cuts them into blocks in order,
+    ``threads`` threads tokenise the blocks as they come (see the module's description)."""
 
     def __init__(self, spool_path, prune_at, threads):
         self.spool_path = spool_path
         self.prune_at = prune_at
         self.threads = threads
+        self.too_many_words = False
 
     def run(self, sources, block_bytes=BLOCK_BYTES):
         """The finished TokenScan, or None when the tables outgrew ``prune_at`` words."""
@@ -261,7 +262,6 @@ class StreamScan:
                             PREFETCH_BLOCKS)
         shares = [Share(f"{self.spool_path}.{k}") for k in range(self.threads)]
         stop = threading.Event()
-        too_many_words = []
 
         def work(share):
             with open(share.spool_path, "wb") as spool:
@@ -271,18 +271,24 @@ class StreamScan:
                     except StopIteration:
                         return
                     share.take(index, raw, spool)
-                    if sum(other.words.live for other in shares) > self.prune_at:
-                        too_many_words.append(True)
+                    if _too_many_words(shares, self.prune_at):
+                        self.too_many_words = True
                         stop.set()
 
         try:
             in_threads(work, shares, stop)
-            if too_many_words:
+            if self.too_many_words:
                 return None
             return merged(self.spool_path, self.prune_at, shares, stats)
         finally:
             pieces.close()
             _remove_spools(shares)
+
+
+def _too_many_words(shares, prune_at):
+    """Whether the threads' tables together hold more than ``prune_at`` words: one thread
+    would have pruned by now."""
+    return sum(share.words.live for share in shares) > prune_at
 
 
 def _numbered(items):
