@@ -13,6 +13,9 @@ from w2vns.vectors import plot, projection
 
 QUERIES = ["cat", "red", "piano"]
 TOPN = 5
+TSNE_SEEDS = 5
+MIN_NEIGHBOUR_AGREEMENT = 0.95
+MIN_GAP_OVER_SPREAD = 5.0
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +67,19 @@ def test_pca_axes_have_fixed_signs():
 
 
 def test_tsne_keeps_clusters_apart():
+    """Properties with wide margins, not one layout: BLAS kernels and library versions
+    change the last bits of every step, so the exact coordinates may differ."""
     points, labels = blobs()
-    coords = projection.tsne(points, seed=3)
-    assert coords.shape == (len(points), 2) and np.isfinite(coords).all()
-    assert (labels[nearest_in_plane(coords)] == labels).all()
-    np.testing.assert_array_equal(coords, projection.tsne(points, seed=3))  # same seed
+    for seed in range(TSNE_SEEDS):
+        coords = projection.tsne(points, seed=seed)
+        assert coords.shape == (len(points), 2) and np.isfinite(coords).all()
+        assert (labels[nearest_in_plane(coords)] == labels).mean() >= MIN_NEIGHBOUR_AGREEMENT
+        centres = np.array([coords[labels == k].mean(axis=0) for k in range(3)])
+        spread = max(np.linalg.norm(coords[labels == k] - centres[k], axis=1).max()
+                     for k in range(3))
+        gap = min(np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i))
+        assert gap > MIN_GAP_OVER_SPREAD * spread  # about 130x seen
+        np.testing.assert_array_equal(coords, projection.tsne(points, seed=seed))  # same seed
 
 
 # --------------------------------------------------------------------------- word groups

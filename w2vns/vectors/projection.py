@@ -14,7 +14,11 @@ ITERATIONS = 1000
 EXAGGERATION = 12.0
 EXAGGERATION_ITERATIONS = 250
 MOMENTUM_START, MOMENTUM_END = 0.5, 0.8
-LEARNING_RATE = 200.0
+# Step size n / (EXAGGERATION x 4), at least MIN_LEARNING_RATE (Belkina et al. 2019, as
+# scikit-learn's 'auto'): a fixed 200 sends points of a small plot flying (3 blobs of 20
+# points: one point thousands of units out for some seeds, clusters merged for others).
+LEARNING_RATE_DIVISOR = 4.0
+MIN_LEARNING_RATE = 50.0
 GAIN_STEP, GAIN_DECAY, MIN_GAIN = 0.2, 0.8, 0.01
 INITIAL_SCALE = 1e-4
 BISECTION_STEPS = 64
@@ -77,6 +81,7 @@ def tsne(points, seed=0, perplexity=PERPLEXITY, iterations=ITERATIONS):
         return pca(x)
     perplexity = max(min(perplexity, (n - 1) / 3.0), MIN_PERPLEXITY)
     p = _affinities(_squared_distances(x), perplexity)
+    learning_rate = max(n / (EXAGGERATION * LEARNING_RATE_DIVISOR), MIN_LEARNING_RATE)
     rng = np.random.default_rng(seed)
     y = rng.normal(0.0, INITIAL_SCALE, size=(n, PLANE))
     update = np.zeros_like(y)
@@ -91,7 +96,7 @@ def tsne(points, seed=0, perplexity=PERPLEXITY, iterations=ITERATIONS):
         same = (grad > 0) == (update > 0)
         gains = np.maximum(np.where(same, gains * GAIN_DECAY, gains + GAIN_STEP), MIN_GAIN)
         momentum = MOMENTUM_START if early else MOMENTUM_END
-        update = momentum * update - LEARNING_RATE * gains * grad
+        update = momentum * update - learning_rate * gains * grad
         y += update
         y -= y.mean(axis=0)
     return y
