@@ -20,7 +20,6 @@ input line on one line, UTF-8 when an ``encoding`` was given.
 
 import os
 import shutil
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from .atomic import atomic_output, check_writable
 from .corpus import BLOCK_BYTES, STDIN, ReadStats, TokenScan, check_sources, is_url, \
     iter_raw_blocks, open_binary
 from .recode import normalize_encoding
+from .workdir import run_directory
 from ..errors import CorpusError, UsageError
 
 SPOOL_ITEM = np.dtype(np.int32)
@@ -183,12 +183,9 @@ def bigram_scores(sources, config=PhrasesConfig()):
     """Scores of the pairs of frequent words of ``sources`` (one counting pass)."""
     config.validate()
     check_sources(list(sources))
-    workdir = tempfile.mkdtemp(prefix="w2vns-phrases-")
-    try:
+    with run_directory("phrases") as workdir:
         return scores(count(list(sources), config, workdir,
                             normalize_encoding(config.encoding)), config)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _phrase_count(found, config):
@@ -262,8 +259,7 @@ def run(sources, config, output=None, stream=None, log=None):
     if output is not None:
         check_writable(output, "-o")
     log = log or (lambda message: None)
-    workdir = tempfile.mkdtemp(prefix="w2vns-phrases-")
-    try:
+    with run_directory("phrases") as workdir:
         inputs = _local_copies(sources, workdir)
         encoding = normalize_encoding(config.encoding)
         done = []
@@ -289,8 +285,6 @@ def run(sources, config, output=None, stream=None, log=None):
                     os.unlink(old)
             inputs, encoding = [target], None  # later passes read this pass's UTF-8 output
         return done
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def describe(stats, config, log):

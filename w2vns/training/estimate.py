@@ -29,8 +29,6 @@ import io
 import lzma
 import math
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -42,6 +40,7 @@ from . import vocab as vocabulary
 from ..errors import UsageError
 from ..io import idcache
 from ..io.corpus import BLOCK_BYTES, STDIN, is_url
+from ..io.workdir import run_directory
 
 DEFAULT_CALIBRATION_SECONDS = 3.0
 DEFAULT_ZIPF_EXPONENT = 1.0
@@ -143,8 +142,7 @@ def estimate(request, config, log=_silent):
 
     _check_request(request)
     device.require(config)
-    workdir = tempfile.mkdtemp(prefix="w2vns-estimate-")
-    try:
+    with run_directory("estimate") as workdir:
         baseline, startup = _warm_up(config, workdir)
         if request.words is not None:
             profile = _zipf_profile(request, config, workdir, log)
@@ -153,8 +151,6 @@ def estimate(request, config, log=_silent):
         calibration = _calibrate(profile, config, request.calibration_seconds, workdir)
         calibration["startup_seconds"] = startup
         return _assemble(profile, config, baseline, calibration, request)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _check_request(request):

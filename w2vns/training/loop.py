@@ -6,9 +6,7 @@ plain Python; the arithmetic lives in ``kernels``.
 
 import dataclasses
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -21,6 +19,7 @@ from . import distributed
 from ..io import idcache
 from . import vocab as vocabulary
 from ..io.atomic import check_writable
+from ..io.workdir import run_directory
 from .config import TrainConfig
 from ..io.corpus import EOS_TEMP_ID, check_sources
 from ..io.parallel_scan import scan as scan_inputs
@@ -140,11 +139,10 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     device.require(config)
     _check_cluster(config, cluster)
     started = time.perf_counter()
-    workdir = tempfile.mkdtemp(prefix="w2vns-")
-    cache_dir = checkpoint_dir or workdir
     if checkpoint_dir:
         os.makedirs(checkpoint_dir, exist_ok=True)
-    try:
+    with run_directory() as workdir:
+        cache_dir = checkpoint_dir or workdir
         share = distributed.shares(sources, cluster.rank, cluster.size) if cluster else sources
         scan = _scan(share, config, workdir, log, cluster)
         scanned = time.perf_counter()
@@ -189,8 +187,6 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
         position = ckpt.Position()
         tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
                            stop or StopControl(), quiet, bar, log, log_file, cluster)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     return _trained(vocab, model, tree, config, summary, started)
 
 
