@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-
 from w2vns.io import synthetic, workdir
 
 HOLDER = """
