@@ -13,7 +13,7 @@ from w2vns.io import synthetic
 from w2vns.io import w2vformat
 from w2vns.cli.main import cli
 
-FAST = ["--epochs", "1", "--threads", "1", "--min-count", "1", "-q"]
+FAST = ["--epochs", "1", "--threads", "1", "--min-count", "1"]
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_sigterm_removes_temporary_files_and_writes_nothing(tmp_path):
     scratch.mkdir()
     env = dict(os.environ, TMPDIR=str(scratch))
     proc = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus), "-o", str(out),
-                             "--epochs", "1000", "-q", "--threads", "1"],
+                             "--epochs", "1000", "--threads", "1"],
                             stderr=subprocess.PIPE, text=True, env=env)
     for line in proc.stderr:
         if line.startswith("encoded"):

@@ -15,7 +15,7 @@ SENTENCES = 12000
 NEIGHBOUR_BAR = 0.9
 B_ONLY_CLASSES = ("fruit", "tool", "instrument")  # renamed in part B: words A never saw
 SUFFIX = "x"
-TRAIN = ["--epochs", "8", "--threads", "2", "--seed", "3", "--dim", "40", "-q"]
+TRAIN = ["--epochs", "8", "--threads", "2", "--seed", "3", "--dim", "40"]
 
 
 def renamed_words():

@@ -280,7 +280,7 @@ def test_a_stalled_process_stops_the_run_cleanly(corpus, tmp_path):
         f"Error: the checkpoint in '{ck}' was written by 2 process(es) and this run has 3. "
         f"Resume it with: mpiexec -n 2 w2vns train --resume {ck}"]
 
-    resumed = run(mpiexec(2, [*W2VNS, "train", "--resume", str(ck), "-q"]), tmp_path)
+    resumed = run(mpiexec(2, [*W2VNS, "train", "--resume", str(ck)]), tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stderr
     kv = load(str(out), log=lambda _: None)

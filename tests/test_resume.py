@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -127,7 +128,7 @@ def test_signal_writes_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code, 
     synthetic.write(str(corpus), sentences=30000)
     out, ck = tmp_path / "v.bin", tmp_path / "ck"
     proc = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus), "-o", str(out),
-                             "--epochs", "1000", "-q", "--threads", "1", "--checkpoint-dir",
+                             "--epochs", "1000", "--threads", "1", "--checkpoint-dir",
                              str(ck), "--report", str(tmp_path / "r.json")],
                             stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:
@@ -147,6 +148,40 @@ def test_signal_writes_a_checkpoint_and_says_how_to_resume(tmp_path, sig, code, 
     assert report["status"] == "interrupted" and report["exit_code"] == code
     loaded = ckpt.load_latest(str(ck), warn=print)
     assert np.isfinite(loaded.model.syn0).all() and loaded.position.done > 0
+
+
+def test_resume_rewrites_the_report_of_the_run_it_completes(tmp_path):
+    corpus = tmp_path / "big.txt"
+    synthetic.write(str(corpus), sentences=30000)
+    out, ck, rep = tmp_path / "v.bin", tmp_path / "ck", tmp_path / "r.json"
+    first = subprocess.Popen([sys.executable, "-m", "w2vns", "train", str(corpus), "-o", str(out),
+                              "--epochs", "4", "--threads", "1", "--checkpoint-dir", str(ck),
+                              "--report", str(rep), "--sample", "1e-3"],
+                             stderr=subprocess.PIPE, text=True)
+    for line in first.stderr:
+        if line.startswith("encoded"):
+            corpus_words = int(line.split()[1].replace(",", ""))
+            break
+    time.sleep(0.5)
+    first.send_signal(signal.SIGINT)
+    first.stderr.read()
+    assert first.wait(timeout=30) == 130
+    assert json.loads(rep.read_text())["status"] == "interrupted"
+    done_before = ckpt.load_latest(str(ck), warn=print).position.done
+    second = subprocess.run([sys.executable, "-m", "w2vns", "train", "--resume", str(ck)],
+                            capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    report = json.loads(rep.read_text())
+    assert report["status"] == "ok" and report["exit_code"] == 0 and report["error"] is None
+    assert report["epochs_done"] == 4 and len(report["epoch_loss"]) == 4
+    assert report["outputs"][0]["path"] == str(out)
+    # the summary counts this run's words, before and after subsampling, alike
+    summary = second.stderr.splitlines()[-1]
+    trained, kept = (int(n.replace(",", "")) for n in
+                     re.match(r"trained ([\d,]+) words \(([\d,]+) after subsampling\)",
+                              summary).groups())
+    assert trained == report["words_trained"] and 0 < kept < trained
+    assert done_before + trained == 4 * corpus_words  # the rest of the run, no more
 
 
 def test_resumed_multithreaded_run_passes_the_learning_bar(corpus, tmp_path):

@@ -22,6 +22,9 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     """Train on ``corpus`` (a path, URL or '-', or a list of them); options as the CLI's
     long options with underscores (``dim=100, model="cbow"``, ...).
 
+    ``quiet``: nothing on stderr but warnings (as the command line's ``-q``); ``log``, a
+    callable taking one line, receives every line instead.
+
     With ``output`` the vectors are also written there, atomically, exactly as
     ``w2vns train -o output`` does. ``save_model`` (with an output) also writes the model
     file that ``init_from`` continues (``--save-model``, ``--init-from``). Returns the
@@ -29,15 +32,18 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     """
     from .training import loop as training
     from .training.runner import configure
-    from .errors import UsageError
+    from .errors import OptionError, UsageError
+    from .logs import stderr_log
     from .vectors.embeddings import Embeddings
 
     sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
         os.fspath(source) for source in corpus]
-    cfg, saved = configure(config_path, options, init_from, read_vocab)
-    common = dict(read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet, init_from=saved)
-    if log is not None:
-        common["log"] = log
+    try:
+        cfg, saved = configure(config_path, options, init_from, read_vocab)
+    except OptionError as exc:
+        raise exc.for_keywords() from None
+    common = dict(read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet, init_from=saved,
+                  log=log if log is not None else stderr_log(quiet))
     if output is not None:
         trained = training.train_to_files(sources, cfg, os.fspath(output),
                                           save_context=save_context, save_model=save_model,

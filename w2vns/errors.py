@@ -1,5 +1,7 @@
 """Exception types. The CLI turns each into one ``Error: ...`` line and its exit code."""
 
+import string
+
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -29,6 +31,40 @@ class UsageError(W2vnsError):
     """An option, argument or config value is invalid."""
 
     exit_code = EXIT_USAGE
+
+
+def option_name(field):
+    """A TrainConfig field as the command line spells it: ``min_alpha`` -> ``--min-alpha``."""
+    return "--" + field.replace("_", "-")
+
+
+def keyword_name(field):
+    """A TrainConfig field as the Python API spells it: the keyword argument itself."""
+    return field
+
+
+class _Spelling(dict):
+    def __init__(self, spell):
+        super().__init__()
+        self.spell = spell
+
+    def __missing__(self, field):
+        return self.spell(field)
+
+
+class OptionError(UsageError):
+    """A bad option value. ``template`` names options as ``{field}`` (TrainConfig field
+    names) and values as ``{0}``, ``{1}``...: the message spells the options as the
+    command line does; ``for_keywords`` gives the same error as the Python API spells
+    them (``dim`` where the command line says ``--dim``)."""
+
+    def __init__(self, template, *values, spell=option_name):
+        self.template = template
+        self.values = values
+        super().__init__(string.Formatter().vformat(template, values, _Spelling(spell)))
+
+    def for_keywords(self):
+        return OptionError(self.template, *self.values, spell=keyword_name)
 
 
 class ConfigError(UsageError):

@@ -11,8 +11,12 @@ import click
 
 from . import vectors as cli_vectors
 from .estimate import render_table
+from .options import quiet_option
+from .params import FINITE, FiniteFloat
 from .phrases import phrases as phrases_command
-from ..errors import EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted, W2vnsError
+from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
+                      W2vnsError)
+from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
 from ..training.launch import launched_rank
 
@@ -20,6 +24,8 @@ EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergen
                    "2 usage error (bad option, missing input), 130/143 interrupted "
                    "(SIGINT/SIGTERM).")
 DEFAULT_CHECKPOINT_MINUTES = 10.0
+# What click (8.2 and later) raises for a bare `w2vns`; click 8.1 prints the help itself.
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 # Failures every process of a distributed run meets alike: only the first one reports them.
 SHARED_EXITS = (EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM)
 DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--help stays light)
@@ -38,6 +44,9 @@ class W2vnsGroup(click.Group):
                                     **extra)
         except click.exceptions.Exit as done:
             code = done.exit_code
+        except NO_ARGS_IS_HELP as bare:  # plain `w2vns`: its help, once
+            click.echo(bare.ctx.get_help())
+            code = 0
         except click.UsageError as exc:
             hint = f" See '{exc.ctx.command_path} --help'." if exc.ctx is not None else ""
             _fail(f"{exc.format_message()}{hint}", EXIT_USAGE)
@@ -49,6 +58,9 @@ class W2vnsGroup(click.Group):
             _fail("interrupted (SIGINT); no output was written.", EXIT_SIGINT)
         except Interrupted as stop:
             _fail(interrupted_message(stop), stop.exit_code)
+        except MemoryError:
+            _fail("out of memory. Lower --dim, --max-vocab, --threads or --batch-words, or "
+                  "free memory, and run again.", EXIT_FAILURE)
         sys.exit(code or 0)
 
 
@@ -85,11 +97,11 @@ def training_options(func):
         click.option("--negative", type=int, default=None,
                      help="Noise words per positive example.  [default: 5]"),
         click.option("--epochs", type=int, default=None, help="Passes over the corpus.  [default: 5]"),
-        click.option("--alpha", type=float, default=None,
+        click.option("--alpha", type=FINITE, default=None,
                      help="Start learning rate.  [default: 0.025 sg, 0.05 cbow]"),
-        click.option("--min-alpha", type=float, default=None,
+        click.option("--min-alpha", type=FINITE, default=None,
                      help="Final learning rate.  [default: alpha x 0.2]"),
-        click.option("--sample", type=float, default=None,
+        click.option("--sample", type=FINITE, default=None,
                      help="Subsampling threshold for frequent words; 0 disables.  [default: 1e-3]"),
         click.option("--min-count", type=int, default=None,
                      help="Ignore words seen fewer times.  [default: 5]"),
@@ -98,7 +110,7 @@ def training_options(func):
         click.option("--prune-at", type=int, default=None,
                      help="Distinct words held while counting before rare ones are pruned "
                           "(bounds memory).  [default: 10000000]"),
-        click.option("--ns-exponent", type=float, default=None,
+        click.option("--ns-exponent", type=FINITE, default=None,
                      help="Noise distribution count^x; 0 uniform, negative allowed.  [default: 0.75]"),
         click.option("--ns-strategy", type=click.Choice(NS_STRATEGIES), default=None,
                      help="How negatives are drawn: unigram (count^ns-exponent), uniform, hard "
@@ -163,7 +175,7 @@ def training_options(func):
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False),
               help="Keep the encoded corpus and periodic checkpoints here; Ctrl-C or SIGTERM "
                    "then saves one before stopping. Removed after success.")
-@click.option("--checkpoint-every", type=float, default=None, metavar="MINUTES",
+@click.option("--checkpoint-every", type=FiniteFloat(low=0), default=None, metavar="MINUTES",
               help=f"Minutes between checkpoints.  [default: {DEFAULT_CHECKPOINT_MINUTES:g}]")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
               help="Continue the run checkpointed in this directory.")
@@ -173,9 +185,8 @@ def training_options(func):
               help="Write a JSON report of the run here at the end, success or not.")
 @click.option("--log-file", type=click.Path(dir_okay=False),
               help="Append log lines (progress every few seconds) to this file.")
-@click.option("-q", "--quiet", is_flag=True,
-              help="No progress bar: a log line every few seconds instead.")
-@click.option("--peer-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+@quiet_option
+@click.option("--peer-timeout", type=FiniteFloat(low=0, low_open=True), default=None,
               metavar="SECONDS",
               help="Under mpiexec: stop with an error when another process has not answered "
                    f"for this long.  [default: {DEFAULT_PEER_TIMEOUT:g}]")
@@ -220,18 +231,20 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
               help="Plan without a corpus: N corpus words (with --vocab).")
 @click.option("--vocab", type=int, default=None, metavar="V",
               help="Plan without a corpus: a vocabulary of V words (with --words).")
-@click.option("--zipf-exponent", type=float, default=1.0, show_default=True,
+@click.option("--zipf-exponent", type=FINITE, default=1.0, show_default=True,
               help="--words mode: word counts follow Zipf's law, count of rank r ~ r^-x.")
 @click.option("--sentence-length", type=int, default=25, show_default=True,
               help="--words mode: words per sentence (every sentence this long).")
 @click.option("--sample-bytes", type=int, default=None, metavar="N",
               help="Read only the first N bytes of each input and scale by the inputs' "
                    "sizes (faster, approximate).")
-@click.option("--calibration-seconds", type=float, default=3.0, show_default=True,
+@click.option("--calibration-seconds", type=FiniteFloat(low=0, low_open=True), default=3.0,
+              show_default=True,
               help="Length of the calibration training run that times this machine.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of a table.")
+@quiet_option
 def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, sample_bytes,
-             calibration_seconds, as_json, **options):
+             calibration_seconds, as_json, quiet, **options):
     """What training on CORPUS will cost, before it starts: pairs, logistic terms,
     batches, memory, disk and time.
 
@@ -257,7 +270,7 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
                               vocab=vocab, zipf_exponent=zipf_exponent,
                               sentence_words=sentence_length,
                               calibration_seconds=calibration_seconds)
-    result = run_estimate(request, cfg, log=lambda m: click.echo(m, err=True))
+    result = run_estimate(request, cfg, log=stderr_log(quiet))
     if as_json:
         click.echo(json.dumps(result.as_dict()))
     else:

@@ -2,6 +2,10 @@
 
 import click
 
+from .options import quiet_option
+from .params import FINITE
+from ..logs import stderr_log
+
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unreadable input, disk), "
                    "2 usage error (bad option, missing input), 130/143 interrupted.")
 STDOUT = "-"
@@ -13,7 +17,7 @@ STDOUT = "-"
               help="Write the text here (add .gz to compress).  [default: stdout]")
 @click.option("--min-count", type=int, default=5, show_default=True,
               help="Words and pairs seen fewer times are never joined.")
-@click.option("--threshold", type=float, default=100.0, show_default=True,
+@click.option("--threshold", type=FINITE, default=100.0, show_default=True,
               help="Join a pair when its score is above this; higher means fewer phrases.")
 @click.option("--delimiter", default="_", show_default=True,
               help="Put between the words of a phrase.")
@@ -26,7 +30,7 @@ STDOUT = "-"
 @click.option("--prune-at", type=int, default=10_000_000, show_default=True,
               help="Distinct words, and distinct pairs, held while counting before the "
                    "rarest are pruned (bounds memory).")
-@click.option("-q", "--quiet", is_flag=True, help="No log lines on stderr.")
+@quiet_option
 def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, prune_at,
             quiet):
     """Join frequent word pairs of CORPUS into one token: new york -> new_york.
@@ -49,7 +53,7 @@ def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, p
     config = phrasing.PhrasesConfig(min_count=min_count, threshold=threshold,
                                     delimiter=delimiter, passes=passes, prune_at=prune_at,
                                     encoding=encoding)
-    log = None if quiet else (lambda message: click.echo(message, err=True))
+    log = stderr_log(quiet)
     if output is None or output == STDOUT:
         with click.open_file(STDOUT, "wb") as stream:
             phrasing.run(corpus, config, stream=stream, log=log)

@@ -136,6 +136,18 @@ def load_latest(directory, warn):
     raise InputError(f"no usable checkpoint in '{directory}'. Start a new run without --resume.")
 
 
+def recorded_outputs(directory):
+    """The outputs the run checkpointed in ``directory`` was asked for (read from its
+    newest checkpoint without loading the model); empty if there is none readable."""
+    for path in list_checkpoints(directory) if os.path.isdir(directory) else []:
+        try:
+            with np.load(path) as data:
+                return json.loads(data["meta"].tobytes().decode()).get("outputs", {})
+        except Exception:  # a damaged checkpoint: load_latest reports it
+            continue
+    return {}
+
+
 def rank_cache_name(rank):
     """The id cache of one process of a distributed run."""
     return f"ids-{rank}.bin"

@@ -1,12 +1,13 @@
 """Every training default in one frozen dataclass, and loading of ``configs/*.toml``."""
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass
 from typing import Optional
 
-from ..errors import ConfigError, UsageError
+from ..errors import ConfigError, OptionError, UsageError
 from ..io.recode import normalize_encoding
 
 MODELS = ("sg", "cbow")
@@ -59,7 +60,7 @@ class TrainConfig:
             CBOW_ALPHA if self.model == "cbow" else SG_ALPHA)
         min_alpha = self.min_alpha if self.min_alpha is not None else (
             alpha * MIN_ALPHA_RATIO.get(self.model, MIN_ALPHA_RATIO["sg"]))
-        threads = self.threads if self.threads is not None else (os.cpu_count() or 1)
+        threads = self.threads if self.threads is not None else available_cores()
         self.validate()
         uniform = self.ns_strategy == "uniform"
         exponent = self.ns_exponent if self.ns_exponent is not None else (
@@ -71,32 +72,28 @@ class TrainConfig:
         return done
 
     def validate(self):
-        if self.model not in MODELS:
-            raise UsageError(f"--model must be one of {', '.join(MODELS)}, got '{self.model}'.")
-        if self.format is not None and self.format not in FORMATS:
-            raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got '{self.format}'.")
-        if self.device not in DEVICES:
-            raise UsageError(f"--device must be one of {', '.join(DEVICES)}, got '{self.device}'.")
-        _positive_int("--dim", self.dim)
-        _positive_int("--window", self.window)
-        _positive_int("--epochs", self.epochs)
-        _positive_int("--min-count", self.min_count)
-        _positive_int("--max-sentence-length", self.max_sentence_length)
-        _positive_int("--prune-at", self.prune_at)
-        _positive_int("batch_words", self.batch_words)
-        _positive_int("--sync-words", self.sync_words)
-        if self.threads is not None:
-            _positive_int("--threads", self.threads)
-        if self.max_vocab is not None:
-            _positive_int("--max-vocab", self.max_vocab)
-        if not isinstance(self.negative, int) or self.negative < 0:
-            raise UsageError(f"--negative must be 0 or more, got {self.negative}.")
+        for field, choices in (("model", MODELS), ("format", FORMATS), ("device", DEVICES),
+                               ("ns_strategy", NS_STRATEGIES)):
+            _choice(field, getattr(self, field), choices)
+        for field in POSITIVE_INTS:
+            _positive_int(field, getattr(self, field))
+        for field in OPTIONAL_POSITIVE_INTS:
+            if getattr(self, field) is not None:
+                _positive_int(field, getattr(self, field))
+        if not _is_int(self.negative) or self.negative < 0:
+            raise OptionError("{negative} must be 0 or more, got {0}.", self.negative)
+        for field in FLOATS:
+            _finite(field, getattr(self, field))
         if self.sample < 0:
-            raise UsageError(f"--sample must be 0 (off) or more, got {self.sample}.")
+            raise OptionError("{sample} must be 0 (off) or more, got {0}.", self.sample)
         if self.alpha is not None and not self.alpha > 0:
-            raise UsageError(f"--alpha must be greater than 0, got {self.alpha}.")
+            raise OptionError("{alpha} must be greater than 0, got {0}.", self.alpha)
         if self.min_alpha is not None and not self.min_alpha >= 0:
-            raise UsageError(f"--min-alpha must be 0 or more, got {self.min_alpha}.")
+            raise OptionError("{min_alpha} must be 0 or more, got {0}.", self.min_alpha)
+        if self.alpha is not None and self.min_alpha is not None and self.min_alpha > self.alpha:
+            raise OptionError("{min_alpha} ({0:g}) is above {alpha} ({1:g}): the learning rate "
+                              "decays from {alpha} to {min_alpha}. Give a {min_alpha} of at "
+                              "most {1:g}.", self.min_alpha, self.alpha)
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
         if self.device == "cuda":
@@ -105,27 +102,64 @@ class TrainConfig:
             check_options(self)
 
     def _validate_objective(self):
-        if self.ns_strategy not in NS_STRATEGIES:
-            raise UsageError(f"--ns-strategy must be one of {', '.join(NS_STRATEGIES)}, "
-                             f"got '{self.ns_strategy}'.")
         if self.negative == 0 and not self.hs:
-            raise UsageError("nothing to train: give --negative > 0 or --hs.")
+            raise OptionError("nothing to train: give {negative} > 0 or {hs}.")
         if self.negative == 0 and self.ns_strategy in SCORED_STRATEGIES:
-            raise UsageError(f"--ns-strategy {self.ns_strategy} needs negatives: give "
-                             "--negative > 0.")
+            raise OptionError("{ns_strategy} {0} needs negatives: give {negative} > 0.",
+                              self.ns_strategy)
         if self.ns_strategy == "uniform" and self.ns_exponent not in (None, 0, 0.0):
-            raise UsageError(f"--ns-strategy uniform draws every word equally, which "
-                             f"contradicts --ns-exponent {self.ns_exponent:g}. Drop one of them.")
-        if self.ns_pool is not None:
-            _positive_int("--ns-pool", self.ns_pool)
-            if self.ns_pool < self.negative:
-                raise UsageError(f"--ns-pool ({self.ns_pool}) must be at least --negative "
-                                 f"({self.negative}): the negatives are picked from the pool.")
+            raise OptionError("{ns_strategy} uniform draws every word equally, which "
+                              "contradicts {ns_exponent} {0:g}. Drop one of them.",
+                              self.ns_exponent)
+        if self.ns_pool is not None and self.ns_pool < self.negative:
+            raise OptionError("{ns_pool} ({0}) must be at least {negative} ({1}): the "
+                              "negatives are picked from the pool.", self.ns_pool, self.negative)
+
+    def advisories(self, cores=None):
+        """Warnings about legal values that are almost surely mistakes (one line each)."""
+        cores = cores or available_cores()
+        if self.threads is not None and self.threads > THREADS_PER_CORE_WARNING * cores:
+            yield (f"--threads {self.threads} is far more than the {cores} core(s) here: "
+                   f"training will be slower, not faster, than with --threads {cores}.")
 
 
-def _positive_int(option, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise UsageError(f"{option} must be a positive integer, got {value}.")
+# Fields checked alike by validate().
+POSITIVE_INTS = ("dim", "window", "epochs", "min_count", "max_sentence_length", "prune_at",
+                 "batch_words", "sync_words")
+OPTIONAL_POSITIVE_INTS = ("threads", "max_vocab", "ns_pool")
+FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent")
+# More threads than this many per available core draws a warning.
+THREADS_PER_CORE_WARNING = 2
+
+
+def available_cores():
+    """The cores this process may run on (its affinity), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_int(field, value):
+    if not _is_int(value) or value < 1:
+        raise OptionError(f"{{{field}}} must be a positive integer, got {{0}}.", value)
+
+
+def _finite(field, value):
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise OptionError(f"{{{field}}} must be a finite number, got {{0}}.", value)
+
+
+def _choice(field, value, choices):
+    if value is not None and value not in choices:
+        raise OptionError(f"{{{field}}} must be one of {', '.join(choices)}, got '{{0}}'.",
+                          value)
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}

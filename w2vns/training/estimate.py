@@ -512,10 +512,7 @@ def objective_counts(profile, config):
 def memory_parts(profile, config, runtime):
     """Resident bytes the run needs, by part; ``total`` = runtime + the larger phase."""
     size, dim = len(profile.vocab), config.dim
-    row = dim * np.dtype(np.float32).itemsize
-    matrices = size * row  # syn0
-    matrices += size * row if config.negative > 0 else row
-    matrices += max(size - 1, 1) * row if config.hs else row
+    matrices = objective.model_bytes(size, config)
     words = size * (PY_STR_HEADER + PY_REF) + profile.word_bytes
     per_word = (8  # counts
                 + 4  # subsampling keep probabilities

@@ -28,7 +28,7 @@ from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Int
                       UsageError)
 from ..kernels.bundles import TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS
 from . import objective
-from .progress import Progress, human_bytes, peak_rss_bytes
+from .progress import Progress, available_memory_bytes, human_bytes, peak_rss_bytes
 
 SECONDS_PER_MINUTE = 60.0
 
@@ -138,6 +138,8 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     check_sources(sources)
     device.require(config)
     _check_cluster(config, cluster)
+    for advice in config.advisories():
+        log(f"warning: {advice}")
     started = time.perf_counter()
     if checkpoint_dir:
         os.makedirs(checkpoint_dir, exist_ok=True)
@@ -169,6 +171,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
                f" in {cache.sentences:,} sentences")
             + f" (read and count {summary.scan_seconds:.1f}s, vocabulary and id cache "
             f"{summary.encode_seconds:.1f}s)")
+        _check_memory(len(vocab), config, log)
         model, states = initial_weights(len(vocab), config, cluster)
         if init_from is not None:
             known = model_file.carry_over(init_from, vocab, config, model, log)
@@ -226,6 +229,15 @@ def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=N
     tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
                        stop or StopControl(), quiet, bar, log, log_file, cluster)
     return _trained(vocab, model, tree, config, summary, started)
+
+
+def _check_memory(vocab_size, config, log):
+    """Warn when the model's matrices alone exceed the memory available now."""
+    need, free = objective.model_bytes(vocab_size, config), available_memory_bytes()
+    if free is not None and need > free:
+        log(f"warning: the model needs {human_bytes(need)} ({vocab_size:,} words x --dim "
+            f"{config.dim}) and {human_bytes(free)} of memory is available: training may swap "
+            "or fail. Lower --dim or --max-vocab.")
 
 
 def initial_weights(vocab_size, config, cluster=None):
@@ -365,7 +377,7 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                         done=round(position.done * shown),
                         stream=_Discard() if silent else None)
     train_start = last_save = time.perf_counter()
-    words_at_start = position.done
+    at_start = _counters(position)  # a resumed run counts what it does itself
     sync = _Syncs(cluster, summary.corpus_words, config, total, position) if cluster else None
     if sync:
         sync.start(model)
@@ -434,9 +446,7 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
         progress.close()
     if accel:
         accel.copy_back()
-    counted = np.array([position.done - words_at_start, position.words_kept,
-                        position.positive_pairs, position.logistic_terms, position.pool_scores],
-                       dtype=np.int64)
+    counted = _counters(position) - at_start
     if cluster:
         cluster.allreduce(counted)
         summary.syncs, summary.comm_seconds = cluster.syncs, cluster.comm_seconds
@@ -452,6 +462,12 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
         raise DivergenceError("training diverged (a vector is not finite). "
                               f"Try a lower --alpha (now {config.alpha:g}).")
     return tree
+
+
+def _counters(position):
+    """The run's counts so far, in the order of Summary's fields."""
+    return np.array([position.done, position.words_kept, position.positive_pairs,
+                     position.logistic_terms, position.pool_scores], dtype=np.int64)
 
 
 def _save(saver, position, model, noise, states, vocab, log):
@@ -587,7 +603,8 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
         trained = resume(resume_from, **common, summary=report and report.attach,
                          cluster=cluster)
     else:
-        outputs = dict(output=output, save_context=save_context, save_model=save_model)
+        outputs = dict(output=output, save_context=save_context, save_model=save_model,
+                       report=report.path if report is not None else None)
         trained = train(sources, config, read_vocab=read_vocab, save_vocab=save_vocab,
                         checkpoint_dir=checkpoint_dir, **common,
                         summary=report and report.attach, extra_meta=dict(outputs=outputs),

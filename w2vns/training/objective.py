@@ -40,6 +40,14 @@ def initial_model(vocab_size, config, rng):
                  np.zeros((hs_rows, dim), dtype=np.float32))
 
 
+def model_bytes(vocab_size, config):
+    """Bytes of the matrices ``initial_model`` allocates for ``vocab_size`` words."""
+    row = config.dim * np.dtype(np.float32).itemsize
+    neg_rows = vocab_size if config.negative > 0 else PLACEHOLDER_ROWS
+    hs_rows = max(vocab_size - 1, PLACEHOLDER_ROWS) if config.hs else PLACEHOLDER_ROWS
+    return (vocab_size + neg_rows + hs_rows) * row
+
+
 def tree_for(counts, config):
     """The Huffman tree when --hs is on, else an empty one."""
     if config.hs:

@@ -8,6 +8,8 @@ LOG_EVERY_SECONDS = 5.0
 KIB = 1024
 PROC_STATUS = "/proc/self/status"
 PEAK_FIELD = "VmHWM:"  # peak resident set size, in kB
+MEMINFO = "/proc/meminfo"
+AVAILABLE_FIELD = "MemAvailable:"  # in kB
 
 
 def peak_rss_bytes():
@@ -24,6 +26,18 @@ def peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
 
 
+def available_memory_bytes():
+    """Memory the kernel says can be allocated without swapping (Linux), else None."""
+    try:
+        with open(MEMINFO) as handle:
+            for line in handle:
+                if line.startswith(AVAILABLE_FIELD):
+                    return int(line.split()[1]) * KIB
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def human_bytes(n):
     for unit in ("B", "KB", "MB", "GB"):
         if n < KIB or unit == "GB":
@@ -36,7 +50,8 @@ class Progress:
     """Receives training updates; shows a bar or logs a line every few seconds.
 
     ``bar``: True for a tqdm bar, False for log lines, None to pick by whether the
-    stream is a terminal. ``quiet`` forces log lines. ``stream`` defaults to stderr.
+    stream is a terminal (cron and pipelines get the lines). ``quiet``: nothing on the
+    stream; the lines still go to ``log_file``. ``stream`` defaults to stderr.
     """
 
     def __init__(self, total_words, epochs, quiet=False, bar=None, stream=None,
@@ -53,6 +68,7 @@ class Progress:
             self.bar = tqdm(total=self.total, unit="w", unit_scale=True, file=self.stream,
                             dynamic_ncols=True, smoothing=0.1)
             self.bar.update(done)
+        self.quiet = quiet
         self.log_file = log_file
         self.start = time.perf_counter()
         self.last_log = self.start
@@ -69,7 +85,7 @@ class Progress:
         if now - self.last_log >= self.log_every:
             self.last_log = now
             line = self.line(epoch, alpha, loss, now)
-            if self.bar is None:
+            if self.bar is None and not self.quiet:
                 print(line, file=self.stream, flush=True)
             if self.log_file is not None:
                 self.log_file(line)

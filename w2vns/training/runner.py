@@ -4,7 +4,6 @@ log file and the JSON report around ``train.train_to_files``. Plain Python, no c
 import contextlib
 import dataclasses
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -16,6 +15,7 @@ from . import model_file
 from ..io.atomic import check_writable
 from ..errors import InputError, Interrupted, UsageError, W2vnsError
 from .report import RunReport, describe_inputs
+from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message
 from .loop import StopControl, train_to_files
 
@@ -45,9 +45,9 @@ class TrainRequest:
 
 
 @contextlib.contextmanager
-def _logger(path, cluster=None):
-    """A log callable writing to stderr and, if given, appending to a file (under mpiexec,
-    only the first process logs)."""
+def _logger(path, cluster=None, quiet=False):
+    """A log callable writing to stderr (with ``quiet``, warnings alone) and, if given,
+    appending every line to a file (under mpiexec, only the first process logs)."""
     if cluster is not None and not cluster.is_root:
         yield (lambda message: None), None
         return
@@ -60,8 +60,10 @@ def _logger(path, cluster=None):
             handle.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
             handle.flush()
 
+    show = stderr_log(quiet)
+
     def log(message):
-        print(message, file=sys.stderr, flush=True)
+        show(message)
         to_file(message)
 
     try:
@@ -79,12 +81,15 @@ def run_train(request):
     cluster = distributed.connect(request.peer_timeout)
     if cluster is not None and not cluster.is_root:
         request = dataclasses.replace(request, report_path=None, log_file=None, quiet=True)
+    elif request.resume_dir and not request.report_path:  # the report of the run it completes
+        request = dataclasses.replace(
+            request, report_path=ckpt.recorded_outputs(request.resume_dir).get("report"))
     report = RunReport(request.report_path, request.argv) if request.report_path else None
     clean = False
     try:
         if report is not None:
             check_writable(request.report_path, "--report")
-        with _logger(request.log_file, cluster) as (log, log_file):
+        with _logger(request.log_file, cluster, request.quiet) as (log, log_file):
             _run(request, report, log, log_file, cluster)
         clean = True
     except Interrupted as stop:

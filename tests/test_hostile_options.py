@@ -1,0 +1,143 @@
+"""Hostile options: numbers that are not numbers, contradictions, absurd values, what quiet
+means, the bare command. Every case: the exit code, the exact line, and every file as it
+was."""
+
+import hashlib
+import os
+
+import pytest
+from click.testing import CliRunner
+
+import w2vns
+from w2vns.cli.main import cli
+from w2vns.errors import UsageError
+
+CORPUS = "the cat sat on the mat\nthe dog sat on the log\n" * 200
+TINY = ["--epochs", "1", "--threads", "1", "--min-count", "1", "--dim", "8"]
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "corpus.txt").write_text(CORPUS)
+    (tmp_path / "old.bin").write_bytes(b"an older output")
+    return tmp_path
+
+
+def snapshot(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def train(folder, *options):
+    return run("train", folder / "corpus.txt", "-o", folder / "old.bin", *TINY, *options)
+
+
+@pytest.mark.parametrize("option,value", [
+    ("--alpha", "nan"), ("--alpha", "inf"), ("--min-alpha", "-inf"), ("--sample", "nan"),
+    ("--ns-exponent", "nan"), ("--ns-exponent", "-inf"), ("--checkpoint-every", "nan"),
+    ("--peer-timeout", "inf"),
+])
+def test_non_finite_numbers_are_usage_errors(folder, option, value):
+    before = snapshot(folder)
+    result = train(folder, option, value)
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: Invalid value for '{option}': '{value}' is not a finite "
+                             "number. See 'w2vns train --help'.\n")
+    assert snapshot(folder) == before
+
+
+def test_non_finite_numbers_in_a_config_file_are_usage_errors(folder):
+    config = folder / "c.toml"
+    config.write_text("sample = nan\n")
+    before = snapshot(folder)
+    result = train(folder, "--config", config)
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --sample must be a finite number, got nan.\n"
+    assert snapshot(folder) == before
+
+
+def test_other_commands_refuse_non_finite_numbers(folder):
+    result = run("phrases", folder / "corpus.txt", "--threshold", "nan")
+    assert result.exit_code == 2
+    assert result.stderr == ("Error: Invalid value for '--threshold': 'nan' is not a finite "
+                             "number. See 'w2vns phrases --help'.\n")
+    result = run("estimate", "--words", "1000", "--vocab", "10", "--zipf-exponent", "inf")
+    assert result.exit_code == 2 and "'inf' is not a finite number" in result.stderr
+
+
+@pytest.mark.parametrize("options,message", [
+    (["--min-alpha", "0.5"], "Error: --min-alpha (0.5) is above --alpha (0.025): the learning "
+     "rate decays from --alpha to --min-alpha. Give a --min-alpha of at most 0.025.\n"),
+    (["--alpha", "0.01", "--min-alpha", "0.02"], "Error: --min-alpha (0.02) is above --alpha "
+     "(0.01): the learning rate decays from --alpha to --min-alpha. Give a --min-alpha of at "
+     "most 0.01.\n"),
+])
+def test_min_alpha_above_alpha_is_a_usage_error(folder, options, message):
+    before = snapshot(folder)
+    result = train(folder, *options)
+    assert result.exit_code == 2 and result.stderr == message
+    assert snapshot(folder) == before
+
+
+def test_threads_far_above_the_cores_get_a_warning_and_train(folder):
+    cores = len(os.sched_getaffinity(0))
+    result = train(folder, "--threads", str(cores * 50), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (f"warning: --threads {cores * 50} is far more than the {cores} "
+                             f"core(s) here: training will be slower, not faster, than with "
+                             f"--threads {cores}.\n")
+
+
+def test_api_errors_name_the_keyword_argument(folder):
+    corpus = str(folder / "corpus.txt")
+    with pytest.raises(UsageError, match=r"^dim must be a positive integer, got 0\.$"):
+        w2vns.train(corpus, dim=0)
+    with pytest.raises(UsageError, match=r"^min_alpha \(0\.5\) is above alpha \(0\.025\)"):
+        w2vns.train(corpus, min_alpha=0.5)
+    with pytest.raises(UsageError, match=r"^ns_exponent must be a finite number, got nan\.$"):
+        w2vns.train(corpus, ns_exponent=float("nan"))
+
+
+# ----------------------------------------------------------------------------- quiet
+
+
+def test_quiet_train_prints_nothing_but_warnings(folder):
+    assert train(folder, "-q").stderr == ""
+    loud = train(folder)
+    assert loud.exit_code == 0 and "trained" in loud.stderr.splitlines()[-1]
+
+
+def test_quiet_keeps_the_log_file(folder):
+    log = folder / "run.log"
+    result = train(folder, "-q", "--log-file", log)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "trained" in log.read_text()
+
+
+def test_quiet_phrases_prints_warnings_alone(folder):
+    latin = folder / "latin.txt"
+    latin.write_bytes(b"caf\xe9 au lait\n" + b"new york city\n" * 200)
+    result = run("phrases", latin, "-q")
+    assert result.exit_code == 0
+    assert result.stderr == ("warning: 1 invalid UTF-8 sequence(s) replaced by U+FFFD for "
+                             "counting (the text is written as read)\n")
+    assert "pass 1/1" in run("phrases", latin).stderr
+
+
+def test_quiet_api_prints_warnings_alone(folder, capfd):
+    corpus = str(folder / "corpus.txt")
+    w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
+    assert capfd.readouterr().err == ""
+    w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8)
+    assert "encoded 2,400 words" in capfd.readouterr().err
+
+
+def test_bare_command_prints_its_help_once_and_succeeds():
+    result = run()
+    assert result.exit_code == 0
+    assert result.stdout.count("Usage: w2vns") == 1 and "Commands:" in result.stdout
+    assert result.stderr == ""
