@@ -141,3 +141,17 @@ def test_bare_command_prints_its_help_once_and_succeeds():
     assert result.exit_code == 0
     assert result.stdout.count("Usage: w2vns") == 1 and "Commands:" in result.stdout
     assert result.stderr == ""
+
+
+def test_a_model_larger_than_the_free_memory_gets_a_warning_and_trains(folder, monkeypatch):
+    from w2vns.training import loop
+
+    monkeypatch.setattr(loop, "available_memory_bytes", lambda: 100)
+    lines = []
+    kv = w2vns.train(str(folder / "corpus.txt"), epochs=1, threads=1, min_count=1, dim=8,
+                     log=lines.append)
+    # 7 words: the input and output matrices, 8 floats a row, and the unused HS placeholder row
+    need = (2 * len(kv.words) + 1) * 8 * 4
+    assert [line for line in lines if line.startswith("warning")] == [
+        f"warning: the model needs {need} B (7 words x --dim 8) and 100 B of memory is "
+        "available: training may swap or fail. Lower --dim or --max-vocab."]
