@@ -140,6 +140,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     _check_cluster(config, cluster)
     for advice in config.advisories():
         log(f"warning: {advice}")
+    given_vocab = vocabulary.read_vocab(read_vocab) if read_vocab else None  # before reading
     started = time.perf_counter()
     if checkpoint_dir:
         os.makedirs(checkpoint_dir, exist_ok=True)
@@ -148,7 +149,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
         share = distributed.shares(sources, cluster.rank, cluster.size) if cluster else sources
         scan = _scan(share, config, workdir, log, cluster)
         scanned = time.perf_counter()
-        vocab, table = _vocabulary(scan, config, read_vocab, log, init_from, cluster)
+        vocab, table = _vocabulary(scan, config, given_vocab, log, init_from, cluster)
         if save_vocab:
             vocabulary.save_vocab(vocab, save_vocab)
         cache = idcache.encode(scan.spool_path, scan.spooled, table,
@@ -314,17 +315,17 @@ def _scan(sources, config, workdir, log, cluster=None):
     return scan
 
 
-def _vocabulary(scan, config, read_vocab, log, init_from=None, cluster=None):
+def _vocabulary(scan, config, given_vocab, log, init_from=None, cluster=None):
     words, provisional, counts, aliases = scan.word_counts()
     table = idcache.remap_table(len(scan.counts), EOS_TEMP_ID)
-    if read_vocab or init_from is not None or cluster is not None:
+    if given_vocab is not None or init_from is not None or cluster is not None:
         seen_words, seen_counts = words, counts
-        if cluster is not None and not read_vocab:
+        if cluster is not None and given_vocab is None:
             seen_words, seen_counts = distributed.merge_counts(cluster, words, counts)
             if not seen_words:
                 raise CorpusError("the corpus contains no words. Check that the inputs are "
                                   "non-empty text files.")
-        file_words, file_counts = (vocabulary.read_vocab(read_vocab) if read_vocab else
+        file_words, file_counts = (given_vocab if given_vocab is not None else
                                    model_file.merged_counts(init_from, seen_words, seen_counts)
                                    if init_from is not None else (seen_words, seen_counts))
         vocab, kept = vocabulary.select(file_words, file_counts, np.arange(len(file_words)),
