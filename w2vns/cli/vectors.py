@@ -220,9 +220,10 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
 def convert(source, target, normalize, limit, unicode_errors):
     """Convert vectors between formats, chosen by the extensions of IN and OUT.
 
-    .bin: word2vec binary; .txt, .vec: word2vec text; either may end in .gz, .bz2
-    or .zst. .npy: the matrix (np.save) with its words one per line beside it, in
-    the same name with the suffix .vocab (vectors.npy + vectors.vocab). .tsv: the
+    .bin: word2vec binary; .txt, .vec: word2vec text (with or without the 'count dim'
+    header line: GloVe files are read too); either may end in .gz, .bz2 or .zst.
+    .npy: the matrix (np.save) with its words one per line beside it, in the same
+    name with the suffix .vocab (vectors.npy + vectors.vocab). .tsv: the
     two files the TensorBoard Embedding Projector loads: the vectors, tab separated,
     and the words one per line in NAME_metadata.tsv. OUT is written to a temporary
     file and renamed into place: never half-written.
