@@ -62,6 +62,14 @@ def _query_batches(arguments, make):
     return query.from_lines(lines, make, size)
 
 
+def _check_words(ctx, words, name, remedy):
+    """An empty or blank argument is a usage error: it would look up nothing."""
+    for number, text in enumerate(words, start=1):
+        if not text.strip():
+            state = "empty" if not text else "blank (only whitespace)"
+            raise click.UsageError(f"{name} {number} is {state}. {remedy}", ctx)
+
+
 def _printer(as_json, score_key, score_name):
     """JSON lines, an aligned table on a terminal, else TSV."""
     from . import display
@@ -99,11 +107,14 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
 def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors):
     """Nearest neighbours of each WORD by cosine similarity, the query words excluded.
 
-    With no WORD, queries are read from stdin, one per line. A query of several words
+    With no WORD, queries are read from stdin, one per line; blank lines are skipped.
+    An empty or blank WORD argument is a usage error. A query of several words
     ("king queen", or a line with several words) asks for the neighbours of their mean.
     Output: an aligned table on a terminal, TSV (query, neighbour, similarity) when
     piped, or JSON lines with --json. An unknown word is reported on stderr, the other
-    queries are still answered, and the exit code is 1 (0 with --ignore-missing).
+    queries are still answered, and the exit code is 1 (0 with --ignore-missing). A
+    word with a zero vector has similarity 0 with every word; a query whose vector is
+    zero has no neighbours: it is reported like a malformed query (exit code 1).
 
     \b
     Examples:
@@ -113,6 +124,8 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
     """
     from ..vectors import query
 
+    _check_words(ctx, words, "query", "Give the words to look up, or none at all to read "
+                 "queries from stdin.")
     kv = _load(vectors, limit, unicode_errors)
     emit = _printer(as_json, "similarity", "similarity")
     batches = _query_batches(words, query.similar_query)
@@ -136,8 +149,9 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
 
     3CosAdd (default) ranks words x by cos(x, B - A + C); 3CosMul by
     cos'(x,B) cos'(x,C) / (cos'(x,A) + 1e-6) with cos' = (cos + 1) / 2.
-    With no A B C, questions are read from stdin, one 'A B C' per line. Output and
-    unknown words as for 'w2vns similar'.
+    With no A B C, questions are read from stdin, one 'A B C' per line; blank lines
+    are skipped. An empty or blank argument is a usage error. Output, unknown words and
+    zero query vectors (3CosAdd: B - A + C = 0) as for 'w2vns similar'.
 
     \b
     Examples:
@@ -150,6 +164,8 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
     if len(words) not in (0, query.ANALOGY_WORDS):
         raise click.UsageError("give three words A B C, or none to read 'A B C' lines "
                                "from stdin.", ctx)
+    _check_words(ctx, words, "word", "Give three words A B C, or none to read 'A B C' lines "
+                 "from stdin.")
     kv = _load(vectors, limit, unicode_errors)
     emit = _printer(as_json, "score", "score")
     batches = _query_batches([" ".join(words)] if words else [], query.analogy_query)
@@ -278,6 +294,7 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
     from ..vectors import plot as plotting
     from ..io.atomic import check_writable
 
+    _check_words(click.get_current_context(), words, "word", "Give the words to draw.")
     plotting.check_matplotlib()
     plotting.picture_format(output)
     check_writable(output, "-o")
