@@ -79,6 +79,10 @@ class DivergenceError(W2vnsError):
     """Training produced a non-finite loss or vector."""
 
 
+class EvaluationError(W2vnsError):
+    """Nothing in the evaluation files could be scored against the vectors."""
+
+
 class FormatError(W2vnsError):
     """A vectors file is truncated or malformed."""
 

@@ -200,7 +200,9 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
     the human scores, over the pairs whose words are both known. Words match
     case-insensitively. The numbers agree with gensim's evaluate_word_analogies and
     evaluate_word_pairs. With no file given, the Google analogy set and WordSim-353
-    shipped with w2vns are used.
+    shipped with w2vns are used. A file with no usable line is an error (exit code 1);
+    a file none of whose questions or pairs has its words in the vectors is reported
+    on stderr, and is an error only when nothing at all could be scored.
 
     \b
     Examples:
@@ -219,6 +221,8 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
     kv = _load(vectors, limit, unicode_errors)
     analogies = [evaluation.evaluate_analogies(kv, p, restrict, method) for p in analogy_files]
     similarities = [evaluation.evaluate_similarity(kv, p) for p in similarity_files]
+    searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
+    _check_scored(vectors, [*analogies, *similarities], searched)
     if as_json:
         click.echo(display.evaluation_json(vectors, analogies, similarities))
         return
@@ -226,6 +230,20 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
         click.echo("\n".join(display.analogy_report(result)))
     for result in similarities:
         click.echo("\n".join(display.similarity_report(result)))
+
+
+def _check_scored(vectors, results, restrict):
+    """A file of which nothing was scored is reported; nothing scored at all is an error.
+    ``restrict``: the analogy search was cut to fewer words than the vectors have."""
+    from ..errors import EvaluationError
+
+    notes = [result.nothing_scored(vectors) for result in results]
+    if all(notes):
+        hint = ", or pass --restrict 0 to search every word" if restrict else ""
+        raise EvaluationError(f"nothing could be scored: {'; '.join(notes)}. Check that the "
+                              f"evaluation files are in the language of the vectors{hint}.")
+    for note in filter(None, notes):
+        _log(f"warning: {note}.")
 
 
 @click.command(epilog=EXIT_CODES_HELP)
