@@ -15,6 +15,7 @@ from w2vns.errors import FormatError, InputError
 
 WORDS = ["the", "cat", "naïve", "日本", "sat"]
 DIM = 4
+WIDEN = 40  # columns repeated to make text rows longer than a header line may be
 
 
 @pytest.fixture
@@ -107,6 +108,27 @@ def test_unknown_extension_is_sniffed(tmp_path, values):
         words, got = w2vformat.read(path)
         assert words == WORDS
         np.testing.assert_array_equal(got, values)
+
+
+def test_text_without_a_header_line_is_read_as_glove(tmp_path, values):
+    """GloVe's format: word2vec text with no 'count dim' line, plain or compressed, a line 1
+    longer than the header is read; --limit counts only what it needs."""
+    values = np.repeat(values, WIDEN, axis=1)  # rows longer than MAX_HEADER_BYTES
+    body = text_bytes(WORDS, values).split(b"\n", 1)[1]
+    assert body.index(b"\n") > w2vformat.MAX_HEADER_BYTES
+    for name, data in (("glove.txt", body), ("glove.txt.gz", gzip.compress(body)),
+                       ("glove", w2vformat.UTF8_BOM + body.replace(b"\ncat", b"\n\ncat"))):
+        path = write(tmp_path, name, data)
+        words, got = w2vformat.read(path)
+        assert words == WORDS, name
+        np.testing.assert_array_equal(got, values)
+        assert w2vformat.read(path, limit=2)[0] == WORDS[:2]
+    bad = write(tmp_path, "bad.txt", body.replace(b"\nsat ", b"\nsat 1 "))
+    with pytest.raises(FormatError) as err:
+        w2vformat.read(bad)
+    dim = DIM * WIDEN
+    assert str(err.value) == (f"'{bad}' line 5: expected a word and {dim} values, found "
+                              f"{dim + 1} values.")
 
 
 def test_invalid_utf8_replace_ignore_strict(tmp_path, values):
@@ -203,9 +225,9 @@ def _corrupt_cases(values):
         ("header.bin", b"5 four\n" + good[len(header):],
          "'{path}' line 1: expected the word2vec header 'count dim' (two whole numbers, "
          "dim > 0), found '5 four'."),
-        ("noheader.txt", text.split("\n", 1)[1].encode(),
+        ("words.txt", b"the cat sat on the mat\n" + text.split("\n", 1)[1].encode(),
          "'{path}' line 1: expected the word2vec header 'count dim' (two whole numbers, "
-         f"dim > 0), found '{text.splitlines()[1][:40]}'."),
+         "dim > 0), found 'the cat sat on the mat'."),
         ("truncated.txt", "\n".join(text.splitlines()[:4]).encode() + b"\n",
          "'{path}' is truncated: it ends at line 4 with 3 of the 5 vectors its header "
          "announces."),

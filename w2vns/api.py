@@ -7,7 +7,8 @@ import os
 
 
 def load(path, *, limit=None, unicode_errors="replace", normalize=False):
-    """Vectors from a word2vec text or binary file (plain or compressed) or a .npy file.
+    """Vectors from a word2vec text or binary file (plain or compressed), GloVe text (no
+    header line) or a .npy file.
 
     Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
     ``normalize`` scales them to unit length in place (no second copy for queries).

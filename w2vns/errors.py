@@ -8,6 +8,30 @@ EXIT_USAGE = 2
 EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 EXIT_SIGNAL = {"SIGINT": EXIT_SIGINT, "SIGTERM": EXIT_SIGTERM}
+SHOWN_CHARS = 40  # text from a file quoted in a message is cut to this many characters
+CUT_MARK = "..."
+UTF8_MAX_BYTES = 4  # bytes of the longest UTF-8 character
+
+
+def printable(value, limit=SHOWN_CHARS):
+    """Text or bytes from a file, fit to quote in a one-line message.
+
+    Bytes that are not UTF-8 and characters that are not printable (NUL, control
+    characters, line breaks, invisible format characters) are escaped as ``repr`` writes
+    them (``\\x00``, ``\\n``, ``\\u200b``); the result is cut to at most ``limit``
+    characters, then '...' marking the cut.
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        value = bytes(value[:UTF8_MAX_BYTES * limit]).decode("utf-8", "backslashreplace")
+    shown = []
+    length = 0
+    for char in value:
+        piece = char if char.isprintable() else repr(char)[1:-1]
+        if length + len(piece) > limit:
+            return "".join(shown) + CUT_MARK
+        shown.append(piece)
+        length += len(piece)
+    return "".join(shown)
 
 
 class Interrupted(BaseException):
@@ -89,6 +113,10 @@ class OutputError(W2vnsError):
 
 class DivergenceError(W2vnsError):
     """Training produced a non-finite loss or vector."""
+
+
+class EvaluationError(W2vnsError):
+    """Nothing in the evaluation files could be scored against the vectors."""
 
 
 class FormatError(W2vnsError):

@@ -1,5 +1,6 @@
 """Formatting of query answers and evaluation results: aligned tables for a terminal,
-TSV for pipes, JSON lines for programs."""
+TSV for pipes, JSON lines for programs. The JSON is standard: a NaN or infinity, which
+JSON cannot hold, raises instead of being written (the scores are finite by construction)."""
 
 import json
 import unicodedata
@@ -37,7 +38,7 @@ def json_line(query, score_key):
         record["unknown"] = query.unknown
     if query.problem:
         record["error"] = query.problem
-    return json.dumps(record, ensure_ascii=False)
+    return json.dumps(record, ensure_ascii=False, allow_nan=False)
 
 
 def table_lines(query, score_name):
@@ -99,4 +100,4 @@ def similarity_report(result):
 def evaluation_json(vectors, analogies, similarities):
     return json.dumps({"vectors": vectors, "analogies": [r.as_dict() for r in analogies],
                        "similarity": [r.as_dict() for r in similarities]},
-                      ensure_ascii=False)
+                      ensure_ascii=False, allow_nan=False)

@@ -62,6 +62,14 @@ def _query_batches(arguments, make):
     return query.from_lines(lines, make, size)
 
 
+def _check_words(ctx, words, name, remedy):
+    """An empty or blank argument is a usage error: it would look up nothing."""
+    for number, text in enumerate(words, start=1):
+        if not text.strip():
+            state = "empty" if not text else "blank (only whitespace)"
+            raise click.UsageError(f"{name} {number} is {state}. {remedy}", ctx)
+
+
 def _printer(as_json, score_key, score_name):
     """JSON lines, an aligned table on a terminal, else TSV."""
     from . import display
@@ -99,11 +107,14 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
 def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors):
     """Nearest neighbours of each WORD by cosine similarity, the query words excluded.
 
-    With no WORD, queries are read from stdin, one per line. A query of several words
+    With no WORD, queries are read from stdin, one per line; blank lines are skipped.
+    An empty or blank WORD argument is a usage error. A query of several words
     ("king queen", or a line with several words) asks for the neighbours of their mean.
     Output: an aligned table on a terminal, TSV (query, neighbour, similarity) when
     piped, or JSON lines with --json. An unknown word is reported on stderr, the other
-    queries are still answered, and the exit code is 1 (0 with --ignore-missing).
+    queries are still answered, and the exit code is 1 (0 with --ignore-missing). A
+    word with a zero vector has similarity 0 with every word; a query whose vector is
+    zero has no neighbours: it is reported like a malformed query (exit code 1).
 
     \b
     Examples:
@@ -113,6 +124,8 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
     """
     from ..vectors import query
 
+    _check_words(ctx, words, "query", "Give the words to look up, or none at all to read "
+                 "queries from stdin.")
     kv = _load(vectors, limit, unicode_errors)
     emit = _printer(as_json, "similarity", "similarity")
     batches = _query_batches(words, query.similar_query)
@@ -136,8 +149,9 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
 
     3CosAdd (default) ranks words x by cos(x, B - A + C); 3CosMul by
     cos'(x,B) cos'(x,C) / (cos'(x,A) + 1e-6) with cos' = (cos + 1) / 2.
-    With no A B C, questions are read from stdin, one 'A B C' per line. Output and
-    unknown words as for 'w2vns similar'.
+    With no A B C, questions are read from stdin, one 'A B C' per line; blank lines
+    are skipped. An empty or blank argument is a usage error. Output, unknown words and
+    zero query vectors (3CosAdd: B - A + C = 0) as for 'w2vns similar'.
 
     \b
     Examples:
@@ -150,6 +164,8 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
     if len(words) not in (0, query.ANALOGY_WORDS):
         raise click.UsageError("give three words A B C, or none to read 'A B C' lines "
                                "from stdin.", ctx)
+    _check_words(ctx, words, "word", "Give three words A B C, or none to read 'A B C' lines "
+                 "from stdin.")
     kv = _load(vectors, limit, unicode_errors)
     emit = _printer(as_json, "score", "score")
     batches = _query_batches([" ".join(words)] if words else [], query.analogy_query)
@@ -184,7 +200,9 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
     the human scores, over the pairs whose words are both known. Words match
     case-insensitively. The numbers agree with gensim's evaluate_word_analogies and
     evaluate_word_pairs. With no file given, the Google analogy set and WordSim-353
-    shipped with w2vns are used.
+    shipped with w2vns are used. A file with no usable line is an error (exit code 1);
+    a file none of whose questions or pairs has its words in the vectors is reported
+    on stderr, and is an error only when nothing at all could be scored.
 
     \b
     Examples:
@@ -203,6 +221,8 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
     kv = _load(vectors, limit, unicode_errors)
     analogies = [evaluation.evaluate_analogies(kv, p, restrict, method) for p in analogy_files]
     similarities = [evaluation.evaluate_similarity(kv, p) for p in similarity_files]
+    searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
+    _check_scored(vectors, [*analogies, *similarities], searched)
     if as_json:
         click.echo(display.evaluation_json(vectors, analogies, similarities))
         return
@@ -210,6 +230,20 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
         click.echo("\n".join(display.analogy_report(result)))
     for result in similarities:
         click.echo("\n".join(display.similarity_report(result)))
+
+
+def _check_scored(vectors, results, restrict):
+    """A file of which nothing was scored is reported; nothing scored at all is an error.
+    ``restrict``: the analogy search was cut to fewer words than the vectors have."""
+    from ..errors import EvaluationError
+
+    notes = [result.nothing_scored(vectors) for result in results]
+    if all(notes):
+        hint = ", or pass --restrict 0 to search every word" if restrict else ""
+        raise EvaluationError(f"nothing could be scored: {'; '.join(notes)}. Check that the "
+                              f"evaluation files are in the language of the vectors{hint}.")
+    for note in filter(None, notes):
+        _log(f"warning: {note}.")
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -220,9 +254,10 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
 def convert(source, target, normalize, limit, unicode_errors):
     """Convert vectors between formats, chosen by the extensions of IN and OUT.
 
-    .bin: word2vec binary; .txt, .vec: word2vec text; either may end in .gz, .bz2
-    or .zst. .npy: the matrix (np.save) with its words one per line beside it, in
-    the same name with the suffix .vocab (vectors.npy + vectors.vocab). .tsv: the
+    .bin: word2vec binary; .txt, .vec: word2vec text (with or without the 'count dim'
+    header line: GloVe files are read too); either may end in .gz, .bz2 or .zst.
+    .npy: the matrix (np.save) with its words one per line beside it, in the same
+    name with the suffix .vocab (vectors.npy + vectors.vocab). .tsv: the
     two files the TensorBoard Embedding Projector loads: the vectors, tab separated,
     and the words one per line in NAME_metadata.tsv. OUT is written to a temporary
     file and renamed into place: never half-written.
@@ -277,6 +312,7 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
     from ..vectors import plot as plotting
     from ..io.atomic import check_writable
 
+    _check_words(click.get_current_context(), words, "word", "Give the words to draw.")
     plotting.check_matplotlib()
     plotting.picture_format(output)
     check_writable(output, "-o")

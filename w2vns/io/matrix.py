@@ -49,9 +49,13 @@ def row_norms(matrix):
     return norms
 
 
-def normalized(matrix, out=None):
-    """Rows scaled to unit length, into ``out`` (may be ``matrix`` itself) or a new matrix."""
+def normalized(matrix, out=None, norms=None):
+    """Rows scaled to unit length, into ``out`` (may be ``matrix`` itself) or a new matrix.
+
+    ``norms``: the row lengths from ``row_norms``, when the caller has them already."""
     if out is None:
         out = empty(*matrix.shape)
-    np.divide(matrix, row_norms(matrix)[:, None], out=out)
+    if norms is None:
+        norms = row_norms(matrix)
+    np.divide(matrix, norms[:, None], out=out)
     return out

@@ -1,14 +1,19 @@
 """The word2vec text and binary vector formats, and ``.npy`` + ``.vocab`` pairs.
 
 Header ``V D\\n``; then per word: text ``word v1 ... vD\\n``; binary ``word `` followed
-by D little-endian float32 (the C tool adds ``\\n``, gensim does not). Compression
-follows the extension. A ``.npy`` matrix keeps its words one per line beside it, in
-the same path with the suffix ``.vocab``.
+by D little-endian float32 (the C tool adds ``\\n``, gensim does not). Text with no
+header line (GloVe's format) is recognised and read too. Compression follows the
+extension. A ``.npy`` matrix keeps its words one per line beside it, in the same path
+with the suffix ``.vocab``. Other formats met in the wild (fastText models, ``.npz``
+archives, pickles, compressed data under a plain name) are recognised by their first
+bytes and refused with a message that says what to do.
 """
 
+import itertools
 import os
 import sys
 import warnings
+import zipfile
 import zlib
 from dataclasses import dataclass
 
@@ -16,11 +21,12 @@ import numpy as np
 
 from . import matrix, projector
 from .atomic import COMPRESSED_SUFFIXES, atomic_output
-from ..errors import FormatError, InputError, UsageError
+from ..errors import CUT_MARK, FormatError, InputError, UsageError, printable
 
 BINARY_SUFFIXES = (".bin",)
 TEXT_SUFFIXES = (".txt", ".vec", ".w2v")
 NPY_SUFFIX = ".npy"
+NPZ_SUFFIX = ".npz"
 VOCAB_SUFFIX = ".vocab"
 UNICODE_ERRORS = ("strict", "replace", "ignore")
 FLOAT_LE = np.dtype("<f4")
@@ -35,6 +41,19 @@ MIN_BINARY_ROW_BYTES = 2  # besides the floats: a one-byte word and its space
 MIN_TEXT_ROW_BYTES = 2  # per field: one character and a separator (none after the last)
 ROW_SEPARATORS = b"\r\n"  # between binary rows: the C tool writes "\n", gensim nothing
 UTF8_BOM = b"\xef\xbb\xbf"
+MAX_DIM = 1 << 20  # a header announcing more dimensions is damaged
+MAX_TEXT_ROW_BYTES = 32 * MAX_DIM  # line 1 of headerless text is read up to this length
+SHOWN_BYTES = 16  # of binary data quoted in a message
+REASON_CHARS = 200  # a library's explanation quoted in a message is cut to this length
+TEXT_CONTROLS = "\t\n\r\x0b\x0c"  # the only control characters text vectors may hold
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # first bytes of a fastText .bin model
+ZIP_MAGIC = b"PK\x03\x04"
+NPY_MAGIC = b"\x93NUMPY"
+PICKLE_PROTOCOLS = (2, 3, 4, 5)  # a pickle of these protocols starts with 0x80, protocol
+PICKLE_START = 0x80
+# Compressed data under a name that does not say so: (first bytes, kind, suffix to add).
+COMPRESSION_MAGIC = ((b"\x1f\x8b", "gzip", ".gz"), (b"BZh", "bzip2", ".bz2"),
+                     (b"\x28\xb5\x2f\xfd", "zstd", ".zst"), (b"\xfd7zXZ\x00", "xz", ".xz"))
 _WRITE_ROWS = 4096
 
 
@@ -234,11 +253,13 @@ def _read_word2vec(path, fmt, limit, decoder):
             fmt = _sniff(path)
         with smart_open.open(path, "rb") as handle:
             count, dim, offset = _read_header(path, handle)
-            shape = _Shape(count, count if limit is None else min(count, limit), dim)
-            parse = _read_binary_rows if fmt == "binary" else _read_text_rows
-            return parse(path, handle, shape, offset, decoder)
+            if count is not None:
+                shape = _Shape(count, count if limit is None else min(count, limit), dim)
+                parse = _read_binary_rows if fmt == "binary" else _read_text_rows
+                return parse(path, handle, shape, offset, decoder)
+        return _read_headerless(path, dim, offset, limit, decoder)
     except (OSError, EOFError, zlib.error) as exc:
-        raise FormatError(f"cannot read '{path}': {exc}.") from None
+        raise FormatError(f"cannot read '{path}': {printable(str(exc), REASON_CHARS)}.") from None
 
 
 @dataclass(frozen=True)
@@ -249,20 +270,52 @@ class _Shape:
 
 
 def _read_header(path, handle):
-    """(count, dim, bytes taken) from the first line."""
+    """(count, dim, bytes taken) from the first line; for text with no header line (GloVe),
+    (None, dim, bytes of a byte order mark) with line 1 left to read as a row."""
     line = handle.readline(MAX_HEADER_BYTES)
+    complete = line.endswith(b"\n") or len(line) < MAX_HEADER_BYTES
     taken = len(line)
-    if line.startswith(UTF8_BOM):
-        line = line[len(UTF8_BOM):]
+    bom = len(UTF8_BOM) if line.startswith(UTF8_BOM) else 0
+    line = line[bom:]
     if not line:
         raise FormatError(f"'{path}' is empty. Expected a word2vec file with a 'count dim' "
                           "header line.")
     fields = line.split()
-    if len(fields) != 2 or not all(f.isdigit() for f in fields) or int(fields[1]) == 0:
-        shown = line.decode("utf-8", "replace").strip()[:40]
-        raise FormatError(f"'{path}' line 1: expected the word2vec header 'count dim' (two "
-                          f"whole numbers, dim > 0), found '{shown}'.")
-    return int(fields[0]), int(fields[1]), taken
+    if len(fields) == 2 and all(f.isdigit() for f in fields) and int(fields[1]) > 0:
+        if int(fields[1]) > MAX_DIM:
+            raise FormatError(f"'{path}' line 1: the header announces {int(fields[1]):,} "
+                              f"dimensions, more than the {MAX_DIM:,} w2vns reads: the header "
+                              "is damaged, or this is not a word2vec file.")
+        return int(fields[0]), int(fields[1]), taken
+    recognised = _recognised(path, line)
+    if recognised:
+        raise FormatError(recognised)
+    dim = None if _is_binary(line) else _headerless_dim(line, complete, handle)
+    if dim is None:
+        raise FormatError(_not_vectors(path, line))
+    return None, dim, bom
+
+
+def _headerless_dim(line, complete, handle):
+    """The dimension if line 1 is a row (a word and its values) rather than a header: text
+    in GloVe's format. None if it is not. ``complete``: the line was read to its end."""
+    if not complete:
+        if not _is_row(line.split()[:-1]):
+            return None
+        line += handle.readline(MAX_TEXT_ROW_BYTES)
+    fields = line.split()
+    return len(fields) - 1 if _is_row(fields) and len(fields) - 1 <= MAX_DIM else None
+
+
+def _is_row(fields):
+    """A word and numbers, not all of them whole numbers (that is a damaged header)."""
+    if len(fields) < 2 or all(f.lstrip(b"+-").isdigit() for f in fields):
+        return False
+    try:
+        [float(f) for f in fields[1:]]
+    except ValueError:
+        return False
+    return True
 
 
 def _sniff(path):
@@ -270,7 +323,9 @@ def _sniff(path):
     import smart_open
 
     with smart_open.open(path, "rb") as handle:
-        _, dim, _ = _read_header(path, handle)
+        count, dim, _ = _read_header(path, handle)
+        if count is None:
+            return "text"
         sample = handle.read(SNIFF_BYTES)
     fields = sample.split(b"\n", 1)[0].split()
     try:
@@ -278,6 +333,81 @@ def _sniff(path):
     except ValueError:
         return "binary"
     return "text" if len(fields) == dim + 1 else "binary"
+
+
+# ---------------------------------------------------------------- other formats, refused
+
+
+def _recognised(path, line):
+    """The message for a file that starts as a format w2vns does not read, or None:
+    compressed data under a plain name, a model or archive."""
+    for magic, kind, suffix in COMPRESSION_MAGIC:
+        if line.startswith(magic):
+            return (f"'{path}' holds {kind}-compressed data, but its name does not end in "
+                    f"{suffix} (w2vns decompresses by the extension). Rename it to "
+                    f"'{path}{suffix}'.")
+    return _known_format(path, line)
+
+
+def _not_vectors(path, line):
+    """Why a file whose first line is neither a header nor a row cannot be read: binary
+    data, or text that is not a header."""
+    if _is_binary(line):
+        shown = repr(bytes(line[:SHOWN_BYTES]))[2:-1] + (CUT_MARK if len(line) > SHOWN_BYTES
+                                                          else "")
+        return (f"'{path}' is not a word2vec vectors file: it starts with binary data "
+                f"('{shown}'), not a 'count dim' header line.")
+    return (f"'{path}' line 1: expected the word2vec header 'count dim' (two whole numbers, "
+            f"dim > 0), found '{printable(line.strip())}'.")
+
+
+def _known_format(path, line):
+    """The message for a vectors or model format w2vns does not read, or None."""
+    if line.startswith(FASTTEXT_MAGIC):
+        return (f"'{path}' is a fastText model (.bin), which w2vns does not read. Use the "
+                ".vec file fastText writes beside it, or convert the model with gensim: "
+                f"load_facebook_vectors('{path}').save_word2vec_format('vectors.vec').")
+    if line.startswith(ZIP_MAGIC):
+        return _zip_message(path)
+    if line.startswith(NPY_MAGIC):
+        return (f"'{path}' is a NumPy .npy matrix without the .npy suffix. Rename it to "
+                "NAME.npy and put its words, one per line, in NAME.vocab beside it.")
+    if len(line) > 1 and line[0] == PICKLE_START and line[1] in PICKLE_PROTOCOLS:
+        return (f"'{path}' is a Python pickle (a gensim model saved with .save()?), which "
+                "w2vns does not read. Write its vectors from gensim with "
+                "model.wv.save_word2vec_format('vectors.bin', binary=True).")
+    return None
+
+
+def _zip_message(path):
+    """A NumPy .npz archive (a zip of .npy arrays), or another zip archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        names = []
+    if path.lower().endswith(NPZ_SUFFIX) or (names and all(n.endswith(NPY_SUFFIX)
+                                                          for n in names)):
+        return npz_message(path)
+    inside = f" (it holds '{printable(names[0])}')" if len(names) == 1 else ""
+    return (f"'{path}' is a zip archive{inside}, which w2vns does not read. Unzip it and "
+            "give the vectors file inside.")
+
+
+def npz_message(path):
+    """What to do with a NumPy .npz archive."""
+    return (f"'{path}' is a NumPy .npz archive, which w2vns does not read. Save the matrix "
+            "with np.save as NAME.npy and its words, one per line, in NAME.vocab beside it: "
+            "w2vns reads that pair.")
+
+
+def _is_binary(line):
+    """Bytes that are not UTF-8 text, or text with control characters."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return any(not c.isprintable() and c not in TEXT_CONTROLS for c in text)
 
 
 # ------------------------------------------------------------------------ binary rows
@@ -413,7 +543,7 @@ def _allocate(path, shape, offset, min_row_bytes):
         rows = min(rows, max(0, os.path.getsize(path) - offset) // min_row_bytes)
     try:
         return matrix.empty(rows, shape.dim)
-    except MemoryError:
+    except (MemoryError, ValueError):  # ValueError: more bytes than an address space holds
         raise FormatError(f"'{path}': not enough memory for the {rows} x {shape.dim} vectors "
                           "its header announces. Use --limit N to read fewer.") from None
 
@@ -434,11 +564,29 @@ def _read_into(handle, view):
 # -------------------------------------------------------------------------- text rows
 
 
-def _read_text_rows(path, handle, shape, offset, decoder):
+def _read_headerless(path, dim, offset, limit, decoder):
+    """Text with no header line (GloVe): one pass counts the rows, a second reads them.
+
+    ``offset``: bytes before line 1 (a byte order mark). The count stops one row past
+    ``limit``, so that ``--limit`` reads only the start of the file.
+    """
+    import smart_open
+
+    with smart_open.open(path, "rb") as handle:
+        handle.read(offset)
+        rows = (line for line in handle if line.strip())
+        count = sum(1 for _ in itertools.islice(rows, None if limit is None else limit + 1))
+    shape = _Shape(count, count if limit is None else min(count, limit), dim)
+    with smart_open.open(path, "rb") as handle:
+        handle.read(offset)
+        return _read_text_rows(path, handle, shape, offset, decoder, header_lines=0)
+
+
+def _read_text_rows(path, handle, shape, offset, decoder, header_lines=1):
     """Lines in batches: Python splits off the words, NumPy parses the numbers."""
     vectors = _allocate(path, shape, offset, MIN_TEXT_ROW_BYTES * (shape.dim + 1) - 1)
     words, line_numbers, batch = [], [], []
-    line_no = 1
+    line_no = header_lines
     while len(line_numbers) < shape.rows:
         raw = handle.readline()
         if not raw:
@@ -497,8 +645,8 @@ def _diagnose(path, values, line_numbers, dim):
             try:
                 float(token)
             except ValueError:
-                shown = token.decode("utf-8", "replace")[:40]
-                raise FormatError(f"'{path}' line {line_no}: '{shown}' is not a number.") from None
+                raise FormatError(f"'{path}' line {line_no}: '{printable(token)}' is not a "
+                                  "number.") from None
     raise FormatError(f"'{path}' line {line_numbers[0]}: the values could not be parsed.")
 
 
@@ -516,25 +664,29 @@ def _check_finite(path, vectors, words, where):
         finite = np.isfinite(vectors[start:start + FINITE_CHECK_ROWS]).all(axis=1)
         if not finite.all():
             row = start + int(np.argmin(finite))
-            raise FormatError(f"'{path}' {where(row)}: the vector of '{words[row]}' holds NaN "
-                              "or infinity.")
+            raise FormatError(f"'{path}' {where(row)}: the vector of '{printable(words[row])}' "
+                              "holds NaN or infinity.")
 
 
 # --------------------------------------------------------------------------------- npy
 
 
 def _read_npy(path, limit, decoder):
+    try:
+        stored = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(f"'{path}' is not a readable .npy matrix: "
+                          f"{printable(str(exc), REASON_CHARS)}.") from None
+    if not isinstance(stored, np.ndarray):  # np.load opens an .npz archive too
+        stored.close()
+        raise FormatError(npz_message(path))
+    if stored.ndim != 2 or stored.dtype.kind != "f" or stored.shape[1] == 0:
+        raise FormatError(f"'{path}' holds a {stored.dtype} array of shape {stored.shape}; "
+                          "expected a 2-D float matrix.")
     words_path = vocab_path(path)
     if not os.path.exists(words_path):
         raise InputError(f"'{words_path}' not found: a .npy matrix needs its words beside it, "
                          "one per line, in a file with the suffix .vocab.")
-    try:
-        stored = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise FormatError(f"'{path}' is not a readable .npy matrix: {exc}.") from None
-    if stored.ndim != 2 or stored.dtype.kind != "f" or stored.shape[1] == 0:
-        raise FormatError(f"'{path}' holds a {stored.dtype} array of shape {stored.shape}; "
-                          "expected a 2-D float matrix.")
     words = _read_vocab_words(words_path, decoder)
     if len(words) != stored.shape[0]:
         raise FormatError(f"'{words_path}' has {len(words)} words but '{path}' has "

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..io import matrix
 from ..io import w2vformat
-from ..errors import UsageError, W2vnsError
+from ..errors import FormatError, UsageError, W2vnsError, printable
 
 ANALOGY_METHODS = ("add", "mul")  # 3CosAdd, 3CosMul (Levy & Goldberg 2014)
 COSMUL_EPSILON = 1e-6  # as gensim's most_similar_cosmul
@@ -28,7 +28,10 @@ class Embeddings:
     """Words, their float32 vectors, and cosine-similarity queries.
 
     Rows are normalised to unit length once, on the first query: into a copy, or in
-    place after ``normalize()`` (then ``vectors`` holds the unit rows).
+    place after ``normalize()`` (then ``vectors`` holds the unit rows). A zero vector stays
+    zero: its cosine similarity with any vector is 0, never NaN. A query whose own vector
+    is zero (the mean of the query words, or B - A + C of a 3CosAdd analogy) has no
+    direction: it gets no neighbours (an empty list). Every score is a finite number.
     """
 
     def __init__(self, words, vectors, normalized=False):
@@ -73,15 +76,38 @@ class Embeddings:
     def unit(self):
         """Rows scaled to unit length (computed once, float32)."""
         if self._unit is None:
-            self._unit = matrix.normalized(self.vectors)
+            self._unit = matrix.normalized(self.vectors, norms=self._finite_norms())
         return self._unit
 
     def normalize(self):
         """Scale the rows to unit length in place: no copy. Returns self."""
         if self._unit is not self.vectors:
-            matrix.normalized(self.vectors, out=self.vectors)
+            matrix.normalized(self.vectors, out=self.vectors, norms=self._finite_norms())
             self._unit = self.vectors
         return self
+
+    def _finite_norms(self):
+        """Row lengths (zeros as 1); FormatError for a row holding NaN or infinity, or values
+        too large to square in float32, whose cosines would be NaN."""
+        norms = matrix.row_norms(self.vectors)
+        bad = np.flatnonzero(~np.isfinite(norms))
+        if len(bad):
+            word = printable(self.words[bad[0]])
+            raise FormatError(f"the vector of '{word}' holds NaN or infinity, or values too "
+                              "large for float32 arithmetic: its similarities would be NaN.")
+        return norms
+
+    def query_vector(self, ids, method="similar"):
+        """The vector a query is compared with: the mean of the unit rows ``ids``
+        ('similar'), or B - A + C of the unit rows of (A, B, C) ('add'). A zero one has
+        no direction, hence no neighbours."""
+        if len(ids) == 0:
+            raise UsageError("a query needs at least one word.")
+        unit = self.unit
+        if method == "similar":
+            return unit[ids].mean(axis=0)
+        a, b, c = ids
+        return unit[b] - unit[a] + unit[c]
 
     def similarity(self, a, b):
         """Cosine similarity of two words."""
@@ -104,21 +130,28 @@ class Embeddings:
         return self.analogy_batch([ids], topn, method, restrict)[0]
 
     def similar_batch(self, queries, topn, restrict=None):
-        """most_similar for many queries (lists of row ids) at once: [[(word, score)]]."""
-        unit = self.unit
-        points = np.stack([unit[ids].mean(axis=0) for ids in queries]) if queries else None
+        """most_similar for many queries (lists of row ids) at once: [[(word, score)]].
+
+        A query whose mean vector is zero gets an empty list."""
+        points = np.stack([self.query_vector(ids) for ids in queries]) if queries else None
         return self._ranked(queries, lambda rows, part: self._cosines(points[rows], part),
-                            topn, restrict)
+                            topn, restrict, _zero_rows(points))
 
     def analogy_batch(self, questions, topn, method="add", restrict=None):
-        """analogy for many (a, b, c) row-id triples at once: [[(word, score)]]."""
+        """analogy for many (a, b, c) row-id triples at once: [[(word, score)]].
+
+        3CosAdd: a question whose B - A + C is zero gets an empty list. 3CosMul scores
+        each word's cosines with A, B and C, which a zero vector makes constant, not NaN."""
         if method not in ANALOGY_METHODS:
             raise UsageError(f"analogy method must be one of {', '.join(ANALOGY_METHODS)}, "
                              f"got '{method}'.")
         triples = np.asarray(questions, dtype=np.int64).reshape(-1, 3)
         score = self._cosadd if method == "add" else self._cosmul
+        zero = None
+        if method == "add" and len(triples):
+            zero = _zero_rows(np.stack([self.query_vector(ids, "add") for ids in triples]))
         return self._ranked(questions, lambda rows, part: score(triples[rows], part),
-                            topn, restrict)
+                            topn, restrict, zero)
 
     def analogy_scores(self, triples, method, restrict=None):
         """Scores of every (restricted) word for each (a, b, c) row-id triple."""
@@ -141,19 +174,22 @@ class Embeddings:
 
     @staticmethod
     def _cosines(points, part):
+        """Cosines of ``points`` with the unit rows ``part``; 0 for a zero point."""
         points = points / matrix.row_norms(points)[:, None]
         return points.astype(np.float32, copy=False) @ part.T
 
-    def _ranked(self, queries, scores_of, topn, restrict):
-        """Top ``topn`` of each query's scores, its own words excluded, in batches."""
+    def _ranked(self, queries, scores_of, topn, restrict, zero=None):
+        """Top ``topn`` of each query's scores, its own words excluded, in batches; an empty
+        list for the queries flagged in ``zero`` (no direction)."""
         part = self.unit[:restrict]
         batch = max(1, SCORE_BUDGET // max(len(part), 1))
         out = []
         for start in range(0, len(queries), batch):
             rows = slice(start, start + batch)
             scores = scores_of(rows, part)
-            for query, row_scores in zip(queries[rows], scores):
-                out.append(self._top(row_scores, set(query), topn))
+            for i, (query, row_scores) in enumerate(zip(queries[rows], scores), start):
+                empty = zero is not None and zero[i]
+                out.append([] if empty else self._top(row_scores, set(query), topn))
         return out
 
     def _top(self, scores, exclude, topn):
@@ -162,6 +198,11 @@ class Embeddings:
     def save(self, path, fmt=None):
         """Write word2vec binary/text or .npy + .vocab, from ``fmt`` or the extension."""
         w2vformat.write_file(str(path), self.words, self.vectors, fmt)
+
+
+def _zero_rows(points):
+    """Which rows of ``points`` are zero vectors (None for no points)."""
+    return None if points is None else ~points.any(axis=1)
 
 
 def _shifted_cosines(points, part):
@@ -189,7 +230,7 @@ def _stderr(message):
 
 
 def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, log=_stderr):
-    """Load word2vec text or binary (plain or compressed) or .npy + .vocab.
+    """Load word2vec text or binary (plain or compressed), GloVe text or .npy + .vocab.
 
     ``limit`` reads only the first N vectors; ``normalize`` scales them to unit
     length in place (all a similarity query needs, with no second copy). Repaired
@@ -199,7 +240,12 @@ def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, 
     if log is not None:
         report_repairs(found, unicode_errors, log)
     kv = Embeddings(found.words, found.vectors)
-    return kv.normalize() if normalize else kv
+    if normalize:
+        try:
+            kv.normalize()
+        except FormatError as exc:
+            raise FormatError(f"'{path}': {exc}") from None
+    return kv
 
 
 def report_repairs(found, unicode_errors, log):

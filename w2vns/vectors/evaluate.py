@@ -5,9 +5,12 @@ The protocol is gensim's (``KeyedVectors.evaluate_word_analogies`` and
 (upper-cased; of several case variants the first in the file wins); analogies search
 only the first ``restrict`` words and skip questions with a word outside them; the
 answer is the best of the top 5 that is not a question word; similarity pairs with
-an unknown word are skipped and counted.
+an unknown word are skipped and counted. A file with no usable line is a FormatError;
+a file none of whose lines has its words in the vocabulary is a valid result (0 of N
+scored) that ``nothing_scored`` describes.
 """
 
+import math
 import os
 from dataclasses import dataclass, field
 from importlib import resources
@@ -19,6 +22,7 @@ from .embeddings import SCORE_BUDGET, top_indices
 
 DEFAULT_RESTRICT = 30000
 ANALOGY_TOPN = 5  # candidates looked at, as gensim: the best one not among A, B, C wins
+ANALOGY_WORDS = 4
 SECTION_PREFIX = ": "
 SYNTACTIC_PREFIX = "gram"  # Google analogy sections named gram* are syntactic
 COMMENT_PREFIX = "#"
@@ -85,6 +89,14 @@ class AnalogyResult:
     def oov_ratio(self):
         return self.oov / self.questions if self.questions else 0.0
 
+    def nothing_scored(self, vectors):
+        """Why no question was answered, or None when some were."""
+        if self.total.total:
+            return None
+        scope = f"the first {self.restrict:,} words" if self.restrict else "the vocabulary"
+        return (f"0 of the {self.questions:,} analogy question(s) in '{self.path}' have all "
+                f"four words in {scope} of '{vectors}'")
+
     def as_dict(self):
         return {"file": self.path, "method": self.method, "restrict": self.restrict,
                 "sections": [s.as_dict() for s in self.sections],
@@ -106,6 +118,13 @@ class SimilarityResult:
     def oov_ratio(self):
         seen = self.pairs + self.oov
         return self.oov / seen if seen else 0.0
+
+    def nothing_scored(self, vectors):
+        """Why no pair was scored, or None when some were."""
+        if self.pairs:
+            return None
+        return (f"0 of the {self.oov:,} word pair(s) in '{self.path}' have both words in "
+                f"'{vectors}'")
 
     def as_dict(self):
         return {"file": self.path, "pairs": self.pairs, "oov": self.oov,
@@ -143,15 +162,24 @@ def read_analogies(path):
         if not sections:
             raise FormatError(f"'{path}' line {line_no}: a question before the first "
                               "': section' header.")
-        if len(words) != 4:
+        if len(words) != ANALOGY_WORDS:
             malformed += 1
             continue
         sections[-1][1].append(tuple(words))
+    if not any(questions for _, questions in sections):
+        raise FormatError(f"'{path}' holds no analogy question{_ignored(malformed)}: expected "
+                          "': section' lines, each followed by questions of four words "
+                          "'A B C D' (as 'athens greece baghdad iraq').")
     return sections, malformed
 
 
+def _ignored(malformed):
+    return f" ({malformed:,} line(s) of another form)" if malformed else ""
+
+
 def read_pairs(path):
-    """[(word1, word2, score), ...] from tab- (or space-) separated lines; '#' comments."""
+    """[(word1, word2, score), ...] from tab- (or space-) separated lines; '#' comments.
+    A score that is not a finite number makes its line malformed."""
     pairs, malformed = [], 0
     for _, line in _lines(path):
         if line.startswith(COMMENT_PREFIX) or not line.strip():
@@ -161,9 +189,18 @@ def read_pairs(path):
             fields = line.split()
         try:
             a, b, score = fields
-            pairs.append((a, b, float(score)))
+            score = float(score)
         except ValueError:
             malformed += 1
+            continue
+        if math.isfinite(score) and a.strip() and b.strip():
+            pairs.append((a, b, score))
+        else:
+            malformed += 1
+    if not pairs:
+        raise FormatError(f"'{path}' holds no word pair{_ignored(malformed)}: expected lines "
+                          "'word1<TAB>word2<TAB>score' with a number as score, '#' starting "
+                          "a comment.")
     return pairs, malformed
 
 
@@ -266,14 +303,19 @@ def average_ranks(values):
 
 
 def pearson(x, y):
-    """Pearson correlation; None with fewer than two points or a constant side."""
+    """Pearson correlation; None with fewer than two points, a constant side, or values so
+    large that it cannot be computed in float64 (never NaN)."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if len(x) < 2:
         return None
-    x, y = x - x.mean(), y - y.mean()
-    denominator = np.sqrt((x @ x) * (y @ y))
-    return float(x @ y / denominator) if denominator > 0 else None
+    with np.errstate(over="ignore", invalid="ignore"):
+        x, y = x - x.mean(), y - y.mean()
+        denominator = np.sqrt((x @ x) * (y @ y))
+        if not 0 < denominator < np.inf:  # constant, or scores too large to square
+            return None
+        value = float(x @ y / denominator)
+    return value if math.isfinite(value) else None
 
 
 def spearman(x, y):

@@ -7,6 +7,8 @@ Plain Python, no click; the embeddings come from ``w2vns.vectors``.
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..errors import printable
+
 ANALOGY_WORDS = 3
 INTERACTIVE_BATCH = 1  # a terminal gets each answer as soon as its line is typed
 PIPE_BATCH = 256  # piped queries are scored together (one matrix product per batch)
@@ -31,8 +33,8 @@ class Query:
         if self.problem:
             return where + self.problem
         noun = "word" if len(self.unknown) == 1 else "words"
-        context = f" (in '{self.text}')" if len(self.words) > 1 else ""
-        return f"{where}unknown {noun}: {', '.join(self.unknown)}{context}"
+        context = f" (in '{printable(self.text)}')" if len(self.words) > 1 else ""
+        return f"{where}unknown {noun}: {', '.join(map(printable, self.unknown))}{context}"
 
 
 def similar_query(text, line=None):
@@ -43,7 +45,7 @@ def analogy_query(text, line=None):
     query = Query(text, text.split(), line)
     if len(query.words) != ANALOGY_WORDS:
         query.problem = (f"expected three words 'A B C', got {len(query.words)}: "
-                         f"'{text.strip()}'")
+                         f"'{printable(text.strip())}'")
     return query
 
 
@@ -65,28 +67,35 @@ def from_lines(lines, make, batch_size):
         yield batch
 
 
-def _resolve(kv, queries):
-    """The answerable queries (unknown words noted on the others) and their row ids."""
+def _resolve(kv, queries, method):
+    """The answerable queries and their row ids; unknown words, or a query vector of zero
+    (no direction: 'similar' and 3CosAdd), are noted on the others."""
     ready, ids = [], []
     for query in queries:
         if query.problem:
             continue
         query.unknown = kv.missing(query.words)
-        if not query.unknown:
-            ready.append(query)
-            ids.append([kv.index(w) for w in query.words])
+        if query.unknown:
+            continue
+        rows = [kv.index(w) for w in query.words]
+        if method != "mul" and not kv.query_vector(rows, method).any():
+            query.problem = (f"the query vector of '{printable(query.text)}' is zero (a zero "
+                             "word vector, or words that cancel out): it has no neighbours")
+            continue
+        ready.append(query)
+        ids.append(rows)
     return ready, ids
 
 
 def answer_similar(kv, queries, topn):
-    ready, ids = _resolve(kv, queries)
+    ready, ids = _resolve(kv, queries, "similar")
     for query, results in zip(ready, kv.similar_batch(ids, topn)):
         query.results = results
     return queries
 
 
 def answer_analogy(kv, queries, topn, method):
-    ready, ids = _resolve(kv, queries)
+    ready, ids = _resolve(kv, queries, method)
     for query, results in zip(ready, kv.analogy_batch(ids, topn, method)):
         query.results = results
     return queries
