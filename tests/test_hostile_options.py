@@ -155,3 +155,20 @@ def test_a_model_larger_than_the_free_memory_gets_a_warning_and_trains(folder, m
     assert [line for line in lines if line.startswith("warning")] == [
         f"warning: the model needs {need} B (7 words x --dim 8) and 100 B of memory is "
         "available: training may swap or fail. Lower --dim or --max-vocab."]
+
+
+def test_quiet_vectors_commands_print_nothing_but_warnings(folder):
+    import numpy as np
+
+    from w2vns.io import w2vformat
+
+    source, target = folder / "v.txt", folder / "v.bin"
+    w2vformat.write(str(source), ["a", "b", "a"], np.eye(3, dtype=np.float32), binary=False)
+    result = run("convert", source, target, "-q")
+    assert result.exit_code == 0
+    assert result.stderr == "warning: 1 duplicate word(s); kept the first vector of each\n"
+    loud = run("convert", source, folder / "again.bin")
+    assert loud.exit_code == 0 and loud.stderr.splitlines()[-1].startswith("wrote 2 vectors")
+    for name in ("train", "estimate", "phrases", "similar", "analogy", "evaluate", "convert",
+                 "plot"):
+        assert "-q, --quiet" in run(name, "--help").stdout  # the same option everywhere

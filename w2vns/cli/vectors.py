@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from .options import quiet_option
+
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unknown word, malformed or "
                    "truncated file, disk), 2 usage error (bad option, missing file), "
                    "130 interrupted.")
@@ -28,7 +30,7 @@ def vectors_options(func):
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return quiet_option(func)
 
 
 def query_output_options(func):
@@ -41,6 +43,12 @@ def query_output_options(func):
 
 def _log(message):
     click.echo(message, err=True)
+
+
+def _info(message, quiet):
+    """A line of information: on stderr unless --quiet (warnings and errors always are)."""
+    if not quiet:
+        _log(message)
 
 
 def _load(path, limit, unicode_errors, normalize=True):
@@ -104,7 +112,7 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
 @query_output_options
 @vectors_options
 @click.pass_context
-def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors):
+def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors, quiet):
     """Nearest neighbours of each WORD by cosine similarity, the query words excluded.
 
     With no WORD, queries are read from stdin, one per line; blank lines are skipped.
@@ -144,7 +152,8 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
 @query_output_options
 @vectors_options
 @click.pass_context
-def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, unicode_errors):
+def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, unicode_errors,
+            quiet):
     """A is to B as C is to ?  The three question words are never answers.
 
     3CosAdd (default) ranks words x by cos(x, B - A + C); 3CosMul by
@@ -191,7 +200,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
 def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json, limit,
-             unicode_errors):
+             unicode_errors, quiet):
     """Analogy accuracy and word-similarity correlation of VECTORS.
 
     Analogies: accuracy per section, semantic (sections not named gram*), syntactic
@@ -251,7 +260,7 @@ def _check_scored(vectors, results, restrict):
 @click.argument("target", metavar="OUT", type=click.Path(dir_okay=False))
 @click.option("--normalize", is_flag=True, help="Scale every vector to unit length.")
 @vectors_options
-def convert(source, target, normalize, limit, unicode_errors):
+def convert(source, target, normalize, limit, unicode_errors, quiet):
     """Convert vectors between formats, chosen by the extensions of IN and OUT.
 
     .bin: word2vec binary; .txt, .vec: word2vec text (with or without the 'count dim'
@@ -279,7 +288,7 @@ def convert(source, target, normalize, limit, unicode_errors):
         check_writable(path, "OUT")
     kv = _load(source, limit, unicode_errors, normalize=normalize)
     kv.save(target, fmt)
-    _log(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(outputs)}")
+    _info(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(outputs)}", quiet)
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -297,7 +306,7 @@ def convert(source, target, normalize, limit, unicode_errors):
               help="Leave unknown words out (reported on stderr) instead of failing.")
 @vectors_options
 def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
-         unicode_errors):
+         unicode_errors, quiet):
     """Draw each WORD and its nearest neighbours on a 2-D map, one colour per WORD.
 
     The unit vectors are projected by PCA (default) or t-SNE (--tsne) and drawn
@@ -322,14 +331,14 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
         raise click.ClickException(f"unknown word(s) in '{vectors}': {', '.join(unknown)}. "
                                    "Check the spelling, or pass --ignore-missing.")
     for word in unknown:
-        _log(f"unknown word: {word}")
+        _log(f"warning: unknown word: {word}")
     known = [w for w in dict.fromkeys(words) if w not in unknown]
     if not known:
         raise click.ClickException(f"none of the words is in '{vectors}'; nothing to draw.")
     wmap = plotting.word_map(kv, known, topn, "tsne" if tsne else "pca", seed)
     plotting.draw(wmap, output, title)
-    _log(f"wrote {len(wmap.words):,} words ({len(known)} groups, "
-         f"{'t-SNE' if tsne else 'PCA'}) to {output}")
+    _info(f"wrote {len(wmap.words):,} words ({len(known)} groups, "
+          f"{'t-SNE' if tsne else 'PCA'}) to {output}", quiet)
 
 
 COMMANDS = (similar, analogy, evaluate, convert, plot)
