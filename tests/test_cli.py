@@ -110,7 +110,7 @@ ERRORS = [
      "Error: output directory '{nodir}' does not exist. Create it or choose another -o path."),
     (["train", "{tiny}", "-o", "{out}", "--config", "{badcfg}"], 2,
      "Error: unknown key 'dimension' in config '{badcfg}'. Known keys: alpha, batch-words, "
-     "cbow-mean, device, dim, encoding, epochs, format, hs, max-sentence-length, max-vocab, "
+     "binary-ok, cbow-mean, device, dim, encoding, epochs, format, hs, max-sentence-length, max-vocab, "
      "min-alpha, "
      "min-count, model, negative, ns-exponent, ns-pool, ns-strategy, prune-at, sample, seed, "
      "share-negatives, sync-words, threads, window."),

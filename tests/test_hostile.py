@@ -59,10 +59,15 @@ def mixed_crlf(tmp):
     return _write(tmp / "crlf.txt", b"".join(parts))
 
 
-# case -> (file maker, extra options, expected: "ok" or the start of the error line)
+NOT_TEXT = "Error: corpus '{path}' does not look like text: "
+
+# case -> (file maker, extra options, expected: "ok" or the start of the error line, where
+# {path} is the corpus)
 CASES = {
-    "random bytes": (random_bytes, [], "ok"),
-    "NUL bytes": (nul_bytes, [], "Error: corpus"),
+    "random bytes": (random_bytes, [], NOT_TEXT),
+    "random bytes, insisted": (random_bytes, ["--binary-ok"], "ok"),
+    "NUL bytes": (nul_bytes, [], NOT_TEXT + "100.0% of its first 1,000,000 bytes are NUL or "
+                                           "other control characters."),
     "invalid UTF-8": (invalid_utf8, [], "ok"),
     "only whitespace": (only_whitespace, [], "Error: corpus"),
     "one 10 MB word": (enormous_word, ["--min-count", "1"], "ok"),
@@ -107,7 +112,7 @@ def test_train_survives(case, tmp_path):
     else:
         assert code in (1, 2)
         last = err.splitlines()[-1]
-        assert last.startswith(expected) and not out.exists()
+        assert last.startswith(expected.format(path=corpus)) and not out.exists()
         assert sum(line.startswith("Error") for line in err.splitlines()) == 1
 
 

@@ -141,7 +141,11 @@ def training_options(func):
         click.option("--encoding", metavar="NAME", default=None,
                      help="Encoding of the inputs (latin-1, cp1252, utf-16, ...); they are "
                           "decoded and re-encoded to UTF-8.  [default: UTF-8, invalid bytes "
-                          "replaced by U+FFFD and counted]"),
+                          "replaced by U+FFFD and counted; UTF-16/UTF-32 by a byte order "
+                          "mark]"),
+        click.option("--binary-ok", is_flag=True, default=None,
+                     help="Read inputs that do not look like text (control characters, or "
+                          "mostly not UTF-8 without --encoding) instead of refusing them."),
         click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
                      help="Train on the CPU or on a CUDA GPU (needs pip install "
                           "'w2vns[cuda]').  [default: cpu]"),

@@ -26,13 +26,16 @@ STDOUT = "-"
                    "phrases.")
 @click.option("--encoding", metavar="NAME", default=None,
               help="Encoding of the inputs (latin-1, cp1252, ...); the output is UTF-8.  "
-                   "[default: UTF-8]")
+                   "[default: UTF-8, or UTF-16/UTF-32 by a byte order mark]")
+@click.option("--binary-ok", is_flag=True,
+              help="Read inputs that do not look like text (control characters, or mostly "
+                   "not UTF-8 without --encoding) instead of refusing them.")
 @click.option("--prune-at", type=int, default=10_000_000, show_default=True,
               help="Distinct words, and distinct pairs, held while counting before the "
                    "rarest are pruned (bounds memory).")
 @quiet_option
-def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, prune_at,
-            quiet):
+def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, binary_ok,
+            prune_at, quiet):
     """Join frequent word pairs of CORPUS into one token: new york -> new_york.
 
     CORPUS: files, URLs or - for stdin. A pair a b is joined when
@@ -52,7 +55,7 @@ def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, p
 
     config = phrasing.PhrasesConfig(min_count=min_count, threshold=threshold,
                                     delimiter=delimiter, passes=passes, prune_at=prune_at,
-                                    encoding=encoding)
+                                    encoding=encoding, binary_ok=binary_ok)
     log = stderr_log(quiet)
     if output is None or output == STDOUT:
         with click.open_file(STDOUT, "wb") as stream:

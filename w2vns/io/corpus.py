@@ -12,21 +12,30 @@ token longer than ``MAX_WORD_BYTES`` is cut to that length. Tokenising happens o
 bytes (``tokenizer``); words are decoded from UTF-8, with replacement, once at the end.
 Nothing depends on where blocks fall, so several threads can read parts of the inputs
 (``parallel_scan``) with the same result.
+
+Before the scan, ``sniff_inputs`` looks at the start of every input (``sniff``): a byte
+order mark chooses its encoding, input that is not text is refused. Local files are
+sniffed at once; stdin and URLs, whose bytes can be read only once, as they are opened,
+the sniffed bytes then handed back to the reader (``Replayed``).
 """
 
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import sys
+import types
 import zlib
 from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import numpy as np
 
 from ..errors import CorpusError, InputError
 from .prefetch import Prefetched
 from .ranges import ByteRange, RangeReader
-from .recode import RecodedReader
+from .recode import RecodedReader, normalize_encoding
+from .sniff import SNIFF_BYTES, Reading, judge
 from .tokenizer import EOS_ID, WordTable, clip_words
 
 STDIN = "-"
@@ -181,22 +190,115 @@ def read_pieces(handle, source, stats, block_bytes=BLOCK_BYTES, end_of_input=Tru
         yield _SENTENCE_END
 
 
-def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES, encoding=None):
+def read_head(handle, name, size=SNIFF_BYTES):
+    """The first ``size`` bytes of an open input (fewer when it ends first)."""
+    parts, got = [], 0
+    try:
+        while got < size:
+            block = handle.read(size - got)
+            if not block:
+                break
+            parts.append(block)
+            got += len(block)
+    except _READ_ERRORS as exc:
+        raise CorpusError(f"cannot read corpus '{name}': {_reason(exc)}. "
+                          "The file may be truncated or corrupt.") from None
+    return b"".join(parts)
+
+
+class Replayed:
+    """A binary reader giving ``head`` (bytes already read from ``handle``), then the
+    rest of ``handle``."""
+
+    def __init__(self, head, handle):
+        self._head = head
+        self._at = 0
+        self._handle = handle
+
+    def read(self, size=-1):
+        if self._at >= len(self._head):
+            return self._handle.read(size)
+        end = len(self._head) if size is None or size < 0 else self._at + size
+        data = self._head[self._at:end]
+        self._at += len(data)
+        return data
+
+
+@dataclass(frozen=True)
+class Readings:
+    """How each input is read: the Reading of every input sniffed before the scan; the
+    others are sniffed as they are opened (``sniff_rest``), or read in ``encoding``."""
+
+    encoding: Optional[str] = None  # the declared encoding's codec; None: UTF-8
+    declared: Optional[str] = None  # --encoding as given
+    binary_ok: bool = False
+    sniffed: Mapping = field(default_factory=dict)  # source -> its Reading
+    sniff_rest: bool = False
+
+    def of(self, source):
+        """The Reading of ``source`` (a ByteRange: of its file, the mark skipped only by a
+        range at the file's start), or None when it is sniffed as it is opened."""
+        if isinstance(source, ByteRange):
+            reading = self.of(source.path)
+            if reading is None or source.start == 0:
+                return reading
+            return dataclasses.replace(reading, skip=0)
+        if source in self.sniffed:
+            return self.sniffed[source]
+        return None if self.sniff_rest else Reading(self.encoding)
+
+    def recoded(self, source):
+        """Whether ``source`` is known to be decoded from another encoding than UTF-8."""
+        reading = self.of(source)
+        return reading is not None and reading.encoding is not None
+
+    def reader(self, source, handle):
+        """(a binary reader of the text of ``source``, open as ``handle``, in UTF-8; its
+        Reading), the input sniffed first if it was not yet."""
+        reading = self.of(source)
+        if reading is None:
+            head = read_head(handle, source)
+            reading = judge(source, head, len(head) < SNIFF_BYTES, self.declared,
+                            self.binary_ok)
+            handle = Replayed(head, handle)
+        if reading.skip:
+            read_head(handle, source, reading.skip)
+        return (RecodedReader(handle, reading.encoding) if reading.encoding else handle), reading
+
+
+def sniff_inputs(sources, declared=None, binary_ok=False, names=None):
+    """How to read ``sources`` (checked by ``check_sources``), a Readings: each local file
+    is sniffed now (``sniff``), stdin and URLs as they are opened. ``declared``: --encoding
+    as given. A UsageError when a byte order mark contradicts it, a CorpusError for an
+    input that does not look like text (unless ``binary_ok``). ``names``: the inputs as
+    the messages name them (default: ``sources``)."""
+    sniffed = {}
+    for source, name in zip(sources, names or sources):
+        if source == STDIN or is_url(source):
+            continue
+        with open_binary(source) as handle:
+            head = read_head(handle, name)
+        sniffed[source] = judge(name, head, len(head) < SNIFF_BYTES, declared, binary_ok)
+    return Readings(normalize_encoding(declared), declared, binary_ok,
+                    types.MappingProxyType(sniffed), sniff_rest=True)
+
+
+def iter_raw_blocks(source, stats, block_bytes=BLOCK_BYTES, readings=None):
     """Raw byte blocks of one input, each ending at a token boundary; the last one is a
-    newline, since the end of an input ends a sentence. With ``encoding`` (not UTF-8),
-    the input is decoded from it and the blocks are UTF-8."""
+    newline, since the end of an input ends a sentence. ``readings`` (default: UTF-8, not
+    sniffed) says how the input is read; the blocks are UTF-8."""
     with open_binary(source) as handle:
-        reader = RecodedReader(handle, encoding) if encoding else handle
+        reader, reading = (readings or Readings()).reader(source, handle)
         yield from read_pieces(reader, source, stats, block_bytes)
-        if encoding:
+        if reading.encoding:
             stats.undecodable += reader.replaced
 
 
-def input_pieces(sources, stats, block_bytes=BLOCK_BYTES, encoding=None):
+def input_pieces(sources, stats, block_bytes=BLOCK_BYTES, readings=None):
     """The pieces of all inputs in order; ``stats.sizes`` gets each input's bytes."""
     for source in sources:
         before = stats.bytes_read
-        yield from iter_raw_blocks(source, stats, block_bytes, encoding)
+        yield from iter_raw_blocks(source, stats, block_bytes, readings)
         stats.sizes[source] = stats.bytes_read - before
 
 
@@ -206,14 +308,14 @@ class TokenScan:
     ``words`` (a tokenizer.WordTable) maps tokens to provisional ids (id 0 is the
     sentence marker); ``counts[i]`` counts provisional id ``i``. When more than
     ``prune_at`` distinct tokens are held, the rarest are dropped (as the reference
-    tool does) and the pruning is reported in ``stats``. ``encoding``: the inputs'
-    encoding when it is not UTF-8 (see ``recode``).
+    tool does) and the pruning is reported in ``stats``. ``readings``: how the inputs are
+    read (a Readings; default: UTF-8, not sniffed).
     """
 
-    def __init__(self, spool_path, prune_at, encoding=None):
+    def __init__(self, spool_path, prune_at, readings=None):
         self.spool_path = spool_path
         self.prune_at = prune_at
-        self.encoding = encoding
+        self.readings = readings
         self.stats = ReadStats()
         self.words = WordTable()
         self.counts = np.zeros(_INITIAL_ID_CAPACITY, dtype=np.int64)
@@ -226,7 +328,7 @@ class TokenScan:
     def run(self, sources, block_bytes=BLOCK_BYTES, prefetch=False):
         """Read ``sources``; with ``prefetch``, a second thread reads, decompresses and
         cuts the blocks while this one tokenises them (the same blocks, the same result)."""
-        pieces = input_pieces(sources, self.stats, block_bytes, self.encoding)
+        pieces = input_pieces(sources, self.stats, block_bytes, self.readings)
         if prefetch:
             pieces = Prefetched(pieces, PREFETCH_BLOCKS)
         with open(self.spool_path, "wb") as spool, contextlib.closing(pieces):

@@ -12,7 +12,8 @@
   the inputs into blocks, in order; ``threads`` threads take the blocks as they come, each
   tokenising into its own table, counts and spool, and the shares are merged by block
   order exactly as the ranges are;
-* anything else (a URL, stdin, ``--encoding``): one thread reads, decompresses and cuts
+* anything else (a URL, stdin, an input decoded from another encoding than UTF-8, by
+  ``--encoding`` or by its byte order mark): one thread reads, decompresses and cuts
   blocks while another tokenises them, a few blocks apart (``prefetch``): the one-thread
   scan, block for block.
 
@@ -43,8 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import CorpusError
-from .corpus import (BLOCK_BYTES, EOS_TEMP_ID, PREFETCH_BLOCKS, ReadStats, TokenScan,
-                     input_pieces, is_url, read_pieces)
+from .corpus import (BLOCK_BYTES, EOS_TEMP_ID, PREFETCH_BLOCKS, Readings, ReadStats,
+                     TokenScan, input_pieces, is_url, read_pieces)
 from .prefetch import Prefetched
 from .ranges import ByteRange, RangeReader, split, splittable
 from .tokenizer import WordTable, add_counts, remap
@@ -57,18 +58,21 @@ _INITIAL_COUNTS = 1 << 16
 _ADDED_STATS = ("bytes_read", "sentences", "invalid_utf8", "truncated_words")
 
 
-def scan(sources, spool_path, prune_at, threads=1, encoding=None, block_bytes=BLOCK_BYTES,
+def scan(sources, spool_path, prune_at, threads=1, readings=None, block_bytes=BLOCK_BYTES,
          min_range_bytes=MIN_RANGE_BYTES):
-    """Read ``sources`` once with ``threads`` threads; a finished corpus.TokenScan."""
+    """Read ``sources`` once with ``threads`` threads; a finished corpus.TokenScan.
+    ``readings``: how the inputs are read (a corpus.Readings; default: UTF-8, not sniffed)."""
+    readings = readings or Readings()
     done = None
-    if threads > 1 and not encoding and all(splittable(s) for s in sources):
+    as_bytes = not any(readings.recoded(s) for s in sources)
+    if threads > 1 and as_bytes and all(splittable(s) for s in sources):
         done = ParallelScan(spool_path, prune_at, threads, min_range_bytes).run(
-            sources, block_bytes)
-    elif threads > 1 and not encoding and all(readable_again(s) for s in sources):
-        done = StreamScan(spool_path, prune_at, threads).run(sources, block_bytes)
+            sources, block_bytes, readings)
+    elif threads > 1 and as_bytes and all(readable_again(s) for s in sources):
+        done = StreamScan(spool_path, prune_at, threads).run(sources, block_bytes, readings)
     if done is not None:
         return done
-    return TokenScan(spool_path, prune_at, encoding).run(sources, block_bytes,
+    return TokenScan(spool_path, prune_at, readings).run(sources, block_bytes,
                                                          prefetch=threads > 1)
 
 
@@ -87,13 +91,15 @@ class Unit:
     last: bool
 
 
-def units_of(sources, parts, min_range_bytes):
+def units_of(sources, parts, min_range_bytes, readings=None):
     """The ranges of all inputs in order: each file in at most ``parts`` ranges of at least
-    ``min_range_bytes`` (a smaller file is one range)."""
+    ``min_range_bytes`` (a smaller file is one range), after the bytes its Reading skips."""
+    readings = readings or Readings()
     units = []
     for source in sources:
-        size = os.path.getsize(source)
-        ranges = split(source, max(1, min(parts, size // max(min_range_bytes, 1))))
+        skip = readings.of(source).skip
+        size = os.path.getsize(source) - skip
+        ranges = split(source, max(1, min(parts, size // max(min_range_bytes, 1))), skip)
         units += [Unit(source, r, i == len(ranges) - 1) for i, r in enumerate(ranges)]
     return units
 
@@ -192,9 +198,9 @@ class ParallelScan:
         self.min_range_bytes = min_range_bytes
         self.too_many_words = False
 
-    def run(self, sources, block_bytes=BLOCK_BYTES):
+    def run(self, sources, block_bytes=BLOCK_BYTES, readings=None):
         """The finished TokenScan, or None when the tables outgrew ``prune_at`` words."""
-        units = units_of(sources, self.threads, self.min_range_bytes)
+        units = units_of(sources, self.threads, self.min_range_bytes, readings)
         shares = [Share(f"{self.spool_path}.{k}")
                   for k in range(min(self.threads, len(units)))]
         try:
@@ -255,10 +261,10 @@ class StreamScan:
         self.threads = threads
         self.too_many_words = False
 
-    def run(self, sources, block_bytes=BLOCK_BYTES):
+    def run(self, sources, block_bytes=BLOCK_BYTES, readings=None):
         """The finished TokenScan, or None when the tables outgrew ``prune_at`` words."""
         stats = ReadStats()
-        pieces = Prefetched(_numbered(input_pieces(sources, stats, block_bytes)),
+        pieces = Prefetched(_numbered(input_pieces(sources, stats, block_bytes, readings)),
                             PREFETCH_BLOCKS)
         shares = [Share(f"{self.spool_path}.{k}") for k in range(self.threads)]
         stop = threading.Event()

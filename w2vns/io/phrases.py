@@ -14,8 +14,11 @@ one. Words are counted by the corpus scan (pruned beyond ``prune_at`` distinct
 words), pairs of frequent words in a table pruned the same way.
 
 Every pass reads its input twice (count, then rewrite), so standard input and URLs
-are first copied to a temporary file. Output: tokens separated by one space, each
-input line on one line, UTF-8 when an ``encoding`` was given.
+are first copied to a temporary file. The inputs are sniffed as ``train`` sniffs them
+(``corpus.sniff_inputs``): a byte order mark chooses the encoding, input that is not
+text is refused. Output: tokens separated by one space, each input line on one line,
+UTF-8 when the input was decoded (``encoding``, or a UTF-16 or UTF-32 byte order mark),
+without a UTF-8 byte order mark.
 """
 
 import os
@@ -29,8 +32,8 @@ import numpy as np
 
 from . import phrase_kernels as kernels
 from .atomic import atomic_output, check_writable
-from .corpus import BLOCK_BYTES, STDIN, ReadStats, TokenScan, check_sources, is_url, \
-    iter_raw_blocks, open_binary
+from .corpus import BLOCK_BYTES, STDIN, Readings, ReadStats, TokenScan, check_sources, \
+    is_url, iter_raw_blocks, open_binary, sniff_inputs
 from .recode import normalize_encoding
 from .workdir import run_directory
 from ..errors import CorpusError, UsageError
@@ -51,6 +54,7 @@ class PhrasesConfig:
     passes: int = 1
     prune_at: int = 10_000_000  # distinct words, and distinct pairs, held while counting
     encoding: Optional[str] = None
+    binary_ok: bool = False  # read inputs that do not look like text (sniff) anyway
 
     def validate(self):
         for option, value in (("--min-count", self.min_count), ("--passes", self.passes),
@@ -140,10 +144,11 @@ class Counts:
     read: ReadStats
 
 
-def count(sources, config, workdir, encoding=None):
-    """Count words (corpus scan) and adjacent pairs of frequent words in ``sources``."""
+def count(sources, config, workdir, readings=None):
+    """Count words (corpus scan) and adjacent pairs of frequent words in ``sources``, read
+    as the corpus.Readings ``readings`` says."""
     spool = os.path.join(workdir, "spool.bin")
-    scan = TokenScan(spool, config.prune_at, encoding).run(sources)
+    scan = TokenScan(spool, config.prune_at, readings).run(sources)
     words, provisional, counts, aliases = scan.word_counts()
     frequent = np.flatnonzero(counts >= config.min_count)
     dense_of = np.full(max(len(scan.counts), 1), kernels.NO_WORD, dtype=np.int32)
@@ -182,10 +187,11 @@ def scores(found, config):
 def bigram_scores(sources, config=PhrasesConfig()):
     """Scores of the pairs of frequent words of ``sources`` (one counting pass)."""
     config.validate()
-    check_sources(list(sources))
+    sources = list(sources)
+    check_sources(sources)
     with run_directory("phrases") as workdir:
-        return scores(count(list(sources), config, workdir,
-                            normalize_encoding(config.encoding)), config)
+        readings = sniff_inputs(sources, config.encoding, config.binary_ok)
+        return scores(count(sources, config, workdir, readings), config)
 
 
 def _phrase_count(found, config):
@@ -207,7 +213,7 @@ class _WordLookup:
         self.entry_word = found.spelling_word
 
 
-def rewrite(sources, found, config, write, encoding=None):
+def rewrite(sources, found, config, write, readings=None):
     """Write ``sources`` with the phrases of ``found`` joined; return the pairs joined."""
     lookup = _WordLookup(found)
     keys, counts = found.bigrams.keys, found.bigrams.counts
@@ -215,7 +221,7 @@ def rewrite(sources, found, config, write, encoding=None):
     joins = 0
     for source in sources:
         state = np.array([kernels.NO_WORD, 0, 1, 0], dtype=np.int64)
-        blocks = iter_raw_blocks(source, ReadStats(), BLOCK_BYTES, encoding)
+        blocks = iter_raw_blocks(source, ReadStats(), BLOCK_BYTES, readings)
         pending = next(blocks)  # the last block is the end-of-input newline
         for raw in blocks:
             block = np.frombuffer(pending, dtype=np.uint8)
@@ -261,29 +267,29 @@ def run(sources, config, output=None, stream=None, log=None):
     log = log or (lambda message: None)
     with run_directory("phrases") as workdir:
         inputs = _local_copies(sources, workdir)
-        encoding = normalize_encoding(config.encoding)
+        readings = sniff_inputs(inputs, config.encoding, config.binary_ok, names=sources)
         done = []
         for number in range(1, config.passes + 1):
             last = number == config.passes
             started = time.perf_counter()
-            found = count(inputs, config, workdir, encoding)
+            found = count(inputs, config, workdir, readings)
             stats = PassStats(number, found.total_words, found.distinct, len(found.words),
                               found.bigrams.live, found.bigrams.prunes,
                               found.bigrams.prune_min_count, _phrase_count(found, config),
                               read=found.read)
             target = os.path.join(workdir, f"pass-{number}.txt")
             if last and output is None:
-                stats.joins = rewrite(inputs, found, config, stream.write, encoding)
+                stats.joins = rewrite(inputs, found, config, stream.write, readings)
             else:
                 with (atomic_output(output, "wb") if last else open(target, "wb")) as handle:
-                    stats.joins = rewrite(inputs, found, config, handle.write, encoding)
+                    stats.joins = rewrite(inputs, found, config, handle.write, readings)
             stats.seconds = time.perf_counter() - started
             describe(stats, config, log)
             done.append(stats)
             for old in inputs:
                 if old.startswith(workdir):
                     os.unlink(old)
-            inputs, encoding = [target], None  # later passes read this pass's UTF-8 output
+            inputs, readings = [target], Readings()  # later passes read this pass's UTF-8
         return done
 
 
@@ -298,7 +304,8 @@ def describe(stats, config, log):
         log(f"warning: {read.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD "
             "for counting (the text is written as read)")
     if read.undecodable:
-        log(f"warning: {read.undecodable:,} byte sequence(s) not valid {config.encoding} "
+        encoding = config.encoding or "in the encoding of their byte order mark"
+        log(f"warning: {read.undecodable:,} byte sequence(s) not valid {encoding} "
             "replaced by U+FFFD")
     if read.truncated_words:
         log(f"warning: {read.truncated_words:,} word(s) longer than the limit were cut")

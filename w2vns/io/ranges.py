@@ -47,16 +47,17 @@ def _next_boundary(handle, offset, size):
     return size
 
 
-def split(path, parts):
-    """At most ``parts`` consecutive, non-empty ByteRanges covering the whole file, of about
-    equal size, each ending just after a whitespace byte (the last at the end of the file)."""
+def split(path, parts, start=0):
+    """At most ``parts`` consecutive, non-empty ByteRanges covering the file from byte
+    ``start`` to its end, of about equal size, each ending just after a whitespace byte
+    (the last at the end of the file)."""
     if parts < 1:
         raise ValueError("parts must be at least 1")
     size = os.path.getsize(path)
-    cuts = [0]
+    cuts = [start]
     with open(path, "rb") as handle:
         for k in range(1, parts):
-            nominal = size * k // parts
+            nominal = start + (size - start) * k // parts
             if nominal <= cuts[-1]:
                 continue
             cut = _next_boundary(handle, nominal, size)
@@ -64,7 +65,7 @@ def split(path, parts):
                 cuts.append(cut)
     cuts.append(size)
     return [ByteRange(path, a, b) for a, b in zip(cuts, cuts[1:]) if b > a] or [
-        ByteRange(path, 0, 0)]
+        ByteRange(path, start, start)]
 
 
 class RangeReader:

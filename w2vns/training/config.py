@@ -51,6 +51,7 @@ class TrainConfig:
     format: Optional[str] = None  # None: from the output extension
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
+    binary_ok: bool = False  # read inputs that do not look like text (io/sniff.py) anyway
     device: str = "cpu"  # cpu, or cuda (training/device.py)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
 

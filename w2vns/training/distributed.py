@@ -26,6 +26,7 @@ BEAT_SECONDS = 0.5  # heartbeat period
 POLL_SECONDS = 0.001  # sleep between tests of a pending collective
 BEAT_TAG = 7
 CHUNK_ITEMS = 1 << 26  # elements per allreduce (MPI counts are 32-bit)
+WIDE_ENCODINGS = ("utf-16", "utf-32")  # codec names of encodings a byte range may cut apart
 STATUS_STOP, STATUS_SAVE, STATUS_WORDS, STATUS_FIELDS = 0, 1, 2, 3
 
 
@@ -182,9 +183,10 @@ def sync_points(global_words, epochs, sync_words):
     return max(1, -(-global_words * epochs // max(sync_words, 1)))
 
 
-def shares(sources, rank, size):
+def shares(sources, rank, size, readings=None):
     """The inputs this rank reads: whole files when there are at least as many as
-    processes (balanced by size), else byte ranges of each plain file."""
+    processes (balanced by size), else byte ranges of each plain file that is not read
+    as UTF-16 or UTF-32 (``readings``: a corpus.Readings, how the inputs are read)."""
     if any(s == "-" for s in sources):
         raise UsageError("stdin (-) cannot be shared between processes under mpiexec. "
                          "Pass files.")
@@ -195,12 +197,25 @@ def shares(sources, rank, size):
         raise UsageError(f"corpus '{unsplittable[0]}' is compressed or remote and cannot be "
                          f"split between {size} processes: decompress it, or pass at least "
                          f"{size} files (each process reads whole files).")
+    wide = [s for s in sources if readings is not None and _wide(readings.of(s))]
+    if wide:
+        raise UsageError(f"corpus '{wide[0]}' is read as {readings.of(wide[0]).encoding} and "
+                         f"cannot be split between {size} processes at bytes: convert it to "
+                         f"UTF-8, or pass at least {size} files (each process reads whole "
+                         "files).")
     mine = []
     for source in sources:
         parts = split(source, size)
         if rank < len(parts):
             mine.append(parts[rank])
     return mine or [ByteRange(sources[0], 0, 0)]
+
+
+def _wide(reading):
+    """Whether an input read this way has characters of several bytes that a whitespace
+    byte can start or end (UTF-16, UTF-32)."""
+    return (reading is not None and reading.encoding is not None
+            and reading.encoding.startswith(WIDE_ENCODINGS))
 
 
 def _size_of(source):

@@ -39,7 +39,7 @@ from . import objective
 from . import vocab as vocabulary
 from ..errors import UsageError
 from ..io import idcache
-from ..io.corpus import BLOCK_BYTES, STDIN, is_url
+from ..io.corpus import BLOCK_BYTES, STDIN, check_sources, is_url, sniff_inputs
 from ..io.workdir import run_directory
 
 DEFAULT_CALIBRATION_SECONDS = 3.0
@@ -142,12 +142,16 @@ def estimate(request, config, log=_silent):
 
     _check_request(request)
     device.require(config)
+    readings = None
+    if request.words is None:  # the inputs are checked and sniffed before any work
+        check_sources(list(request.sources))
+        readings = sniff_inputs(list(request.sources), config.encoding, config.binary_ok)
     with run_directory("estimate") as workdir:
         baseline, startup = _warm_up(config, workdir)
         if request.words is not None:
             profile = _zipf_profile(request, config, workdir, log)
         else:
-            profile = _corpus_profile(request, config, workdir, log)
+            profile = _corpus_profile(request, config, workdir, log, readings)
         calibration = _calibrate(profile, config, request.calibration_seconds, workdir)
         calibration["startup_seconds"] = startup
         return _assemble(profile, config, baseline, calibration, request)
@@ -257,19 +261,22 @@ def batches_per_epoch(sentence_ends, batch_items):
     return count
 
 
-def _corpus_profile(request, config, workdir, log):
+def _corpus_profile(request, config, workdir, log, readings):
     from . import loop
 
     sources, scale = list(request.sources), 1.0
     read_config = config
     if request.sample_bytes is not None:
         sources, scale = _sample_inputs(sources, request.sample_bytes, workdir)
+        # the copies are sniffed as train sniffs the inputs, and named as the inputs
+        readings = sniff_inputs(sources, config.encoding, config.binary_ok,
+                                names=request.sources)
         if scale > 1.0:
             read_config = dataclasses.replace(
                 config, min_count=max(1, int(round(config.min_count / scale))))
     started = time.perf_counter()
     vocab, cache, _, table_bytes, distinct = loop.encode_corpus(
-        sources, read_config, os.path.join(workdir, "corpus.ids"), workdir, log)
+        sources, read_config, os.path.join(workdir, "corpus.ids"), workdir, log, readings)
     read_seconds = time.perf_counter() - started
     kept, centres, pairs, ends = _count_pass(cache, vocab, config)
     batch_items = config.threads * config.batch_words
@@ -312,8 +319,6 @@ def _sample_inputs(sources, limit, workdir):
             if source == STDIN or is_url(source):
                 raise UsageError(f"--sample-bytes scales by the input's size, and '{source}' "
                                  "has none here. Drop --sample-bytes or give local files.")
-            from ..io.corpus import check_sources
-
             check_sources([source])  # the error train gives for a missing input
         suffix = os.path.splitext(source)[1].lower()
         if suffix not in COMPRESSED and suffix in (".zst", ".lz4", ".zip"):

@@ -21,9 +21,8 @@ from . import vocab as vocabulary
 from ..io.atomic import check_writable
 from ..io.workdir import run_directory
 from .config import TrainConfig
-from ..io.corpus import EOS_TEMP_ID, check_sources
+from ..io.corpus import EOS_TEMP_ID, check_sources, sniff_inputs
 from ..io.parallel_scan import scan as scan_inputs
-from ..io.recode import normalize_encoding
 from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted,
                       UsageError)
 from ..kernels.bundles import TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS
@@ -136,6 +135,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     (a report can then describe a run that fails later).
     """
     check_sources(sources)
+    readings = sniff_inputs(sources, config.encoding, config.binary_ok)
     device.require(config)
     _check_cluster(config, cluster)
     for advice in config.advisories():
@@ -146,8 +146,9 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
         os.makedirs(checkpoint_dir, exist_ok=True)
     with run_directory() as workdir:
         cache_dir = checkpoint_dir or workdir
-        share = distributed.shares(sources, cluster.rank, cluster.size) if cluster else sources
-        scan = _scan(share, config, workdir, log, cluster)
+        share = (distributed.shares(sources, cluster.rank, cluster.size, readings) if cluster
+                 else sources)
+        scan = _scan(share, config, workdir, log, readings, cluster)
         scanned = time.perf_counter()
         vocab, table = _vocabulary(scan, config, given_vocab, log, init_from, cluster)
         if save_vocab:
@@ -290,9 +291,9 @@ def _rank_state(checkpoint, cluster):
     return ckpt.Position(**position), states, shared["cache"]
 
 
-def _scan(sources, config, workdir, log, cluster=None):
+def _scan(sources, config, workdir, log, readings, cluster=None):
     scan = scan_inputs(sources, os.path.join(workdir, "spool.bin"), config.prune_at,
-                       config.threads, normalize_encoding(config.encoding))
+                       config.threads, readings)
     stats = scan.stats
     if stats.tokens == 0 and cluster is None:
         names = ", ".join(f"'{s}'" for s in sources)
@@ -304,7 +305,8 @@ def _scan(sources, config, workdir, log, cluster=None):
     if stats.invalid_utf8:
         log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
     if stats.undecodable:
-        log(f"warning: {stats.undecodable:,} byte sequence(s) not valid {config.encoding} "
+        encoding = config.encoding or "in the encoding of their byte order mark"
+        log(f"warning: {stats.undecodable:,} byte sequence(s) not valid {encoding} "
             "replaced by U+FFFD")
     if stats.truncated_words:
         log(f"warning: {stats.truncated_words:,} word(s) longer than the limit were cut")
@@ -644,14 +646,16 @@ def train_cache(cache, vocab, config, log=_stderr):
     return summary
 
 
-def encode_corpus(sources, config, cache_path, workdir, log=_stderr):
+def encode_corpus(sources, config, cache_path, workdir, log=_stderr, readings=None):
     """The reading pass of ``train`` alone: scan, vocabulary, id cache at ``cache_path``.
+    ``readings``: how the inputs are read (default: as ``train`` sniffs them).
 
     Returns (vocab, cache, read stats, bytes of the scan's word tables at their largest,
     distinct words seen).
     """
     check_sources(sources)
-    scan = _scan(sources, config, workdir, log)
+    readings = readings or sniff_inputs(sources, config.encoding, config.binary_ok)
+    scan = _scan(sources, config, workdir, log, readings)
     vocab, table = _vocabulary(scan, config, None, log)
     words = scan.words
     table_bytes = sum(a.nbytes for a in (words.slots, words.hashes, words.offsets,
