@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import matrix, projector
-from .atomic import COMPRESSED_SUFFIXES, atomic_output
+from .atomic import COMPRESSED_SUFFIXES, STDOUT, atomic_output
 from ..errors import FormatError, InputError, UsageError
 
 BINARY_SUFFIXES = (".bin",)
@@ -72,9 +72,11 @@ def file_format(path, fmt=None):
 
 
 def is_binary(path, fmt=None):
-    """Binary or text, from an explicit format or the file extension."""
+    """Binary or text, from an explicit format or the file extension ('-', stdout: text)."""
     if fmt is not None:
         return fmt == "binary"
+    if path == STDOUT:
+        return False
     found = file_format(path)
     if found in ("binary", "text"):
         return found == "binary"
@@ -83,8 +85,8 @@ def is_binary(path, fmt=None):
 
 
 def output_format(path):
-    """The format to write ``path`` in, from its extension."""
-    found = file_format(path)
+    """The format to write ``path`` in, from its extension ('-', stdout: text)."""
+    found = "text" if path == STDOUT else file_format(path)
     if found is None:
         raise UsageError(f"cannot tell the format of '{path}' from its extension. Name it .bin "
                          "(binary), .txt/.vec (text, both may end in .gz/.bz2/.zst), .npy or "
