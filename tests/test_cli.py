@@ -106,7 +106,7 @@ ERRORS = [
     (["train", "{tiny}", "-o", "{out}", "--model", "glove"], 2,
      "Error: Invalid value for '--model': 'glove' is not one of 'sg', 'cbow'. "
      "See 'w2vns train --help'."),
-    (["train", "{tiny}", "-o", "{nodir}/v.bin"], 1,
+    (["train", "{tiny}", "-o", "{nodir}/v.bin"], 2,
      "Error: output directory '{nodir}' does not exist. Create it or choose another -o path."),
     (["train", "{tiny}", "-o", "{out}", "--config", "{badcfg}"], 2,
      "Error: unknown key 'dimension' in config '{badcfg}'. Known keys: alpha, batch-words, "

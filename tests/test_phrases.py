@@ -131,7 +131,7 @@ def test_usage_errors(corpus, args, message):
 def test_missing_output_directory(corpus, tmp_path):
     out = tmp_path / "no" / "out.txt"
     result = run(corpus, "-o", out)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (f"Error: output directory '{out.parent}' does not exist. Create it "
                              "or choose another -o path.\n")
 

@@ -5,6 +5,9 @@ Nothing heavy is imported until a function is called, so ``import w2vns`` stays 
 
 import os
 
+# --init-from's file is read whole first and --save-model's replaced atomically at the end.
+MODEL_CONTINUED_IN_PLACE = frozenset({("init_from=", "save_model=")})
+
 
 def load(path, *, limit=None, unicode_errors="replace", normalize=False):
     """Vectors from a word2vec text or binary file (plain or compressed), GloVe text (no
@@ -27,18 +30,27 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     callable taking one line, receives every line instead.
 
     With ``output`` the vectors are also written there, atomically, exactly as
-    ``w2vns train -o output`` does. ``save_model`` (with an output) also writes the model
-    file that ``init_from`` continues (``--save-model``, ``--init-from``). Returns the
-    trained ``Embeddings``.
+    ``w2vns train -o output`` does ('-': stdout). ``save_model`` (with an output) also
+    writes the model file that ``init_from`` continues (``--save-model``, ``--init-from``).
+    An output that is an input or another output is refused before anything is read.
+    Returns the trained ``Embeddings``.
     """
     from .training import loop as training
     from .training.runner import configure
     from .errors import OptionError, UsageError
+    from .io.outputs import PathPlan, check_paths
     from .logs import stderr_log
     from .vectors.embeddings import Embeddings
 
     sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
         os.fspath(source) for source in corpus]
+    check_paths(PathPlan(
+        inputs=[("corpus=", s) for s in sources] + [("config_path=", config_path),
+                                                    ("read_vocab=", read_vocab),
+                                                    ("init_from=", init_from)],
+        outputs=[("output=", output), ("save_context=", save_context),
+                 ("save_vocab=", save_vocab), ("save_model=", save_model)],
+        stdout_refused=("save_model=",), may_replace=MODEL_CONTINUED_IN_PLACE))
     try:
         cfg, saved = configure(config_path, options, init_from, read_vocab)
     except OptionError as exc:

@@ -108,7 +108,12 @@ class VocabularyError(W2vnsError):
 
 
 class OutputError(W2vnsError):
-    """An output file cannot be written."""
+    """An output file could not be written (disk full, directory removed meanwhile)."""
+
+
+class OutputPathError(UsageError):
+    """An output path is unusable before any work starts: a directory, in a missing or
+    unwritable directory, or the same file as an input or another output."""
 
 
 class DivergenceError(W2vnsError):

@@ -21,8 +21,8 @@ from ..signals import handle_signals, interrupted_message, raise_interrupted
 from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
-                   "2 usage error (bad option, missing input), 130/143 interrupted "
-                   "(SIGINT/SIGTERM).")
+                   "2 usage error (bad option, missing input, bad or colliding output path), "
+                   "130/143 interrupted (SIGINT/SIGTERM).")
 DEFAULT_CHECKPOINT_MINUTES = 10.0
 # What click (8.2 and later) raises for a bare `w2vns`; click 8.1 prints the help itself.
 NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())

@@ -7,7 +7,8 @@ from .params import FINITE
 from ..logs import stderr_log
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unreadable input, disk), "
-                   "2 usage error (bad option, missing input), 130/143 interrupted.")
+                   "2 usage error (bad option, missing input, bad or colliding output path), "
+                   "130/143 interrupted.")
 STDOUT = "-"
 
 
@@ -52,7 +53,9 @@ def phrases(corpus, output, min_count, threshold, delimiter, passes, encoding, b
       zcat logs.gz | w2vns phrases - | w2vns train - -o vectors.bin
     """
     from ..io import phrases as phrasing
+    from ..io.outputs import PathPlan, check_paths
 
+    check_paths(PathPlan([("corpus", source) for source in corpus], [("-o", output)]))
     config = phrasing.PhrasesConfig(min_count=min_count, threshold=threshold,
                                     delimiter=delimiter, passes=passes, prune_at=prune_at,
                                     encoding=encoding, binary_ok=binary_ok)

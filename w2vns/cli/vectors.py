@@ -12,8 +12,8 @@ import click
 from .options import quiet_option
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unknown word, malformed or "
-                   "truncated file, disk), 2 usage error (bad option, missing file), "
-                   "130 interrupted.")
+                   "truncated file, disk), 2 usage error (bad option, missing file, bad or "
+                   "colliding output path), 130 interrupted.")
 UNICODE_ERRORS = ("strict", "replace", "ignore")
 DEFAULT_RESTRICT = 30000  # as w2vns.evaluate.DEFAULT_RESTRICT (not imported: numpy)
 
@@ -269,26 +269,39 @@ def convert(source, target, normalize, limit, unicode_errors, quiet):
     name with the suffix .vocab (vectors.npy + vectors.vocab). .tsv: the
     two files the TensorBoard Embedding Projector loads: the vectors, tab separated,
     and the words one per line in NAME_metadata.tsv. OUT is written to a temporary
-    file and renamed into place: never half-written.
+    file and renamed into place: never half-written. OUT - writes text to stdout.
 
     \b
     Examples:
       w2vns convert vectors.bin vectors.txt.gz
+      w2vns convert vectors.bin - | head
       w2vns convert vectors.txt vectors.npy --normalize     # + vectors.vocab
       w2vns convert vectors.bin projector.tsv --limit 10000 # + projector_metadata.tsv
       w2vns convert GoogleNews-vectors-negative300.bin.gz top.bin --limit 200000
     """
     from ..io import projector, w2vformat
-    from ..io.atomic import check_writable
+    from ..io.atomic import STDOUT, check_writable
 
     fmt = w2vformat.output_format(target)
     companion = {"npy": w2vformat.vocab_path, "tsv": projector.metadata_path}.get(fmt)
     outputs = [target] + ([companion(target)] if companion else [])
+    _check_paths([("IN", source)], [("OUT", path) for path in outputs])
     for path in outputs:
         check_writable(path, "OUT")
     kv = _load(source, limit, unicode_errors, normalize=normalize)
     kv.save(target, fmt)
-    _info(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(outputs)}", quiet)
+    names = ["stdout" if path == STDOUT else path for path in outputs]
+    _info(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(names)}", quiet)
+
+
+def _check_paths(inputs, outputs):
+    """No output may be an input (a .npy input's words file included) or another output."""
+    from ..io import w2vformat
+    from ..io.outputs import PathPlan, check_paths
+
+    companions = [(label, w2vformat.vocab_path(path)) for label, path in inputs
+                  if w2vformat.file_format(path) == "npy"]
+    check_paths(PathPlan(inputs + companions, outputs))
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -324,6 +337,7 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
     _check_words(click.get_current_context(), words, "word", "Give the words to draw.")
     plotting.check_matplotlib()
     plotting.picture_format(output)
+    _check_paths([("VECTORS", vectors)], [("-o", output)])
     check_writable(output, "-o")
     kv = _load(vectors, limit, unicode_errors)
     unknown = kv.missing(dict.fromkeys(words))

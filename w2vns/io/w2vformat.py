@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import matrix, projector
-from .atomic import COMPRESSED_SUFFIXES, atomic_output
+from .atomic import COMPRESSED_SUFFIXES, STDOUT, atomic_output
 from ..errors import CUT_MARK, FormatError, InputError, UsageError, printable
 
 BINARY_SUFFIXES = (".bin",)
@@ -91,9 +91,11 @@ def file_format(path, fmt=None):
 
 
 def is_binary(path, fmt=None):
-    """Binary or text, from an explicit format or the file extension."""
+    """Binary or text, from an explicit format or the file extension ('-', stdout: text)."""
     if fmt is not None:
         return fmt == "binary"
+    if path == STDOUT:
+        return False
     found = file_format(path)
     if found in ("binary", "text"):
         return found == "binary"
@@ -102,8 +104,8 @@ def is_binary(path, fmt=None):
 
 
 def output_format(path):
-    """The format to write ``path`` in, from its extension."""
-    found = file_format(path)
+    """The format to write ``path`` in, from its extension ('-', stdout: text)."""
+    found = "text" if path == STDOUT else file_format(path)
     if found is None:
         raise UsageError(f"cannot tell the format of '{path}' from its extension. Name it .bin "
                          "(binary), .txt/.vec (text, both may end in .gz/.bz2/.zst), .npy or "

@@ -24,6 +24,8 @@ from ..kernels.bundles import Model
 
 CACHE_NAME = "ids.bin"
 PATTERN = "checkpoint-*.npz"
+RANK_CACHE_PATTERN = "ids-*.bin"
+OWN_FILES = (CACHE_NAME, RANK_CACHE_PATTERN, PATTERN)  # written and removed in the directory
 KEEP = 2  # the newest and the one before it
 _NUMBER = re.compile(r"checkpoint-(\d+)\.npz$")
 _ARRAYS = ("syn0", "syn1neg", "syn1", "rng", "counts", "words", "score_sum", "draw_count")
@@ -121,6 +123,19 @@ def _load(path):
     stats = (arrays["score_sum"], arrays["draw_count"])
     return Checkpoint(path, Position(**pos), meta, model, arrays["rng"],
                       stats if len(stats[0]) else None, words, arrays["counts"])
+
+
+def recorded_meta(directory):
+    """The meta (options, inputs, outputs) of the newest checkpoint in ``directory`` whose
+    meta can be read, without reading or verifying its weights; {} if there is none.
+    Every checkpoint of a run records the same inputs and outputs."""
+    for path in list_checkpoints(directory):
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return json.loads(data["meta"].tobytes().decode())
+        except Exception:  # any damage: load_latest reports it
+            continue
+    return {}
 
 
 def load_latest(directory, warn):

@@ -593,12 +593,14 @@ def train_to_files(sources, config, output, *, save_context=None, save_vocab=Non
     writer = cluster is None or cluster.is_root
     if not writer:
         output = save_context = save_vocab = save_model = None
-    for path, option in ((output, "-o"), (save_context, "--save-context"),
-                         (save_vocab, "--save-vocab"), (save_model, "--save-model")):
-        if path:
-            check_writable(path, option)
     binary = w2vformat.is_binary(output, config.format) if output else None
     context_binary = w2vformat.is_binary(save_context, config.format) if save_context else None
+    for path, option, is_binary in ((output, "-o", binary),
+                                    (save_context, "--save-context", context_binary),
+                                    (save_vocab, "--save-vocab", False),
+                                    (save_model, "--save-model", True)):
+        if path:
+            check_writable(path, option, is_binary)
     common = dict(quiet=quiet, bar=bar, log=log, checkpoint_every=checkpoint_every, stop=stop,
                   log_file=log_file)
     if resume_from is not None:

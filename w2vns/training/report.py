@@ -6,7 +6,7 @@ import json
 import os
 import time
 
-from ..io.atomic import atomic_output
+from ..io.atomic import STDOUT, atomic_output
 from ..io.corpus import STDIN, is_url
 from .progress import peak_rss_bytes
 
@@ -55,7 +55,7 @@ class RunReport:
         self.fields.update(fields)
 
     def add_output(self, path):
-        if path and os.path.isfile(path):
+        if path and path != STDOUT and os.path.isfile(path):
             self.fields["outputs"].append({"path": path, "size": os.path.getsize(path),
                                            "sha256": sha256_of(path)})
 

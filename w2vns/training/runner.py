@@ -13,6 +13,7 @@ from . import config as configuration
 from . import distributed
 from . import model_file
 from ..io.atomic import check_writable
+from ..io.outputs import PathPlan, WorkDirectory, check_paths
 from ..errors import InputError, Interrupted, UsageError, W2vnsError
 from .report import RunReport, describe_inputs
 from ..logs import stderr_log
@@ -20,6 +21,9 @@ from ..signals import handle_signals, interrupted_message
 from .loop import StopControl, train_to_files
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
+MUST_BE_FILES = ("--save-model", "--log-file")  # outputs that cannot be '-' (stdout)
+# A model file read whole at the start and replaced atomically at the end: one file allowed.
+CONTINUED_IN_PLACE = frozenset({("--init-from", "--save-model")})
 
 
 @dataclass
@@ -77,7 +81,9 @@ def run_train(request):
     """Run one training as asked; always writes the report (if asked) before returning.
 
     Under mpiexec with several processes, each one trains its share and the first one
-    alone logs and writes the outputs, checkpoints and report."""
+    alone logs and writes the outputs, checkpoints and report. A path that collides with
+    another is refused before anything is read, logged or reported."""
+    check_paths(path_plan(request))
     cluster = distributed.connect(request.peer_timeout)
     if cluster is not None and not cluster.is_root:
         request = dataclasses.replace(request, report_path=None, log_file=None, quiet=True)
@@ -105,6 +111,28 @@ def run_train(request):
         if cluster is not None:
             cluster.close(clean)
     _finish(report, "ok", 0)
+
+
+def path_plan(request):
+    """Every path the run reads and writes; a resumed run's inputs and outputs are those
+    its checkpoint records, unless given again."""
+    recorded = ckpt.recorded_meta(request.resume_dir) if request.resume_dir else {}
+    saved = recorded.get("outputs", {})
+    corpus = list(request.corpus) + [item[0] for item in recorded.get("fingerprint", [])
+                                     if item[1] is not None]  # local files of the first run
+    inputs = [("corpus", source) for source in corpus] + [
+        ("--config", request.config_path), ("--read-vocab", request.read_vocab),
+        ("--init-from", request.init_from)]
+    outputs = [("-o", request.output or saved.get("output")),
+               ("--save-context", request.save_context or saved.get("save_context")),
+               ("--save-vocab", request.save_vocab),
+               ("--save-model", request.save_model or saved.get("save_model")),
+               ("--report", request.report_path), ("--log-file", request.log_file)]
+    directories = [WorkDirectory(label, path, ckpt.OWN_FILES) for label, path in
+                   (("--checkpoint-dir", request.checkpoint_dir),
+                    ("--resume", request.resume_dir)) if path]
+    return PathPlan(inputs, outputs, directories, stdout_refused=MUST_BE_FILES,
+                    may_replace=CONTINUED_IN_PLACE)
 
 
 def _finish(report, status, code, error=None):
