@@ -195,6 +195,23 @@ def test_every_process_has_the_same_vocabulary(corpus, tmp_path):
 
 
 @needs_mpi
+def test_allgather_returns_every_value_in_rank_order(tmp_path):
+    script = textwrap.dedent("""
+        from w2vns.training import distributed
+        cluster = distributed.connect()
+        mine = [] if cluster.rank == 0 else {f"w{i}": i for i in range(50000)}
+        gathered = cluster.allgather(mine)
+        assert gathered == [[], {f"w{i}": i for i in range(50000)}], gathered[:1]
+        assert cluster.allgather(cluster.rank) == [0, 1]
+        print("ok", flush=True)
+        cluster.close(True)
+    """)
+    result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok", "ok"]
+
+
+@needs_mpi
 def test_a_message_sent_after_the_heartbeat_ended_is_not_taken_by_it(tmp_path):
     """The heartbeat leaves no receive posted when it ends: a message sent to it later
     waits for a receive of its own instead of being written into the heartbeat's buffer,

@@ -187,15 +187,20 @@ class Cluster:
         return array
 
     def allgather(self, value):
-        """Every rank's ``value`` (any picklable object), in rank order."""
+        """Every rank's ``value`` (any picklable object), in rank order.
+
+        The pickles travel padded to the longest one, in equal blocks: with blocks of
+        different sizes mpi4py copies the sizes and offsets into arrays that its request
+        does not keep, while MPI may read them until the request completes."""
         payload = np.frombuffer(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), np.uint8)
         sizes = np.zeros(self.size, dtype=np.int64)
         sizes[self.rank] = len(payload)
         self.allreduce(sizes)
-        out = np.empty(int(sizes.sum()), dtype=np.uint8)
-        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        self._wait(self.comm.Iallgatherv(payload, [out, (sizes, offsets), self.mpi.BYTE]))
-        return [pickle.loads(out[o:o + s].tobytes()) for o, s in zip(offsets, sizes)]
+        block = np.zeros(int(sizes.max()), dtype=np.uint8)
+        block[:len(payload)] = payload
+        out = np.empty((self.size, len(block)), dtype=np.uint8)
+        self._wait(self.comm.Iallgather(block, out))
+        return [pickle.loads(out[r, :n].tobytes()) for r, n in enumerate(sizes.tolist())]
 
     def status(self, stop, save, words):
         """Agree on stop and save requests (any rank) and sum the words done."""
