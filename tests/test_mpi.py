@@ -35,6 +35,7 @@ POLL = 0.05
 BEATS_TAKEN = 3  # heartbeat periods for one process to take every beat already sent
 MARKER = 0xA5  # a byte no heartbeat sends
 MARKER_LIMIT = 10  # seconds to wait for a message that was sent
+ABANDON_TIMEOUT = 1  # --peer-timeout of the process that gives up on a collective
 
 
 def _has_mpi4py():
@@ -209,6 +210,34 @@ def test_allgather_returns_every_value_in_rank_order(tmp_path):
     result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ok", "ok"]
+
+
+@needs_mpi
+def test_a_collective_given_up_on_keeps_its_buffer(tmp_path):
+    """A collective abandoned when a peer is lost may still be written by MPI: its array
+    stays allocated after the caller has dropped it."""
+    script = textwrap.dedent(f"""
+        import gc, time, weakref
+        import numpy as np
+        from w2vns.training import distributed
+        cluster = distributed.connect(peer_timeout={ABANDON_TIMEOUT})
+        if cluster.rank == 1:
+            cluster.stop_heartbeat()  # silent from now on, and never joins the allreduce
+            time.sleep({ABANDON_TIMEOUT} * 4)
+        else:
+            values = np.ones(4)
+            alive = weakref.ref(values)
+            try:
+                cluster.allreduce(values)
+            except distributed.PeerLost:
+                print("lost", flush=True)
+            del values
+            gc.collect()
+            print("kept" if alive() is not None else "freed", flush=True)
+        cluster.close(False)
+    """)
+    result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)
+    assert result.stdout.split() == ["lost", "kept"], result.stderr
 
 
 @needs_mpi

@@ -70,7 +70,7 @@ class Cluster:
         self.comm_seconds = 0.0
         self.lost = None  # (rank, seconds silent) once a peer is lost
         self._stopping = threading.Event()
-        self._pending = []  # requests given up on while pending: they keep their buffers alive
+        self._pending = []  # requests given up on while pending, with their buffers
         self._beat = self._beat_comm = None
         if mpi.Query_thread() == mpi.THREAD_MULTIPLE:
             self._beat_comm = world.Dup()
@@ -142,7 +142,10 @@ class Cluster:
                            "any, is intact: continue with --resume and the same number of "
                            "processes.")
 
-    def _wait(self, request):
+    def _wait(self, request, *buffers):
+        """Wait for ``request`` while watching the peers. ``buffers``: the arrays it reads
+        or writes (mpi4py's request does not keep those of every collective), kept with it
+        if it is given up on."""
         started = time.perf_counter()
         deadline = time.monotonic() + self.peer_timeout
         try:
@@ -152,8 +155,8 @@ class Cluster:
                     self.lost = (-1, self.peer_timeout)
                     self.check()
                 time.sleep(POLL_SECONDS)
-        except BaseException:  # a lost peer, a signal: MPI may still write its buffers
-            self._pending.append(request)
+        except BaseException:  # a lost peer, a signal: MPI may still use the buffers
+            self._pending.append((request, buffers))
             raise
         self.comm_seconds += time.perf_counter() - started
 
@@ -183,7 +186,7 @@ class Cluster:
         mpi_op = self.mpi.SUM if op == "sum" else self.mpi.MAX
         for start in range(0, len(flat), CHUNK_ITEMS):
             self._wait(self.comm.Iallreduce(self.mpi.IN_PLACE, flat[start:start + CHUNK_ITEMS],
-                                            op=mpi_op))
+                                            op=mpi_op), array)
         return array
 
     def allgather(self, value):
@@ -199,7 +202,7 @@ class Cluster:
         block = np.zeros(int(sizes.max()), dtype=np.uint8)
         block[:len(payload)] = payload
         out = np.empty((self.size, len(block)), dtype=np.uint8)
-        self._wait(self.comm.Iallgather(block, out))
+        self._wait(self.comm.Iallgather(block, out), block, out)
         return [pickle.loads(out[r, :n].tobytes()) for r, n in enumerate(sizes.tolist())]
 
     def status(self, stop, save, words):
