@@ -32,6 +32,10 @@ RUN_LIMIT = 120  # seconds: a hung run fails the test instead of blocking the su
 STOP_LIMIT = 15  # seconds within which a run must end once a process is lost
 PEER_TIMEOUT = 3  # --peer-timeout of the fault tests
 POLL = 0.05
+BEATS_TAKEN = 3  # heartbeat periods for one process to take every beat already sent
+MARKER = 0xA5  # a byte no heartbeat sends
+MARKER_LIMIT = 10  # seconds to wait for a message that was sent
+ABANDON_TIMEOUT = 1  # --peer-timeout of the process that gives up on a collective
 
 
 def _has_mpi4py():
@@ -189,6 +193,89 @@ def test_every_process_has_the_same_vocabulary(corpus, tmp_path):
     first = (tmp_path / "vocab-0.txt").read_bytes()
     assert first == (tmp_path / "vocab-1.txt").read_bytes()
     assert first == (tmp_path / "vocab.txt").read_bytes()  # the same as one process counts
+
+
+@needs_mpi
+def test_allgather_returns_every_value_in_rank_order(tmp_path):
+    script = textwrap.dedent("""
+        from w2vns.training import distributed
+        cluster = distributed.connect()
+        mine = [] if cluster.rank == 0 else {f"w{i}": i for i in range(50000)}
+        gathered = cluster.allgather(mine)
+        assert gathered == [[], {f"w{i}": i for i in range(50000)}], gathered[:1]
+        assert cluster.allgather(cluster.rank) == [0, 1]
+        cluster.close(True)  # both processes have checked: a failed check ends the run
+        if cluster.rank == 0:  # one line: the processes' outputs would interleave
+            print("ok", flush=True)
+    """)
+    result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok"]
+
+
+@needs_mpi
+def test_a_collective_given_up_on_keeps_its_buffer(tmp_path):
+    """A collective abandoned when a peer is lost may still be written by MPI: its array
+    stays allocated after the caller has dropped it."""
+    script = textwrap.dedent(f"""
+        import gc, time, weakref
+        import numpy as np
+        from w2vns.training import distributed
+        cluster = distributed.connect(peer_timeout={ABANDON_TIMEOUT})
+        if cluster.rank == 1:
+            cluster.stop_heartbeat()  # silent from now on, and never joins the allreduce
+            time.sleep({ABANDON_TIMEOUT} * 4)
+        else:
+            values = np.ones(4)
+            alive = weakref.ref(values)
+            try:
+                cluster.allreduce(values)
+            except distributed.PeerLost:
+                print("lost", flush=True)
+            del values
+            gc.collect()
+            print("kept" if alive() is not None else "freed", flush=True)
+        cluster.close(False)
+    """)
+    result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)
+    assert result.stdout.split() == ["lost", "kept"], result.stderr
+
+
+@needs_mpi
+def test_a_message_sent_after_the_heartbeat_ended_is_not_taken_by_it(tmp_path):
+    """The heartbeat leaves no receive posted when it ends: a message sent to it later
+    waits for a receive of its own instead of being written into the heartbeat's buffer,
+    which Python has freed by then (and may have handed to another array)."""
+    script = textwrap.dedent(f"""
+        import time
+        import numpy as np
+        from w2vns.training import distributed
+        cluster = distributed.connect()
+        assert cluster._beat is not None, "no heartbeat"
+        comm, tag = cluster._beat_comm, distributed.BEAT_TAG
+        if cluster.rank == 1:
+            cluster.stop_heartbeat()
+        cluster.barrier()
+        if cluster.rank == 0:  # takes every beat process 1 sent, then posts one more receive
+            time.sleep({BEATS_TAKEN} * distributed.BEAT_SECONDS)
+            cluster.stop_heartbeat()
+        cluster.barrier()  # both heartbeats have ended
+        if cluster.rank == 1:
+            comm.Send(np.full(1, {MARKER}, np.uint8), dest=0, tag=tag)
+        else:
+            got, received = np.zeros(1, np.uint8), False
+            deadline = time.monotonic() + {MARKER_LIMIT}
+            while not received and time.monotonic() < deadline:
+                if comm.Iprobe(source=1, tag=tag):  # judged by receiving, not by got's bytes
+                    comm.Recv(got, source=1, tag=tag)
+                    received = got[0] == {MARKER}
+                time.sleep({POLL})
+            print("marker " + ("received" if received else "lost"), flush=True)
+        cluster.close(True)
+    """)
+    result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "marker received", result.stderr
 
 
 def _descendants(pid):

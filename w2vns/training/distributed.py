@@ -7,8 +7,15 @@ imports mpi4py and training is the ordinary single-process one.
 Every collective is non-blocking and waited on with a watch: a background thread trades
 small heartbeats with every peer, so a process that dies or hangs is noticed within
 ``peer_timeout`` seconds and the others stop with an error instead of waiting forever.
+
+MPI writes into a request's buffers until the request completes, whatever Python thinks
+of them: a request is never dropped while pending. The heartbeat cancels its receives
+before it ends (a beat sent after that stays unmatched), and a request that cannot be
+completed, such as a collective abandoned by an error or a signal, is kept with its
+buffers for the life of the process.
 """
 
+import contextlib
 import os
 import pickle
 import threading
@@ -64,9 +71,11 @@ class Cluster:
         self.comm_seconds = 0.0
         self.lost = None  # (rank, seconds silent) once a peer is lost
         self._stopping = threading.Event()
-        self._beat = None
+        self._pending = []  # requests given up on while pending, with their buffers
+        self._beat = self._beat_comm = None
         if mpi.Query_thread() == mpi.THREAD_MULTIPLE:
-            self._beat = threading.Thread(target=self._heartbeat, args=(world.Dup(),),
+            self._beat_comm = world.Dup()
+            self._beat = threading.Thread(target=self._heartbeat, args=(self._beat_comm,),
                                           daemon=True, name="w2vns-heartbeat")
             self._beat.start()
 
@@ -98,6 +107,30 @@ class Cluster:
                         self.lost = (p, silent)
         except self.mpi.Exception:
             self.lost = self.lost or (-1, 0.0)
+        finally:
+            self._settle(list(receives.values()), list(sends.values()))
+
+    def _settle(self, receives, sends):
+        """Complete the heartbeat's last requests before its buffers go: the receives are
+        cancelled, the sends (one byte, sent at once) get ``BEAT_SECONDS`` to finish; any
+        request still pending then, or failing, is kept with its buffers."""
+        for request in receives:
+            with contextlib.suppress(self.mpi.Exception):
+                request.Cancel()
+        pending = receives + sends
+        deadline = time.monotonic() + BEAT_SECONDS
+        while pending and time.monotonic() < deadline:
+            pending = [r for r in pending if not self._test_or_keep(r)]
+            time.sleep(POLL_SECONDS)
+        self._pending.extend(pending)
+
+    def _test_or_keep(self, request):
+        """True once ``request`` has completed; one that fails is kept, pending for good."""
+        try:
+            return request.Test()
+        except self.mpi.Exception:
+            self._pending.append(request)
+            return True
 
     def check(self):
         """Raise PeerLost if a peer was found dead or silent."""
@@ -110,15 +143,22 @@ class Cluster:
                            "any, is intact: continue with --resume and the same number of "
                            "processes.")
 
-    def _wait(self, request):
+    def _wait(self, request, *buffers):
+        """Wait for ``request`` while watching the peers. ``buffers``: the arrays it reads
+        or writes (mpi4py's request does not keep those of every collective), kept with it
+        if it is given up on."""
         started = time.perf_counter()
         deadline = time.monotonic() + self.peer_timeout
-        while not request.Test():
-            self.check()
-            if self._beat is None and time.monotonic() > deadline:
-                self.lost = (-1, self.peer_timeout)
+        try:
+            while not request.Test():
                 self.check()
-            time.sleep(POLL_SECONDS)
+                if self._beat is None and time.monotonic() > deadline:
+                    self.lost = (-1, self.peer_timeout)
+                    self.check()
+                time.sleep(POLL_SECONDS)
+        except BaseException:  # a lost peer, a signal: MPI may still use the buffers
+            self._pending.append((request, buffers))
+            raise
         self.comm_seconds += time.perf_counter() - started
 
     def close(self, clean):
@@ -127,10 +167,14 @@ class Cluster:
             self._stopping.set()
             return
         self.barrier()  # the first process may still be writing the outputs
+        self.stop_heartbeat()
+        self.mpi.Finalize()
+
+    def stop_heartbeat(self):
+        """End the heartbeat and wait until its requests are settled."""
         self._stopping.set()
         if self._beat is not None:
             self._beat.join()
-        self.mpi.Finalize()
 
     # --- collectives ---------------------------------------------------------------------
 
@@ -143,19 +187,24 @@ class Cluster:
         mpi_op = self.mpi.SUM if op == "sum" else self.mpi.MAX
         for start in range(0, len(flat), CHUNK_ITEMS):
             self._wait(self.comm.Iallreduce(self.mpi.IN_PLACE, flat[start:start + CHUNK_ITEMS],
-                                            op=mpi_op))
+                                            op=mpi_op), array)
         return array
 
     def allgather(self, value):
-        """Every rank's ``value`` (any picklable object), in rank order."""
+        """Every rank's ``value`` (any picklable object), in rank order.
+
+        The pickles travel padded to the longest one, in equal blocks: with blocks of
+        different sizes mpi4py copies the sizes and offsets into arrays that its request
+        does not keep, while MPI may read them until the request completes."""
         payload = np.frombuffer(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), np.uint8)
         sizes = np.zeros(self.size, dtype=np.int64)
         sizes[self.rank] = len(payload)
         self.allreduce(sizes)
-        out = np.empty(int(sizes.sum()), dtype=np.uint8)
-        offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-        self._wait(self.comm.Iallgatherv(payload, [out, (sizes, offsets), self.mpi.BYTE]))
-        return [pickle.loads(out[o:o + s].tobytes()) for o, s in zip(offsets, sizes)]
+        block = np.zeros(int(sizes.max()), dtype=np.uint8)
+        block[:len(payload)] = payload
+        out = np.empty((self.size, len(block)), dtype=np.uint8)
+        self._wait(self.comm.Iallgather(block, out), block, out)
+        return [pickle.loads(out[r, :n].tobytes()) for r, n in enumerate(sizes.tolist())]
 
     def status(self, stop, save, words):
         """Agree on stop and save requests (any rank) and sum the words done."""
