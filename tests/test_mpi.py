@@ -158,7 +158,7 @@ def test_two_processes_learn_as_well_as_one(corpus, tmp_path):
     out = tmp_path / "v.bin"
     report = tmp_path / "run.json"
     result = run(mpiexec(2, [*W2VNS, "train", corpus, "-o", str(out), "--epochs", "10",
-                             "--threads", "1", "--seed", "5", "--sync-words", "100000", "-q",
+                             "--threads", "1", "--seed", "5", "--sync-words", "100000",
                              "--report", str(report)]), tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("trained ") == 1  # the first process alone logs
