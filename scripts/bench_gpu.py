@@ -36,7 +36,8 @@ STANDARD_CORPUS_WORDS = 17_210_356
 def check_gpu():
     """Stop with the reason when --device cuda cannot run here."""
     from w2vns.errors import W2vnsError
-    from w2vns.training import config, device
+    from w2vns.training import config
+    from w2vns.training.devices import cuda as device
 
     try:
         device.require(config.build(None, device="cuda"))

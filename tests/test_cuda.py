@@ -25,7 +25,7 @@ from w2vns.io import synthetic
 from w2vns.kernels.bundles import N_TALLIES, TALLY_PAIRS, TALLY_TERMS, Model, Noise
 from w2vns.training import checkpoint as ckpt
 from w2vns.training import config
-from w2vns.training import device
+from w2vns.training.devices import cuda as device
 from w2vns.training import vocab
 from w2vns.training.loop import train, train_to_files
 from w2vns.vectors.embeddings import Embeddings

@@ -52,7 +52,7 @@ class TrainConfig:
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
     binary_ok: bool = False  # read inputs that do not look like text (io/sniff.py) anyway
-    device: str = "cpu"  # cpu, or cuda (training/device.py)
+    device: str = "cpu"  # cpu, or cuda (training/devices/cuda.py)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
 
     def resolved(self):
@@ -98,7 +98,7 @@ class TrainConfig:
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
         if self.device == "cuda":
-            from .device import check_options
+            from .devices.cuda import check_options
 
             check_options(self)
 

@@ -138,7 +138,7 @@ def _silent(_message):
 
 def estimate(request, config, log=_silent):
     """The Estimate of training ``config`` (resolved) on ``request``'s corpus or plan."""
-    from . import device
+    from .devices import cuda as device
 
     _check_request(request)
     device.require(config)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import checkpoint as ckpt
 from . import model_file
-from . import device
+from .devices import cuda as device
 from . import distributed
 from ..io import idcache
 from . import vocab as vocabulary

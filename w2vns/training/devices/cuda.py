@@ -14,9 +14,9 @@ import importlib.util
 
 import numpy as np
 
-from ..errors import DeviceError, UsageError
-from ..kernels.bundles import N_TALLIES, Model, Noise
-from . import objective
+from ...errors import DeviceError, UsageError
+from ...kernels.bundles import N_TALLIES, Model, Noise
+from .. import objective
 
 DEVICE_CHUNK_WORDS = 1 << 24  # ids per kernel launch (64 MiB of int32)
 SIMULATOR_LANES = 1  # lanes per worker under the simulator: one thread simulates fastest
@@ -77,7 +77,7 @@ def check_options(config):
 def _limits():
     """The kernel's fixed sizes (importing the kernels does not need a GPU)."""
     try:
-        from ..kernels import cuda as kernels
+        from ...kernels import cuda as kernels
     except ImportError:
         raise DeviceError(NO_PACKAGE) from None
     return {"dim": kernels.MAX_DIM, "negative": kernels.MAX_NEGATIVE}
@@ -128,7 +128,7 @@ class DeviceTrainer:
     def __init__(self, config, model, noise, keep, states, lanes=None, workers=None):
         from numba import cuda
 
-        from ..kernels import cuda as kernels
+        from ...kernels import cuda as kernels
 
         self.cuda, self.kernels = cuda, kernels
         self.host = (model, states)

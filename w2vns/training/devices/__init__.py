@@ -1,0 +1,1 @@
+"""The devices training runs on."""
