@@ -18,6 +18,7 @@ from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Inter
                       W2vnsError)
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
+from ..training import devices
 from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
@@ -146,7 +147,7 @@ def training_options(func):
         click.option("--binary-ok", is_flag=True, default=None,
                      help="Read inputs that do not look like text (control characters, or "
                           "mostly not UTF-8 without --encoding) instead of refusing them."),
-        click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
+        click.option("--device", type=click.Choice(devices.NAMES), default=None,
                      help="Train on the CPU or on a CUDA GPU (needs pip install "
                           "'w2vns[cuda]').  [default: cpu]"),
         click.option("--sync-words", type=int, default=None, metavar="N",

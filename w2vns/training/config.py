@@ -9,10 +9,11 @@ from typing import Optional
 
 from ..errors import ConfigError, OptionError, UsageError
 from ..io.recode import normalize_encoding
+from . import devices
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")
-DEVICES = ("cpu", "cuda")
+DEVICES = devices.NAMES
 NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
 SCORED_STRATEGIES = ("hard", "dynamic", "adaptive")  # need negatives to act on
 DEFAULT_NS_EXPONENT = 0.75
@@ -52,7 +53,7 @@ class TrainConfig:
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
     binary_ok: bool = False  # read inputs that do not look like text (io/sniff.py) anyway
-    device: str = "cpu"  # cpu, or cuda (training/devices/cuda.py)
+    device: str = "cpu"  # one of devices.NAMES (training/devices/)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
 
     def resolved(self):
@@ -97,10 +98,7 @@ class TrainConfig:
                               "most {1:g}.", self.min_alpha, self.alpha)
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
-        if self.device == "cuda":
-            from .devices.cuda import check_options
-
-            check_options(self)
+        devices.check_options(self)
 
     def _validate_objective(self):
         if self.negative == 0 and not self.hs:

@@ -138,10 +138,10 @@ def _silent(_message):
 
 def estimate(request, config, log=_silent):
     """The Estimate of training ``config`` (resolved) on ``request``'s corpus or plan."""
-    from .devices import cuda as device
+    from . import devices
 
     _check_request(request)
-    device.require(config)
+    devices.require(config)
     readings = None
     if request.words is None:  # the inputs are checked and sniffed before any work
         check_sources(list(request.sources))

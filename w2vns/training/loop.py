@@ -14,7 +14,7 @@ import numpy as np
 
 from . import checkpoint as ckpt
 from . import model_file
-from .devices import cuda as device
+from . import devices
 from . import distributed
 from ..io import idcache
 from . import vocab as vocabulary
@@ -25,7 +25,7 @@ from ..io.corpus import EOS_TEMP_ID, check_sources, sniff_inputs
 from ..io.parallel_scan import scan as scan_inputs
 from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted,
                       UsageError)
-from ..kernels.bundles import TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS
+from .devices.base import Tables
 from . import objective
 from .progress import Progress, available_memory_bytes, human_bytes, peak_rss_bytes
 
@@ -115,7 +115,6 @@ class Checkpointing:
     directory: str
     every_minutes: float
     meta: dict
-    sync: object = None  # brings device arrays into the host arrays before a save
 
 
 def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar=None,
@@ -136,8 +135,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
     """
     check_sources(sources)
     readings = sniff_inputs(sources, config.encoding, config.binary_ok)
-    device.require(config)
-    _check_cluster(config, cluster)
+    devices.require(config, cluster)
     for advice in config.advisories():
         log(f"warning: {advice}")
     given_vocab = vocabulary.read_vocab(read_vocab) if read_vocab else None  # before reading
@@ -208,8 +206,7 @@ def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=N
     started = time.perf_counter()
     meta = checkpoint.meta
     config = TrainConfig(**meta["config"])
-    device.require(config)
-    _check_cluster(config, cluster)
+    devices.require(config, cluster)
     directory = os.path.dirname(checkpoint.path)
     position, states, cache_meta = _rank_state(checkpoint, cluster)
     cache = idcache.IdCache(os.path.join(directory, cache_name(cluster)), **cache_meta)
@@ -258,12 +255,6 @@ def initial_weights(vocab_size, config, cluster=None):
 def cache_name(cluster):
     """The id cache's file name in a checkpoint directory: one per process under mpiexec."""
     return ckpt.CACHE_NAME if cluster is None else ckpt.rank_cache_name(cluster.rank)
-
-
-def _check_cluster(config, cluster):
-    if cluster is not None and config.device != "cpu":
-        raise UsageError(f"--device {config.device} cannot be used under mpiexec: "
-                         "distributed training runs on CPUs. Drop --device or mpiexec.")
 
 
 def _global_words(words, cluster):
@@ -358,20 +349,21 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
     the processes advance in step between the syncs.
 
     Returns the Huffman tree (an empty one without --hs)."""
-    import numba
-
-    from ..kernels import cpu as kernels
-
-    threads = config.threads
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     keep = vocabulary.keep_probabilities(vocab.counts, config.sample)
     tree = objective.tree_for(vocab.counts, config)
+    with devices.start(config, model, Tables(noise, tree, keep), states, log) as device:
+        _epochs(device, cache, vocab, config, model, noise, states, position, summary, saver,
+                stop, quiet, bar, log, log_file, cluster)
+    if not all(np.isfinite(m).all() for m in model):
+        raise DivergenceError("training diverged (a vector is not finite). "
+                              f"Try a lower --alpha (now {config.alpha:g}).")
+    return tree
+
+
+def _epochs(device, cache, vocab, config, model, noise, states, position, summary, saver, stop,
+            quiet, bar, log, log_file, cluster):
     base = objective.base_weights(vocab.counts, config)
     adaptive = config.ns_strategy == "adaptive"
-    tallies = objective.new_tallies(threads)
-    accel = device.start(config, model, noise, keep, states, log)
-    if accel and saver:
-        saver.sync = accel.copy_back  # checkpoints hold host arrays
     total = max(cache.words * config.epochs, 1)
     shown = summary.corpus_words / max(cache.words, 1)  # global words per local word
     silent = cluster is not None and not cluster.is_root  # the first process shows progress
@@ -389,7 +381,7 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
         while position.epoch < config.epochs:
             epoch = position.epoch + 1
             loss_sum, term_sum = position.epoch_sums
-            batch_items = accel.batch_items if accel else threads * config.batch_words
+            batch_items = device.batch_items
             if sync:
                 batch_items = sync.cap(batch_items, cache.items)
             for batch, end in idcache.iter_batches(cache, batch_items, start=position.offset):
@@ -403,14 +395,8 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                     summary.noise_seconds += time.perf_counter() - rebuild_start
                 params = objective.params_for(config,
                                               objective.pool_at(config, position.done / total))
-                if accel:
-                    accel.train_chunk(batch, a0, a1, tallies)
-                else:
-                    starts, ends = idcache.split_slices(batch, threads)
-                    kernels.train_chunk(batch, starts, ends, model, noise, tree, keep, params,
-                                        states, tallies, a0, a1)
-                counted = tallies.sum(axis=0)
-                batch_loss, batch_terms = float(counted[TALLY_LOSS]), int(counted[TALLY_TERMS])
+                counted = device.train(batch, params, a0, a1)
+                batch_loss, batch_terms = counted.loss, counted.logistic_terms
                 if not np.isfinite(batch_loss):
                     raise DivergenceError(
                         f"training diverged in epoch {epoch} (the loss is not finite). "
@@ -419,36 +405,35 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                 term_sum += batch_terms
                 position.offset = end
                 position.done += words
-                position.words_kept += int(counted[TALLY_KEPT])
-                position.positive_pairs += int(counted[TALLY_PAIRS])
+                position.words_kept += counted.words_kept
+                position.positive_pairs += counted.positive_pairs
                 position.logistic_terms += batch_terms
-                position.pool_scores += int(counted[TALLY_POOL])
+                position.pool_scores += counted.pool_scores
                 position.epoch_sums = (loss_sum, term_sum)
                 progress.update(round(words * shown), epoch, a1, batch_loss / max(batch_terms, 1))
                 now = time.perf_counter()
                 if sync:
                     due = bool(saver and saver.every_minutes and (
                         now - last_save >= saver.every_minutes * SECONDS_PER_MINUTE))
-                    if sync.run(position, model, stop, due, states, saver, noise, vocab, log):
+                    if sync.run(position, model, stop, due, states, saver, noise, vocab, device):
                         last_save = now
                     continue
                 if stop.requested:
-                    _stop(stop.requested, saver, position, model, noise, states, vocab, log)
+                    _stop(stop.requested, saver, position, model, noise, states, vocab, device)
                 if saver and saver.every_minutes and (
                         now - last_save >= saver.every_minutes * SECONDS_PER_MINUTE):
-                    _save(saver, position, model, noise, states, vocab, log)
+                    _save(saver, position, model, noise, states, vocab, device)
                     last_save = now
             position.epoch_loss.append(loss_sum / max(term_sum, 1))
             position.epoch += 1
             position.offset = 0
             position.epoch_sums = (0.0, 0)
         if sync:
-            sync.finish(position, model, stop, states, saver, noise, vocab, log)
+            sync.finish(position, model, stop, states, saver, noise, vocab, device)
     finally:
         stop.deferred = False
         progress.close()
-    if accel:
-        accel.copy_back()
+    device.copy_back()
     counted = _counters(position) - at_start
     if cluster:
         cluster.allreduce(counted)
@@ -461,10 +446,6 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
     if adaptive:
         log(f"adaptive noise: tables rebuilt in {summary.noise_seconds:.2f}s, "
             f"{summary.noise_seconds / max(summary.train_seconds, 1e-9):.1%} of training")
-    if not all(np.isfinite(m).all() for m in model):
-        raise DivergenceError("training diverged (a vector is not finite). "
-                              f"Try a lower --alpha (now {config.alpha:g}).")
-    return tree
 
 
 def _counters(position):
@@ -473,12 +454,11 @@ def _counters(position):
                      position.logistic_terms, position.pool_scores], dtype=np.int64)
 
 
-def _save(saver, position, model, noise, states, vocab, log):
-    if saver.sync:
-        saver.sync()
+def _save(saver, position, model, noise, states, vocab, device):
+    device.copy_back()  # checkpoints hold host arrays
     path = ckpt.save(saver.directory, position, saver.meta, model, states,
                      (noise.score_sum, noise.draw_count), vocab.words, vocab.counts)
-    log(f"checkpoint written: {path}")
+    device.log(f"checkpoint written: {path}")
     return path
 
 
@@ -510,27 +490,27 @@ class _Syncs:
     def _reached(self, position):
         return min(position.done * self.points // self.total, self.points)
 
-    def run(self, position, model, stop, save_due, states, saver, noise, vocab, log):
+    def run(self, position, model, stop, save_due, states, saver, noise, vocab, device):
         """Sync as many times as this process's progress asks; True if it saved."""
         saved = False
         while self.done < self._reached(position):
             saved |= self._once(position, model, stop, save_due, states, saver, noise, vocab,
-                                log)
+                                device)
         return saved
 
-    def finish(self, position, model, stop, states, saver, noise, vocab, log):
+    def finish(self, position, model, stop, states, saver, noise, vocab, device):
         """The syncs still due at the end (the last one makes the final model)."""
         while self.done < self.points:
-            self._once(position, model, stop, False, states, saver, noise, vocab, log)
+            self._once(position, model, stop, False, states, saver, noise, vocab, device)
 
-    def _once(self, position, model, stop, save_due, states, saver, noise, vocab, log):
+    def _once(self, position, model, stop, save_due, states, saver, noise, vocab, device):
         cluster = self.cluster
         stopping, saving, _ = cluster.status(stop.requested is not None, save_due, position.done)
         cluster.combine(model, self.bases)
         self.done += 1
         position.syncs = self.done
         if (stopping or saving) and saver:
-            self._save(position, states, saver, model, noise, vocab, log)
+            self._save(position, states, saver, model, noise, vocab, device)
         if stopping:
             interrupted = Interrupted(stop.requested or "SIGTERM",
                                       EXIT_SIGNAL[stop.requested or "SIGTERM"])
@@ -539,7 +519,7 @@ class _Syncs:
             raise interrupted
         return saving
 
-    def _save(self, position, states, saver, model, noise, vocab, log):
+    def _save(self, position, states, saver, model, noise, vocab, device):
         """The first process writes the synchronised model with every process's position."""
         shared = self.cluster.allgather(dict(position=_position_dict(position),
                                              states=states, cache=saver.meta["cache"]))
@@ -548,8 +528,8 @@ class _Syncs:
         meta = dict(saver.meta, shared=[dict(position=s["position"], cache=s["cache"])
                                         for s in shared])
         all_states = np.concatenate([s["states"] for s in shared])
-        _save(Checkpointing(saver.directory, saver.every_minutes, meta, saver.sync), position,
-              model, noise, all_states, vocab, log)
+        _save(Checkpointing(saver.directory, saver.every_minutes, meta), position, model, noise,
+              all_states, vocab, device)
 
 
 def _position_dict(position):
@@ -557,11 +537,11 @@ def _position_dict(position):
                 epoch_loss=list(position.epoch_loss))
 
 
-def _stop(signal_name, saver, position, model, noise, states, vocab, log):
+def _stop(signal_name, saver, position, model, noise, states, vocab, device):
     """Honour a stop request: checkpoint if asked to, then unwind."""
     interrupted = Interrupted(signal_name, EXIT_SIGNAL[signal_name])
     if saver is not None:
-        _save(saver, position, model, noise, states, vocab, log)
+        _save(saver, position, model, noise, states, vocab, device)
         interrupted.checkpoint_dir = saver.directory
     raise interrupted
 
