@@ -24,7 +24,7 @@ from w2vns.errors import Interrupted
 from w2vns.io import synthetic
 from w2vns.kernels.bundles import Model, Noise
 from w2vns.training import checkpoint as ckpt
-from w2vns.training import config, objective
+from w2vns.training import config, objectives
 from w2vns.training.devices import cuda as device
 from w2vns.training.devices.base import Tables
 from w2vns.training import vocab
@@ -172,10 +172,10 @@ def device_run(sent, syn0, syn1, noise_words, *, model="sg", negative=1, mean=Tr
                        cbow_mean=mean, share_negatives=share, threads=1, device="cuda")
     got = Model(syn0.copy(), syn1.copy(), np.zeros((1, DIM), np.float32))
     noise = Noise(*noise_table(noise_words), np.zeros(0, np.float32), np.zeros(0, np.float32))
-    tables = Tables(noise, objective.tree_for(np.ones(ROWS), cfg), np.ones(ROWS, np.float32))
+    tables = Tables(noise, objectives.tree_for(np.ones(ROWS), cfg), np.ones(ROWS, np.float32))
     trainer = device.CudaDevice(cfg, got, tables, np.array([seed], np.uint64), lambda _: None,
                                 lanes=lanes, workers=1)
-    counted = trainer.train(np.array([*sent, -1], dtype=np.int32), objective.params_for(cfg, 0),
+    counted = trainer.train(np.array([*sent, -1], dtype=np.int32), objectives.params_for(cfg, 0),
                             ALPHA, ALPHA)
     trainer.copy_back()
     return got.syn0, got.syn1neg, counted.logistic_terms, counted.positive_pairs

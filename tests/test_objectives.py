@@ -15,7 +15,7 @@ from w2vns.errors import Interrupted
 from w2vns.io import synthetic
 from w2vns.kernels import targets
 from w2vns.training import checkpoint as ckpt
-from w2vns.training import config, objective, vocab
+from w2vns.training import config, objectives, vocab
 from w2vns.training.loop import train, train_to_files
 from w2vns.vectors.embeddings import Embeddings
 
@@ -39,9 +39,17 @@ def corpus(tmp_path_factory):
     return str(path)
 
 
+def base_weights(counts, cfg):
+    return objectives.strategy_of(cfg).weights(counts, cfg)
+
+
+def pool_at(cfg, progress):
+    return objectives.strategy_of(cfg).pool.at(cfg, progress)
+
+
 def noise_distribution(**options):
     cfg = config.build(None, **options)
-    noise = objective.noise_for(COUNTS, cfg)
+    noise = objectives.noise_for(COUNTS, cfg)
     return vocab.alias_probabilities(noise.alias_prob, noise.alias_index)
 
 
@@ -56,22 +64,22 @@ def test_unigram_and_uniform_noise_are_exact():
 
 def test_adaptive_noise_favours_words_the_model_still_confuses():
     cfg = config.build(None, ns_strategy="adaptive")
-    noise = objective.noise_for(COUNTS, cfg)
-    base = objective.base_weights(COUNTS, cfg)
+    noise = objectives.noise_for(COUNTS, cfg)
+    base = base_weights(COUNTS, cfg)
     # word 1 scored high (0.9) on many draws, word 2 low (0.1), the rest at the average
     noise.draw_count[:] = 100.0
     noise.score_sum[:] = 50.0
     noise.score_sum[1], noise.score_sum[2] = 90.0, 10.0
     mean = noise.score_sum.sum() / noise.draw_count.sum()
-    prior = objective.ADAPTIVE_PRIOR_DRAWS
+    prior = objectives.ADAPTIVE_PRIOR_DRAWS
     ratio = (noise.score_sum + prior * mean) / (noise.draw_count + prior) / mean
-    expected = base * np.clip(ratio, 1 / objective.ADAPTIVE_MAX_RATIO,
-                              objective.ADAPTIVE_MAX_RATIO)
-    objective.refresh_adaptive(noise, base)
+    expected = base * np.clip(ratio, 1 / objectives.ADAPTIVE_MAX_RATIO,
+                              objectives.ADAPTIVE_MAX_RATIO)
+    objectives.refresh_adaptive(noise, base)
     got = vocab.alias_probabilities(noise.alias_prob, noise.alias_index)
     np.testing.assert_allclose(got, expected / expected.sum(), atol=1e-9)
     assert got[1] > 1.5 * got[2]  # same count, more confusing: drawn more often
-    np.testing.assert_allclose(noise.draw_count, 100.0 * objective.ADAPTIVE_DECAY)
+    np.testing.assert_allclose(noise.draw_count, 100.0 * objectives.ADAPTIVE_DECAY)
     # the kernel's draws follow the rebuilt table (a chi-square test at p = 0.001)
     draws = 300_000
     seen = np.bincount(_draw_many(np.array([42], np.uint64), noise, draws),
@@ -90,18 +98,24 @@ def _draw_many(state, noise, n):
 
 def test_adaptive_without_statistics_is_unigram():
     cfg = config.build(None, ns_strategy="adaptive")
-    noise = objective.noise_for(COUNTS, cfg)
-    objective.refresh_adaptive(noise, objective.base_weights(COUNTS, cfg))
+    noise = objectives.noise_for(COUNTS, cfg)
+    objectives.refresh_adaptive(noise, base_weights(COUNTS, cfg))
     np.testing.assert_allclose(vocab.alias_probabilities(noise.alias_prob, noise.alias_index),
                                noise_distribution(), atol=1e-9)
 
 
+def test_the_registry_has_one_entry_per_kernel_strategy():
+    from w2vns.kernels.bundles import STRATEGY_CODES
+
+    assert {name: entry.code for name, entry in objectives.STRATEGIES.items()} == STRATEGY_CODES
+
+
 def test_dynamic_pool_grows_from_negative_to_pool():
     cfg = config.build(None, ns_strategy="dynamic", negative=5, ns_pool=25)
-    sizes = [objective.pool_at(cfg, p) for p in np.linspace(0, 1, 11)]
+    sizes = [pool_at(cfg, p) for p in np.linspace(0, 1, 11)]
     assert sizes[0] == 5 and sizes[-1] == 25
     assert all(b >= a for a, b in zip(sizes, sizes[1:]))
-    assert objective.pool_at(config.build(None, ns_strategy="hard", ns_pool=30), 0.0) == 30
+    assert pool_at(config.build(None, ns_strategy="hard", ns_pool=30), 0.0) == 30
     assert config.build(None, negative=7).ns_pool == config.POOL_PER_NEGATIVE * 7
 
 

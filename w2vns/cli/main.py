@@ -18,7 +18,7 @@ from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Inter
                       W2vnsError)
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
-from ..training import devices
+from ..training import devices, objectives
 from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
@@ -30,8 +30,6 @@ NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 # Failures every process of a distributed run meets alike: only the first one reports them.
 SHARED_EXITS = (EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM)
 DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--help stays light)
-# As training.config.NS_STRATEGIES (not imported: --help must stay light).
-NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
 
 
 class W2vnsGroup(click.Group):
@@ -113,13 +111,9 @@ def training_options(func):
                           "(bounds memory).  [default: 10000000]"),
         click.option("--ns-exponent", type=FINITE, default=None,
                      help="Noise distribution count^x; 0 uniform, negative allowed.  [default: 0.75]"),
-        click.option("--ns-strategy", type=click.Choice(NS_STRATEGIES), default=None,
-                     help="How negatives are drawn: unigram (count^ns-exponent), uniform, hard "
-                          "(the best-scored of --ns-pool draws), dynamic (hard, the pool growing "
-                          "with progress), adaptive (noise re-estimated from the model's "
-                          "scores).  [default: unigram]"),
-        click.option("--ns-pool", type=int, default=None,
-                     help="hard/dynamic: candidates drawn per example.  [default: 4 x negative]"),
+        click.option("--ns-strategy", type=click.Choice(objectives.NAMES), default=None,
+                     help=objectives.strategy_help()),
+        click.option("--ns-pool", type=int, default=None, help=objectives.pool_help()),
         click.option("--share-negatives/--no-share-negatives", default=None,
                      help="Skip-gram: one draw of negatives per centre word shared by its window, "
                           "or a fresh draw per (centre, context) pair.  [default: share]"),

@@ -35,7 +35,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import objective
+from . import objectives
 from . import vocab as vocabulary
 from ..errors import UsageError
 from ..io import idcache
@@ -464,50 +464,29 @@ def _table_bytes_for(distinct, word_bytes):
 
 def noise_probabilities(vocab, config):
     """The exact distribution the noise alias table draws from."""
-    noise = objective.noise_for(vocab.counts, config)
+    noise = objectives.noise_for(vocab.counts, config)
     return vocabulary.alias_probabilities(noise.alias_prob, noise.alias_index), noise
 
 
-def _distinct_draws(q, pool):
-    """E[distinct words among ``pool`` draws other than the positive], per positive word."""
-    seen = -np.expm1(pool * np.log1p(-np.minimum(q, 1.0 - 1e-12)))
-    return seen.sum() - seen
-
-
-def _pool_schedule(config, batches):
-    """(pool size, share of the run) for each pool size the run will use."""
-    if config.ns_strategy == "hard":
-        return [(config.ns_pool, 1.0)]
-    total = max(batches * config.epochs, 1)
-    shares = {}
-    for b in range(total):
-        pool = objective.pool_at(config, b / total)
-        shares[pool] = shares.get(pool, 0.0) + 1.0 / total
-    return sorted(shares.items())
-
-
 def objective_counts(profile, config):
-    """Totals over all epochs: positive targets, negatives, HS nodes, pool scores."""
+    """Totals over all epochs: positive targets, negatives, HS nodes, pool scores; each
+    objective's registry entry counts its own."""
     epochs = config.epochs * profile.scale
     examples = profile.pairs if config.model == "sg" else profile.centres
+    # noise is drawn once per centre (shared, and always in CBOW) or once per pair
+    draws = profile.pairs if (config.model == "sg" and not config.share_negatives) \
+        else profile.centres
     out = dict(positive_targets=0.0, negative_samples=0.0, hs_updates=0.0, pool_scores=0.0)
+    expectation = objectives.Expectation(examples, draws, None, epochs, profile.batches)
     if config.negative > 0:
         q, _ = noise_probabilities(profile.vocab, config)
         out["positive_targets"] = examples.sum() * epochs
-        if config.ns_strategy in ("hard", "dynamic"):
-            # drawn once per centre (shared, and always in CBOW) or once per pair
-            draws = profile.pairs if (config.model == "sg" and not config.share_negatives) \
-                else profile.centres
-            for pool, share in _pool_schedule(config, profile.batches):
-                distinct = _distinct_draws(q, pool)
-                kept = np.minimum(distinct, config.negative)
-                out["negative_samples"] += (examples * kept).sum() * epochs * share
-                out["pool_scores"] += (draws * distinct).sum() * epochs * share
-        else:
-            out["negative_samples"] = (examples * config.negative * (1.0 - q)).sum() * epochs
+        strategy = objectives.strategy_of(config)
+        out["negative_samples"], out["pool_scores"] = strategy.expected_counts(
+            dataclasses.replace(expectation, noise=q), config)
     if config.hs:
-        tree = objective.tree_for(profile.vocab.counts, config)
-        out["hs_updates"] = (examples * np.diff(tree.offsets)).sum() * epochs
+        out["hs_updates"] = objectives.HS.expected(
+            expectation, objectives.tree_for(profile.vocab.counts, config))
     return out
 
 
@@ -517,7 +496,7 @@ def objective_counts(profile, config):
 def memory_parts(profile, config, runtime):
     """Resident bytes the run needs, by part; ``total`` = runtime + the larger phase."""
     size, dim = len(profile.vocab), config.dim
-    matrices = objective.model_bytes(size, config)
+    matrices = objectives.model_bytes(size, config)
     words = size * (PY_STR_HEADER + PY_REF) + profile.word_bytes
     per_word = (8  # counts
                 + 4  # subsampling keep probabilities

@@ -26,7 +26,7 @@ from ..io.parallel_scan import scan as scan_inputs
 from ..errors import (EXIT_SIGNAL, CorpusError, DivergenceError, InputError, Interrupted,
                       UsageError)
 from .devices.base import Tables
-from . import objective
+from . import objectives
 from .progress import Progress, available_memory_bytes, human_bytes, peak_rss_bytes
 
 SECONDS_PER_MINUTE = 60.0
@@ -177,7 +177,7 @@ def train(sources, config, *, read_vocab=None, save_vocab=None, quiet=False, bar
             known = model_file.carry_over(init_from, vocab, config, model, log)
             log(f"continuing '{init_from.path}': {known:,} known words start from their saved "
                 f"vectors, {len(vocab) - known:,} new words")
-        noise = objective.noise_for(vocab.counts, config)
+        noise = objectives.noise_for(vocab.counts, config)
         saver = None
         if checkpoint_dir:
             meta = dict(extra_meta or {}, config=dataclasses.asdict(config),
@@ -223,7 +223,7 @@ def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=N
     log(f"resuming from '{checkpoint.path}': epoch {position.epoch + 1}/{config.epochs}, "
         f"{position.done / max(cache.words * config.epochs, 1):.1%} done")
     model = checkpoint.model
-    noise = objective.noise_for(vocab.counts, config, stats=checkpoint.noise_stats)
+    noise = objectives.noise_for(vocab.counts, config, stats=checkpoint.noise_stats)
     saver = Checkpointing(directory, checkpoint_every or 0.0, dict(meta, cache=cache_meta))
     tree = _run_epochs(cache, vocab, config, model, noise, states, position, summary, saver,
                        stop or StopControl(), quiet, bar, log, log_file, cluster)
@@ -232,7 +232,7 @@ def resume(checkpoint, *, quiet=False, bar=None, log=_stderr, checkpoint_every=N
 
 def _check_memory(vocab_size, config, log):
     """Warn when the model's matrices alone exceed the memory available now."""
-    need, free = objective.model_bytes(vocab_size, config), available_memory_bytes()
+    need, free = objectives.model_bytes(vocab_size, config), available_memory_bytes()
     if free is not None and need > free:
         log(f"warning: the model needs {human_bytes(need)} ({vocab_size:,} words x --dim "
             f"{config.dim}) and {human_bytes(free)} of memory is available: training may swap "
@@ -240,11 +240,11 @@ def _check_memory(vocab_size, config, log):
 
 
 def initial_weights(vocab_size, config, cluster=None):
-    """The initial model (see objective.initial_model) and one RNG state per thread.
+    """The initial model (see objectives.initial_model) and one RNG state per thread.
 
     Under mpiexec every process starts from the same model with its own RNG states."""
     rng = np.random.default_rng(config.seed)
-    model = objective.initial_model(vocab_size, config, rng)
+    model = objectives.initial_model(vocab_size, config, rng)
     if cluster is not None:
         rng = np.random.default_rng([config.seed, cluster.rank])
     states = rng.integers(1, np.iinfo(np.int64).max, size=config.threads,
@@ -350,7 +350,7 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
 
     Returns the Huffman tree (an empty one without --hs)."""
     keep = vocabulary.keep_probabilities(vocab.counts, config.sample)
-    tree = objective.tree_for(vocab.counts, config)
+    tree = objectives.tree_for(vocab.counts, config)
     with devices.start(config, model, Tables(noise, tree, keep), states, log) as device:
         _epochs(device, cache, vocab, config, model, noise, states, position, summary, saver,
                 stop, quiet, bar, log, log_file, cluster)
@@ -362,8 +362,8 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
 
 def _epochs(device, cache, vocab, config, model, noise, states, position, summary, saver, stop,
             quiet, bar, log, log_file, cluster):
-    base = objective.base_weights(vocab.counts, config)
-    adaptive = config.ns_strategy == "adaptive"
+    strategy = objectives.strategy_of(config)
+    base = strategy.weights(vocab.counts, config)
     total = max(cache.words * config.epochs, 1)
     shown = summary.corpus_words / max(cache.words, 1)  # global words per local word
     silent = cluster is not None and not cluster.is_root  # the first process shows progress
@@ -389,12 +389,12 @@ def _epochs(device, cache, vocab, config, model, noise, states, position, summar
                 a0 = learning_rate(position.done / total, config.alpha, config.min_alpha)
                 a1 = learning_rate((position.done + words) / total, config.alpha,
                                    config.min_alpha)
-                if adaptive:
+                if strategy.refresh is not None:
                     rebuild_start = time.perf_counter()
-                    objective.refresh_adaptive(noise, base)
+                    strategy.refresh(noise, base)
                     summary.noise_seconds += time.perf_counter() - rebuild_start
-                params = objective.params_for(config,
-                                              objective.pool_at(config, position.done / total))
+                params = objectives.params_for(config,
+                                               strategy.pool.at(config, position.done / total))
                 counted = device.train(batch, params, a0, a1)
                 batch_loss, batch_terms = counted.loss, counted.logistic_terms
                 if not np.isfinite(batch_loss):
@@ -443,8 +443,8 @@ def _epochs(device, cache, vocab, config, model, noise, states, position, summar
     summary.epoch_loss = list(position.epoch_loss)
     summary.epochs_done = position.epoch
     summary.train_seconds = time.perf_counter() - train_start
-    if adaptive:
-        log(f"adaptive noise: tables rebuilt in {summary.noise_seconds:.2f}s, "
+    if strategy.refresh is not None:
+        log(f"{strategy.name} noise: tables rebuilt in {summary.noise_seconds:.2f}s, "
             f"{summary.noise_seconds / max(summary.train_seconds, 1e-9):.1%} of training")
 
 
@@ -620,7 +620,7 @@ def train_cache(cache, vocab, config, log=_stderr):
     (``train_seconds`` is the epoch loop alone). The estimate's calibration runs this."""
     started = time.perf_counter()
     model, states = initial_weights(len(vocab), config)
-    noise = objective.noise_for(vocab.counts, config)
+    noise = objectives.noise_for(vocab.counts, config)
     summary = Summary(vocab_size=len(vocab), corpus_words=cache.words)
     _run_epochs(cache, vocab, config, model, noise, states, ckpt.Position(), summary, None,
                 StopControl(), True, False, log, None)

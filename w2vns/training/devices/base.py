@@ -11,6 +11,7 @@ the end), so that checkpoints hold host arrays and a run can resume on any devic
 from collections import namedtuple
 
 from ...errors import UsageError
+from .. import objectives
 
 # What the kernels read besides the model: the noise bundle, the Huffman tree (both
 # ``kernels.bundles``) and the per-word subsampling keep probabilities.
@@ -37,7 +38,9 @@ class Device:
 
     @classmethod
     def check_options(cls, config):
-        """Usage errors for the options this device does not support."""
+        """Usage errors for the options this device does not support: by default, the
+        objectives whose registry entries do not list it."""
+        objectives.check_device(config, cls.name)
 
     @classmethod
     def check_cluster(cls, cluster):

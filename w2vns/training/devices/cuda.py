@@ -21,7 +21,6 @@ DEVICE_CHUNK_WORDS = 1 << 24  # ids per kernel launch (64 MiB of int32)
 SIMULATOR_LANES = 1  # lanes per worker under the simulator: one thread simulates fastest
 SIMULATOR_WORKERS = 4
 BLOCKS_PER_SM = 16  # resident thread blocks aimed for on each multiprocessor
-SUPPORTED_STRATEGIES = ("unigram", "uniform")
 NO_PACKAGE = ("--device cuda needs the numba-cuda package: pip install 'w2vns[cuda]', "
               "or use --device cpu.")
 NO_GPU = "--device cuda: no CUDA GPU found (check the driver with nvidia-smi), or use --device cpu."
@@ -128,13 +127,7 @@ class CudaDevice(Device):
         if config.negative > limits["negative"]:
             raise UsageError(f"--negative {config.negative} is not supported with --device "
                              f"cuda (at most {limits['negative']}).")
-        if config.hs:
-            raise UsageError("--hs is not supported with --device cuda: use negative "
-                             "sampling, or --device cpu.")
-        if config.ns_strategy not in SUPPORTED_STRATEGIES:
-            raise UsageError(f"--ns-strategy {config.ns_strategy} is not supported with "
-                             f"--device cuda (use {' or '.join(SUPPORTED_STRATEGIES)}, or "
-                             "--device cpu).")
+        super().check_options(config)
 
     @property
     def batch_items(self):
