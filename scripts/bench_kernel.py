@@ -34,7 +34,7 @@ def encoded(corpus, limit_words, workdir):
 
     from w2vns.io import idcache
     from w2vns.training.config import TrainConfig
-    from w2vns.training.loop import encode_corpus
+    from w2vns.training.reading import encode_corpus
 
     lines = os.path.join(workdir, "lines.txt")
     split_lines(corpus, lines, limit_words)

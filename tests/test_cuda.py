@@ -28,7 +28,9 @@ from w2vns.training import config, objectives
 from w2vns.training.devices import cuda as device
 from w2vns.training.devices.base import Tables
 from w2vns.training import vocab
-from w2vns.training.loop import train, train_to_files
+from w2vns.training.loop import train
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
 SIMULATED = bool(numba_config.ENABLE_CUDASIM)
@@ -306,7 +308,7 @@ def learning_options(model):
 def test_planted_neighbours_are_learned_on_the_device(learning_setup, model):
     corpus_path, words_path = learning_setup
     cfg = config.build(None, **learning_options(model))
-    trained = train([corpus_path], cfg, read_vocab=words_path, **QUIET)
+    trained = train(Run([corpus_path], cfg, read_vocab=words_path, **QUIET))
     assert neighbour_score(Embeddings(trained.vocab.words, trained.vectors)) >= NEIGHBOUR_BAR
     losses = trained.summary.epoch_loss
     assert losses[-1] < losses[0]
@@ -317,15 +319,15 @@ def test_untrained_vectors_fail_the_same_bar(learning_setup):
     corpus_path, words_path = learning_setup
     cfg = config.build(None, **dict(learning_options("sg"), epochs=1, alpha=1e-6,
                                     min_alpha=1e-7))
-    trained = train([corpus_path], cfg, read_vocab=words_path, **QUIET)
+    trained = train(Run([corpus_path], cfg, read_vocab=words_path, **QUIET))
     assert neighbour_score(Embeddings(trained.vocab.words, trained.vectors)) < 0.5
 
 
 def _interrupted_run(corpus, words, out, ck, options, batches):
     cfg = config.build(None, **options)
     with pytest.raises(Interrupted):
-        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), read_vocab=words,
-                       stop=StopAfter(batches), **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), checkpoint_dir=str(ck), read_vocab=words,
+                           stop=StopAfter(batches), **QUIET))
     saved = ckpt.load_latest(str(ck), warn=print)
     total = saved.meta["cache"]["words"] * cfg.epochs
     assert 0 < saved.position.done < total

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from w2vns.cli.main import cli
 from w2vns.io import idcache, synthetic
-from w2vns.training import config, loop
+from w2vns.training import config, loop, reading
+from w2vns.training.run import Run
 from w2vns.training.estimate import EstimateRequest, batches_per_epoch, estimate, zipf_counts
 
 QUICK = 0.05  # calibration seconds: the tests check counts, not time
@@ -50,7 +51,7 @@ def corpus(tmp_path_factory):
 def test_counts_match_what_training_counts(corpus, name):
     cfg = config.build(None, epochs=3, threads=1, window=4, sample=1e-3, **OBJECTIVES[name])
     planned = estimate(EstimateRequest([corpus], calibration_seconds=QUICK), cfg)
-    run = loop.train([corpus], cfg, log=silent, quiet=True, bar=False).summary
+    run = loop.train(Run([corpus], cfg, log=silent, quiet=True, bar=False)).summary
     assert planned.tokens == run.corpus_words
     assert planned.kept_tokens == pytest.approx(run.words_kept, rel=COUNT_TOLERANCE)
     assert planned.positive_pairs == pytest.approx(run.positive_pairs, rel=COUNT_TOLERANCE)
@@ -64,8 +65,8 @@ def test_counts_match_what_training_counts(corpus, name):
 
 def test_batches_are_counted_as_training_cuts_them(corpus, tmp_path):
     cfg = config.build(None, threads=1)
-    vocab, cache, _, _, _ = loop.encode_corpus([corpus], cfg, str(tmp_path / "ids"), str(tmp_path),
-                                            silent)
+    vocab, cache, _, _, _ = reading.encode_corpus([corpus], cfg, str(tmp_path / "ids"),
+                                                  str(tmp_path), silent)
     ids = np.fromfile(cache.path, dtype=idcache.ITEM)
     ends = np.flatnonzero(ids == idcache.EOS)
     for batch_items in (50, 1000, 7777, 10 ** 6):

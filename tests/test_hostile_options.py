@@ -152,14 +152,15 @@ import w2vns
 from stopping import StopAfter
 from w2vns.errors import Interrupted
 from w2vns.training import config, loop
+from w2vns.training.run import Run
 
 corpus = sys.argv[1]
 numba.set_num_threads(3)
 w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
 print(numba.get_num_threads())
 try:
-    loop.train([corpus], config.build(None, epochs=1, threads=2, min_count=1, dim=8),
-               stop=StopAfter(0), log=lambda _: None, bar=False)
+    loop.train(Run([corpus], config.build(None, epochs=1, threads=2, min_count=1, dim=8),
+                   stop=StopAfter(0), log=lambda _: None, bar=False))
 except Interrupted:
     print(numba.get_num_threads())
 """

@@ -6,6 +6,7 @@ import pytest
 from w2vns.training import config
 from w2vns.io import synthetic
 from w2vns.training.loop import train
+from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
 SENTENCES = 20000
@@ -23,7 +24,7 @@ def corpus_path(tmp_path_factory):
 def train_embeddings(corpus_path, **options):
     options = {"epochs": 10, "threads": 2, "seed": 5, **options}
     cfg = config.build(None, **options)
-    trained = train([corpus_path], cfg, log=lambda _: None, bar=False)
+    trained = train(Run([corpus_path], cfg, log=lambda _: None, bar=False))
     return Embeddings(trained.vocab.words, trained.vectors), trained
 
 
@@ -61,14 +62,14 @@ def test_untrained_vectors_fail_the_same_bar(corpus_path):
 
 
 def test_one_thread_is_deterministic(corpus_path, tmp_path):
-    from w2vns.training.loop import train_to_files
+    from w2vns.training.outputs import train_to_files
 
     outputs = []
     for name in ("a.bin", "b.bin", "c.bin"):
         seed = 3 if name != "c.bin" else 4
         cfg = config.build(None, epochs=2, threads=1, seed=seed)
         out = tmp_path / name
-        train_to_files([corpus_path], cfg, str(out), log=lambda _: None, bar=False)
+        train_to_files(Run([corpus_path], cfg, str(out), log=lambda _: None, bar=False))
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert outputs[0] != outputs[2]  # and the seed matters

@@ -175,10 +175,11 @@ def test_every_process_has_the_same_vocabulary(corpus, tmp_path):
     script = textwrap.dedent(f"""
         from w2vns.training import config, distributed
         from w2vns.training.loop import train
+        from w2vns.training.run import Run
         cluster = distributed.connect()
         cfg = config.build(None, epochs=1, threads=1)
-        train([{corpus!r}], cfg, save_vocab=f"vocab-{{cluster.rank}}.txt", cluster=cluster,
-              log=lambda _: None, bar=False)
+        train(Run([{corpus!r}], cfg, save_vocab=f"vocab-{{cluster.rank}}.txt", cluster=cluster,
+                  log=lambda _: None, bar=False))
         cluster.close(True)
     """)
     result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)

@@ -16,7 +16,9 @@ from w2vns.io import synthetic
 from w2vns.kernels import targets
 from w2vns.training import checkpoint as ckpt
 from w2vns.training import config, objectives, vocab
-from w2vns.training.loop import train, train_to_files
+from w2vns.training.loop import train
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
 QUIET = dict(log=lambda _: None, bar=False)
@@ -121,7 +123,7 @@ def test_dynamic_pool_grows_from_negative_to_pool():
 
 def embeddings(corpus, **options):
     cfg = config.build(None, **{"epochs": 6, "threads": 2, "seed": 5, **options})
-    trained = train([corpus], cfg, **QUIET)
+    trained = train(Run([corpus], cfg, **QUIET))
     return Embeddings(trained.vocab.words, trained.vectors), trained
 
 
@@ -160,7 +162,7 @@ def test_one_thread_runs_are_byte_identical(corpus, tmp_path, name):
     for run in ("a", "b"):
         cfg = config.build(None, epochs=1, threads=1, seed=3, **OBJECTIVES[name])
         out = tmp_path / f"{run}.bin"
-        train_to_files([corpus], cfg, str(out), **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), **QUIET))
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 
@@ -169,13 +171,13 @@ def test_one_thread_runs_are_byte_identical(corpus, tmp_path, name):
 def test_resume_is_byte_identical_for_every_objective(corpus, tmp_path, name):
     cfg = config.build(None, epochs=2, threads=1, seed=11, batch_words=20000, **OBJECTIVES[name])
     whole = tmp_path / "whole.bin"
-    train_to_files([corpus], cfg, str(whole), **QUIET)
+    train_to_files(Run([corpus], cfg, str(whole), **QUIET))
     out, ck = tmp_path / "resumed.bin", tmp_path / "ck"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(4),
-                       **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(4),
+                           **QUIET))
     saved = ckpt.load_latest(str(ck), warn=print)
-    train_to_files([corpus], cfg, str(out), resume_from=saved, **QUIET)
+    train_to_files(Run([corpus], cfg, str(out), resume_from=saved, **QUIET))
     assert out.read_bytes() == whole.read_bytes()
 
 
@@ -212,9 +214,9 @@ def test_objective_errors_are_one_line_and_write_nothing(corpus, tmp_path, args,
 def test_resume_with_a_changed_objective_is_refused(corpus, tmp_path):
     ck = tmp_path / "ck"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], config.build(None, epochs=2, threads=1, batch_words=20000),
-                       str(tmp_path / "v.bin"), checkpoint_dir=str(ck), stop=StopAfter(2),
-                       **QUIET)
+        train_to_files(Run([corpus], config.build(None, epochs=2, threads=1, batch_words=20000),
+                           str(tmp_path / "v.bin"), checkpoint_dir=str(ck), stop=StopAfter(2),
+                           **QUIET))
     result = CliRunner().invoke(cli, ["train", "--resume", str(ck), "--hs"])
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"Error: cannot resume from '{ck}': --hs is True but the "

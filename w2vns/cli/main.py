@@ -189,9 +189,7 @@ def training_options(func):
               metavar="SECONDS",
               help="Under mpiexec: stop with an error when another process has not answered "
                    f"for this long.  [default: {DEFAULT_PEER_TIMEOUT:g}]")
-def train(corpus, output, config_path, save_context, save_vocab, read_vocab, save_model,
-          init_from, checkpoint_dir, checkpoint_every, resume_dir, force, report_path, log_file,
-          quiet, peer_timeout, **options):
+def train(corpus, **given):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
@@ -212,15 +210,9 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
     """
     from ..training.runner import TrainRequest, run_train
 
-    request = TrainRequest(corpus=list(corpus), output=output, config_path=config_path,
-                           options=options, save_context=save_context, save_vocab=save_vocab,
-                           read_vocab=read_vocab, checkpoint_dir=checkpoint_dir,
-                           checkpoint_every=checkpoint_every or DEFAULT_CHECKPOINT_MINUTES,
-                           resume_dir=resume_dir, force=force, report_path=report_path,
-                           log_file=log_file, quiet=quiet, argv=sys.argv[1:],
-                           save_model=save_model, init_from=init_from,
-                           peer_timeout=peer_timeout or DEFAULT_PEER_TIMEOUT)
-    run_train(request)
+    given["checkpoint_every"] = given["checkpoint_every"] or DEFAULT_CHECKPOINT_MINUTES
+    given["peer_timeout"] = given["peer_timeout"] or DEFAULT_PEER_TIMEOUT
+    run_train(TrainRequest.from_command_line(corpus, given, sys.argv[1:]))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

@@ -202,7 +202,7 @@ def _warm_up(config, workdir):
     """Run every kernel once on a tiny corpus (loading or compiling it), then measure the
     runtime's resident size: what any run holds before its data. Returns (bytes, seconds
     it took: what a fresh run spends loading its compiled kernels)."""
-    from . import loop
+    from . import loop, reading
 
     started = time.perf_counter()
     path = os.path.join(workdir, "warmup.txt")
@@ -210,8 +210,9 @@ def _warm_up(config, workdir):
         for k in range(WARMUP_SENTENCES):
             handle.write(" ".join(f"w{(k + j) % 5}" for j in range(12)) + "\n")
     small = dataclasses.replace(config, min_count=1, max_vocab=None, epochs=1, sample=0.0)
-    vocab, cache, _, _, _ = loop.encode_corpus([path], small, os.path.join(workdir, "warm.ids"),
-                                            workdir, _silent)
+    vocab, cache, _, _, _ = reading.encode_corpus([path], small,
+                                                  os.path.join(workdir, "warm.ids"), workdir,
+                                                  _silent)
     _count_pass(cache, vocab, small)
     with _quiet_stderr():
         loop.train_cache(cache, vocab, small, _silent)
@@ -262,7 +263,7 @@ def batches_per_epoch(sentence_ends, batch_items):
 
 
 def _corpus_profile(request, config, workdir, log, readings):
-    from . import loop
+    from . import reading
 
     sources, scale = list(request.sources), 1.0
     read_config = config
@@ -275,7 +276,7 @@ def _corpus_profile(request, config, workdir, log, readings):
             read_config = dataclasses.replace(
                 config, min_count=max(1, int(round(config.min_count / scale))))
     started = time.perf_counter()
-    vocab, cache, _, table_bytes, distinct = loop.encode_corpus(
+    vocab, cache, _, table_bytes, distinct = reading.encode_corpus(
         sources, read_config, os.path.join(workdir, "corpus.ids"), workdir, log, readings)
     read_seconds = time.perf_counter() - started
     kept, centres, pairs, ends = _count_pass(cache, vocab, config)
@@ -416,7 +417,7 @@ def _zipf_ids(counts, n, sentence_words, max_sentence, seed):
 def _synthetic_corpus(counts, request, config, workdir):
     """The calibration corpus of --words mode, and the reading pass's expected seconds
     (timed on generated text of the same kind)."""
-    from . import loop
+    from . import reading
 
     n = min(request.words, SYNTHETIC_CALIBRATION_WORDS)
     rows = _zipf_ids(counts, n, request.sentence_words, config.max_sentence_length, config.seed)
@@ -432,8 +433,8 @@ def _synthetic_corpus(counts, request, config, workdir):
         for row in text_rows:
             handle.write(" ".join(words[i] for i in row) + "\n")
     started = time.perf_counter()
-    loop.encode_corpus([text], dataclasses.replace(config, min_count=1),
-                       os.path.join(workdir, "text.ids"), workdir, _silent)
+    reading.encode_corpus([text], dataclasses.replace(config, min_count=1),
+                          os.path.join(workdir, "text.ids"), workdir, _silent)
     seconds = (time.perf_counter() - started) * request.words / max(text_rows.size, 1)
     idcache.remove(text, os.path.join(workdir, "text.ids"))
     return cache, seconds
