@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from w2vns.cli.main import cli
 from w2vns.io import idcache, synthetic
-from w2vns.training import config, loop, reading
+from w2vns.training import config, loop, objectives, reading
 from w2vns.training.run import Run
 from w2vns.training.estimate import EstimateRequest, batches_per_epoch, estimate, zipf_counts
 
@@ -119,6 +119,17 @@ def test_memory_is_within_a_fifth_of_the_runs_peak(corpus, tmp_path, kind, compi
     assert planned["memory_bytes"] == pytest.approx(peak, rel=MEMORY_TOLERANCE)
     if kind == "big vocabulary":  # here the data, not the runtime, decides the result
         assert planned["memory"]["matrices"] > MEMORY_TOLERANCE * peak
+
+
+@pytest.mark.parametrize("options", [dict(), dict(ns_strategy="dynamic", ns_pool=30),
+                                     dict(hs=True, negative=0)])
+def test_thread_buffers_are_counted_as_the_kernels_allocate_them(options):
+    from w2vns.kernels import cpu
+
+    cfg = config.build(None, dim=24, window=3, max_sentence_length=500, **options)
+    params = objectives.params_for(cfg, objectives.strategy_of(cfg).pool.largest(cfg))
+    work = cpu.new_work(params, cfg.dim, np.uint64(1))
+    assert cpu.work_bytes(params, cfg.dim) == sum(buffer.nbytes for buffer in work)
 
 
 def test_words_mode_matches_a_corpus_drawn_from_its_assumptions(tmp_path):

@@ -507,9 +507,12 @@ def memory_parts(profile, config, runtime):
     if config.hs:
         depth = np.log2(max(size, 2)) + 1
         tables += int(size * (8 + depth * 5))  # offsets; codes and points per node
+    from ..kernels.cpu import work_bytes
+
     batch_items = config.threads * config.batch_words
-    work = config.max_sentence_length * 4 + 2 * config.window * (dim + config.ns_pool + 1) * 4
-    buffers = BATCH_COPIES * batch_items * idcache.ITEM.itemsize + config.threads * work
+    largest = objectives.params_for(config, objectives.strategy_of(config).pool.largest(config))
+    buffers = (BATCH_COPIES * batch_items * idcache.ITEM.itemsize
+               + config.threads * work_bytes(largest, dim))
     training = matrices + words + tables + buffers
     # reading: word tables and words, then the encoding's temporaries or the blocks
     encode_items = min(idcache.ENCODE_CHUNK, profile.items * profile.scale)  # one chunk at most

@@ -120,6 +120,10 @@ class PoolSchedule:
             shares[pool] = shares.get(pool, 0.0) + 1.0 / total
         return sorted(shares.items())
 
+    def largest(self, config):
+        """The largest pool of the run (sizes never shrink)."""
+        return self.at(config, 1.0)
+
 
 def _growing(config, progress):
     """From ``negative`` at the start to ``ns_pool`` at the end of the run."""
