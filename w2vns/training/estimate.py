@@ -450,12 +450,12 @@ def _grown(initial, need):
 def _table_bytes_for(distinct, word_bytes):
     """The reading pass's word tables for ``distinct`` words (see io.tokenizer), --words
     mode, where there was no reading pass to measure."""
-    from ..io.tokenizer import _INITIAL_ARENA, _INITIAL_WORDS, _MAX_LOAD_INVERSE
+    from ..io.tokenizer import INITIAL_ARENA, INITIAL_WORDS, MAX_LOAD_INVERSE
 
     room = BLOCK_BYTES // 2 + 1
-    per_word = _grown(_INITIAL_WORDS, distinct + room)
-    slots = 1 << max(int(_MAX_LOAD_INVERSE * (distinct + room) - 1).bit_length(), 1)
-    arena = _grown(_INITIAL_ARENA, word_bytes + BLOCK_BYTES)
+    per_word = _grown(INITIAL_WORDS, distinct + room)
+    slots = 1 << max(int(MAX_LOAD_INVERSE * (distinct + room) - 1).bit_length(), 1)
+    arena = _grown(INITIAL_ARENA, word_bytes + BLOCK_BYTES)
     # hashes, offsets (8 bytes), lengths (4); counts (8) and the remap table (4) per id
     return per_word * (8 + 8 + 4 + 8 + 4) + slots * 4 + arena
 
