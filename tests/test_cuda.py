@@ -33,6 +33,7 @@ from w2vns.training.outputs import train_to_files
 from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
+CORPUS_SENTENCES = 200  # sentences of the shared corpus fixture (conftest.py)
 SIMULATED = bool(numba_config.ENABLE_CUDASIM)
 simulator = pytest.mark.skipif(not SIMULATED, reason="runs in a subprocess, under the simulator")
 host = pytest.mark.skipif(SIMULATED, reason="checks the host without the simulator")
@@ -52,13 +53,6 @@ def test_device_tests_pass_under_the_simulator():
                              __file__], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and "skipped" in result.stdout  # the host tests skip
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    synthetic.write(str(path), sentences=200)
-    return str(path)
 
 
 @host

@@ -16,6 +16,7 @@ from w2vns.training import config, loop, objectives, reading
 from w2vns.training.run import Run
 from w2vns.training.estimate import EstimateRequest, batches_per_epoch, estimate, zipf_counts
 
+CORPUS_SENTENCES = 3000  # sentences of the shared corpus fixture (conftest.py)
 QUICK = 0.05  # calibration seconds: the tests check counts, not time
 COUNT_TOLERANCE = 0.02
 MEMORY_TOLERANCE = 0.20
@@ -38,13 +39,6 @@ OBJECTIVES = {
 
 def silent(_message):
     pass
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("estimate") / "corpus.txt"
-    synthetic.write(str(path), sentences=3000)
-    return str(path)
 
 
 @pytest.mark.parametrize("name", sorted(OBJECTIVES))

@@ -22,14 +22,8 @@ from w2vns.io import w2vformat
 from w2vns.cli.main import cli
 from w2vns.errors import OutputError
 
+CORPUS_SENTENCES = 4000  # sentences of the shared corpus fixture (conftest.py)
 FAST = ["--epochs", "1", "--threads", "1", "-q"]
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    synthetic.write(str(path), sentences=4000)
-    return str(path)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from test_learning import analogy_score, neighbour_score
 from test_resume import StopAfter
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
-from w2vns.io import synthetic
 from w2vns.kernels import targets
 from w2vns.training import checkpoint as ckpt
 from w2vns.training import config, objectives, vocab
@@ -21,6 +20,7 @@ from w2vns.training.outputs import train_to_files
 from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
+CORPUS_SENTENCES = 20000  # sentences of the shared corpus fixture (conftest.py)
 QUIET = dict(log=lambda _: None, bar=False)
 COUNTS = np.array([900, 400, 400, 120, 60, 30, 9, 5, 3, 1], dtype=np.int64)
 OBJECTIVES = {
@@ -32,13 +32,6 @@ OBJECTIVES = {
     "adaptive": dict(ns_strategy="adaptive"),
     "per-pair": dict(share_negatives=False),
 }
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    synthetic.write(str(path), sentences=20000)
-    return str(path)
 
 
 def base_weights(counts, cfg):

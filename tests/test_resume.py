@@ -21,14 +21,8 @@ from w2vns.errors import Interrupted
 from w2vns.training.outputs import train_to_files
 from w2vns.training.run import Run
 
+CORPUS_SENTENCES = 20000  # sentences of the shared corpus fixture (conftest.py)
 QUIET = dict(log=lambda _: None, bar=False)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    synthetic.write(str(path), sentences=20000)
-    return str(path)
 
 
 def settings(**extra):
