@@ -6,6 +6,8 @@ matrices, the RNG states, the vocabulary, the position (epoch, offset, words don
 the per-epoch losses, the options, the corpus fingerprint and a sha256 of all of it.
 Each is written to a temporary file and renamed; the previous one is kept until the
 new one is complete, so a corrupt or truncated newest file falls back to the one before.
+``Saver`` writes a run's checkpoints from the epoch loop; ``Position`` is where it stands,
+its counts a ``counters.Counts``, kept in the files under the meta names they always had.
 """
 
 import glob

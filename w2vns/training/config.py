@@ -1,4 +1,7 @@
-"""Every training default in one frozen dataclass, and loading of ``configs/*.toml``."""
+"""Every training default in one frozen dataclass, its validation, and loading of
+``configs/*.toml``. The choices of ``--ns-strategy`` and ``--device`` and what each
+allows come from their registries (``objectives``, ``devices``); this module, like them,
+imports neither NumPy nor Numba, so the command line may import it."""
 
 import dataclasses
 import math
