@@ -36,10 +36,11 @@ STANDARD_CORPUS_WORDS = 17_210_356
 def check_gpu():
     """Stop with the reason when --device cuda cannot run here."""
     from w2vns.errors import W2vnsError
-    from w2vns.training import config, device
+    from w2vns.training import config
+    from w2vns.training import devices
 
     try:
-        device.require(config.build(None, device="cuda"))
+        devices.require(config.build(None, device="cuda"))
     except W2vnsError as exc:
         sys.exit(f"bench_gpu: {exc}")
 

@@ -34,7 +34,7 @@ def encoded(corpus, limit_words, workdir):
 
     from w2vns.io import idcache
     from w2vns.training.config import TrainConfig
-    from w2vns.training.loop import encode_corpus
+    from w2vns.training.reading import encode_corpus
 
     lines = os.path.join(workdir, "lines.txt")
     split_lines(corpus, lines, limit_words)
@@ -49,11 +49,12 @@ def time_model(model, ids, counts, threads, sample, repeats, dim=100, hs=False):
     """Seconds of each repeat and the last repeat's mean loss per logistic term; with
     ``hs``, hierarchical softmax alone (negative 0)."""
     import numba
+    import numpy as np
 
     from w2vns.io import idcache
     from w2vns.kernels import cpu
-    from w2vns.kernels.bundles import TALLY_LOSS, TALLY_TERMS
-    from w2vns.training import objective
+    from w2vns.kernels.bundles import N_TALLIES, TALLY_LOSS, TALLY_TERMS
+    from w2vns.training import objectives
     from w2vns.training import vocab as vocabulary
     from w2vns.training.config import TrainConfig
     from w2vns.training.loop import initial_weights
@@ -63,14 +64,14 @@ def time_model(model, ids, counts, threads, sample, repeats, dim=100, hs=False):
                          **objective_args).resolved()
     numba.set_num_threads(threads)
     keep = vocabulary.keep_probabilities(counts, config.sample)
-    noise = objective.noise_for(counts, config)
-    tree = objective.tree_for(counts, config)
-    params = objective.params_for(config, objective.pool_at(config, 0.0))
+    noise = objectives.noise_for(counts, config)
+    tree = objectives.tree_for(counts, config)
+    params = objectives.params_for(config, objectives.strategy_of(config).pool.at(config, 0.0))
     starts, ends = idcache.split_slices(ids, threads)
     seconds = []
     for _ in range(repeats + 1):  # the first call loads (or compiles) the kernel
         model_arrays, states = initial_weights(len(counts), config)
-        tallies = objective.new_tallies(threads)
+        tallies = np.zeros((threads, N_TALLIES), dtype=np.float64)
         start = time.perf_counter()
         cpu.train_chunk(ids, starts, ends, model_arrays, noise, tree, keep, params, states,
                         tallies, config.alpha, config.min_alpha)

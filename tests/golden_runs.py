@@ -114,19 +114,20 @@ def record_files():
     from stopping import StopAfter
     from w2vns.errors import Interrupted
     from w2vns.training import config
-    from w2vns.training.loop import train_to_files
+    from w2vns.training.outputs import train_to_files
+    from w2vns.training.run import Run
 
     os.makedirs(FILES, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         path = file_corpus(folder)
         cfg = config.build(None, **FILE_OPTIONS)
         quiet = dict(log=lambda _: None, bar=False)
-        train_to_files([path], cfg, os.path.join(folder, "v.bin"),
-                       save_model=os.path.join(FILES, "small.model"), **quiet)
+        train_to_files(Run([path], cfg, os.path.join(folder, "v.bin"),
+                           save_model=os.path.join(FILES, "small.model"), **quiet))
         ck = os.path.join(folder, "ck")
         try:
-            train_to_files([path], cfg, os.path.join(folder, "v.bin"), checkpoint_dir=ck,
-                           stop=StopAfter(2), **quiet)
+            train_to_files(Run([path], cfg, os.path.join(folder, "v.bin"), checkpoint_dir=ck,
+                               stop=StopAfter(2), **quiet))
         except Interrupted:
             pass
         target = os.path.join(FILES, "checkpoint")

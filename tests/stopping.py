@@ -1,6 +1,6 @@
 """A stop request after a number of batches, as SIGINT would make one."""
 
-from w2vns.training.loop import StopControl
+from w2vns.training.run import StopControl
 
 
 class StopAfter(StopControl):

@@ -4,6 +4,7 @@ import gzip
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,19 +14,13 @@ from w2vns.io import synthetic
 from w2vns.io import w2vformat
 from w2vns.cli.main import cli
 
+CORPUS_SENTENCES = 2000  # sentences of the shared corpus fixture (conftest.py)
 FAST = ["--epochs", "1", "--threads", "1", "--min-count", "1"]
 
 
 @pytest.fixture
 def runner():
     return CliRunner()
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    synthetic.write(str(path), sentences=2000)
-    return path
 
 
 def run(runner, *args, **kwargs):
@@ -51,10 +46,10 @@ def test_train_binary_and_text(runner, corpus, tmp_path):
 
 def test_train_from_stdin_and_compressed(runner, corpus, tmp_path):
     out = tmp_path / "v.txt"
-    result = run(runner, "train", "-", "-o", out, *FAST, input=corpus.read_text())
+    result = run(runner, "train", "-", "-o", out, *FAST, input=Path(corpus).read_text())
     assert result.exit_code == 0, result.output
     gz = tmp_path / "c.txt.gz"
-    gz.write_bytes(gzip.compress(corpus.read_bytes()))
+    gz.write_bytes(gzip.compress(Path(corpus).read_bytes()))
     out2 = tmp_path / "v2.txt"
     assert run(runner, "train", gz, "-o", out2, *FAST).exit_code == 0
     assert w2vformat.read(str(out))[0] == w2vformat.read(str(out2))[0]

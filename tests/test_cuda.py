@@ -22,14 +22,18 @@ from stopping import StopAfter
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
 from w2vns.io import synthetic
-from w2vns.kernels.bundles import N_TALLIES, TALLY_PAIRS, TALLY_TERMS, Model, Noise
+from w2vns.kernels.bundles import Model, Noise
 from w2vns.training import checkpoint as ckpt
-from w2vns.training import config
-from w2vns.training import device
+from w2vns.training import config, objectives
+from w2vns.training.devices import cuda as device
+from w2vns.training.devices.base import Tables
 from w2vns.training import vocab
-from w2vns.training.loop import train, train_to_files
+from w2vns.training.loop import train
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
+CORPUS_SENTENCES = 200  # sentences of the shared corpus fixture (conftest.py)
 SIMULATED = bool(numba_config.ENABLE_CUDASIM)
 simulator = pytest.mark.skipif(not SIMULATED, reason="runs in a subprocess, under the simulator")
 host = pytest.mark.skipif(SIMULATED, reason="checks the host without the simulator")
@@ -49,13 +53,6 @@ def test_device_tests_pass_under_the_simulator():
                              __file__], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and "skipped" in result.stdout  # the host tests skip
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    synthetic.write(str(path), sentences=200)
-    return str(path)
 
 
 @host
@@ -171,12 +168,13 @@ def device_run(sent, syn0, syn1, noise_words, *, model="sg", negative=1, mean=Tr
                        cbow_mean=mean, share_negatives=share, threads=1, device="cuda")
     got = Model(syn0.copy(), syn1.copy(), np.zeros((1, DIM), np.float32))
     noise = Noise(*noise_table(noise_words), np.zeros(0, np.float32), np.zeros(0, np.float32))
-    trainer = device.DeviceTrainer(cfg, got, noise, np.ones(ROWS, np.float32),
-                                   np.array([seed], np.uint64), lanes=lanes, workers=1)
-    tallies = np.zeros((1, N_TALLIES))
-    trainer.train_chunk(np.array([*sent, -1], dtype=np.int32), ALPHA, ALPHA, tallies)
+    tables = Tables(noise, objectives.tree_for(np.ones(ROWS), cfg), np.ones(ROWS, np.float32))
+    trainer = device.CudaDevice(cfg, got, tables, np.array([seed], np.uint64), lambda _: None,
+                                lanes=lanes, workers=1)
+    counted = trainer.train(np.array([*sent, -1], dtype=np.int32), objectives.params_for(cfg, 0),
+                            ALPHA, ALPHA)
     trainer.copy_back()
-    return got.syn0, got.syn1neg, int(tallies[0, TALLY_TERMS]), int(tallies[0, TALLY_PAIRS])
+    return got.syn0, got.syn1neg, counted.logistic_terms, counted.positive_pairs
 
 
 @simulator
@@ -304,7 +302,7 @@ def learning_options(model):
 def test_planted_neighbours_are_learned_on_the_device(learning_setup, model):
     corpus_path, words_path = learning_setup
     cfg = config.build(None, **learning_options(model))
-    trained = train([corpus_path], cfg, read_vocab=words_path, **QUIET)
+    trained = train(Run([corpus_path], cfg, read_vocab=words_path, **QUIET))
     assert neighbour_score(Embeddings(trained.vocab.words, trained.vectors)) >= NEIGHBOUR_BAR
     losses = trained.summary.epoch_loss
     assert losses[-1] < losses[0]
@@ -315,15 +313,15 @@ def test_untrained_vectors_fail_the_same_bar(learning_setup):
     corpus_path, words_path = learning_setup
     cfg = config.build(None, **dict(learning_options("sg"), epochs=1, alpha=1e-6,
                                     min_alpha=1e-7))
-    trained = train([corpus_path], cfg, read_vocab=words_path, **QUIET)
+    trained = train(Run([corpus_path], cfg, read_vocab=words_path, **QUIET))
     assert neighbour_score(Embeddings(trained.vocab.words, trained.vectors)) < 0.5
 
 
 def _interrupted_run(corpus, words, out, ck, options, batches):
     cfg = config.build(None, **options)
     with pytest.raises(Interrupted):
-        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), read_vocab=words,
-                       stop=StopAfter(batches), **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), checkpoint_dir=str(ck), read_vocab=words,
+                           stop=StopAfter(batches), **QUIET))
     saved = ckpt.load_latest(str(ck), warn=print)
     total = saved.meta["cache"]["words"] * cfg.epochs
     assert 0 < saved.position.done < total

@@ -12,9 +12,11 @@ from click.testing import CliRunner
 
 from w2vns.cli.main import cli
 from w2vns.io import idcache, synthetic
-from w2vns.training import config, loop
+from w2vns.training import config, loop, objectives, reading
+from w2vns.training.run import Run
 from w2vns.training.estimate import EstimateRequest, batches_per_epoch, estimate, zipf_counts
 
+CORPUS_SENTENCES = 3000  # sentences of the shared corpus fixture (conftest.py)
 QUICK = 0.05  # calibration seconds: the tests check counts, not time
 COUNT_TOLERANCE = 0.02
 MEMORY_TOLERANCE = 0.20
@@ -39,18 +41,11 @@ def silent(_message):
     pass
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("estimate") / "corpus.txt"
-    synthetic.write(str(path), sentences=3000)
-    return str(path)
-
-
 @pytest.mark.parametrize("name", sorted(OBJECTIVES))
 def test_counts_match_what_training_counts(corpus, name):
     cfg = config.build(None, epochs=3, threads=1, window=4, sample=1e-3, **OBJECTIVES[name])
     planned = estimate(EstimateRequest([corpus], calibration_seconds=QUICK), cfg)
-    run = loop.train([corpus], cfg, log=silent, quiet=True, bar=False).summary
+    run = loop.train(Run([corpus], cfg, log=silent, quiet=True, bar=False)).summary
     assert planned.tokens == run.corpus_words
     assert planned.kept_tokens == pytest.approx(run.words_kept, rel=COUNT_TOLERANCE)
     assert planned.positive_pairs == pytest.approx(run.positive_pairs, rel=COUNT_TOLERANCE)
@@ -64,8 +59,8 @@ def test_counts_match_what_training_counts(corpus, name):
 
 def test_batches_are_counted_as_training_cuts_them(corpus, tmp_path):
     cfg = config.build(None, threads=1)
-    vocab, cache, _, _, _ = loop.encode_corpus([corpus], cfg, str(tmp_path / "ids"), str(tmp_path),
-                                            silent)
+    vocab, cache, _, _, _ = reading.encode_corpus([corpus], cfg, str(tmp_path / "ids"),
+                                                  str(tmp_path), silent)
     ids = np.fromfile(cache.path, dtype=idcache.ITEM)
     ends = np.flatnonzero(ids == idcache.EOS)
     for batch_items in (50, 1000, 7777, 10 ** 6):
@@ -118,6 +113,17 @@ def test_memory_is_within_a_fifth_of_the_runs_peak(corpus, tmp_path, kind, compi
     assert planned["memory_bytes"] == pytest.approx(peak, rel=MEMORY_TOLERANCE)
     if kind == "big vocabulary":  # here the data, not the runtime, decides the result
         assert planned["memory"]["matrices"] > MEMORY_TOLERANCE * peak
+
+
+@pytest.mark.parametrize("options", [dict(), dict(ns_strategy="dynamic", ns_pool=30),
+                                     dict(hs=True, negative=0)])
+def test_thread_buffers_are_counted_as_the_kernels_allocate_them(options):
+    from w2vns.kernels import cpu
+
+    cfg = config.build(None, dim=24, window=3, max_sentence_length=500, **options)
+    params = objectives.params_for(cfg, objectives.strategy_of(cfg).pool.largest(cfg))
+    work = cpu.new_work(params, cfg.dim, np.uint64(1))
+    assert cpu.work_bytes(params, cfg.dim) == sum(buffer.nbytes for buffer in work)
 
 
 def test_words_mode_matches_a_corpus_drawn_from_its_assumptions(tmp_path):

@@ -16,18 +16,14 @@ from w2vns.training import checkpoint as ckpt
 from w2vns.training import config
 from w2vns.io import synthetic
 from w2vns.training import loop as training
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 from w2vns.io import w2vformat
 from w2vns.cli.main import cli
 from w2vns.errors import OutputError
 
+CORPUS_SENTENCES = 4000  # sentences of the shared corpus fixture (conftest.py)
 FAST = ["--epochs", "1", "--threads", "1", "-q"]
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    synthetic.write(str(path), sentences=4000)
-    return str(path)
 
 
 @pytest.fixture
@@ -99,8 +95,8 @@ def test_disk_full_while_writing_a_checkpoint_keeps_the_previous(corpus, tmp_pat
 
     monkeypatch.setattr(np, "savez", savez)
     with pytest.raises(OutputError, match="No space left on device"):
-        training.train_to_files([corpus], cfg, str(tmp_path / "v.bin"), checkpoint_dir=str(ck),
-                                checkpoint_every=1e-9, log=lambda _: None, bar=False)
+        train_to_files(Run([corpus], cfg, str(tmp_path / "v.bin"), checkpoint_dir=str(ck),
+                           checkpoint_every=1e-9, log=lambda _: None, bar=False))
     files = ckpt.list_checkpoints(str(ck))
     assert [os.path.basename(f) for f in files] == ["checkpoint-000001.npz"]
     assert ckpt.load_latest(str(ck), warn=print).position.done > 0
@@ -130,8 +126,8 @@ def test_corpus_deleted_after_the_vocabulary_pass_does_not_matter(tmp_path, scra
     path = tmp_path / "c.txt"
     synthetic.write(str(path), sentences=3000)
     cfg = config.build(None, epochs=2, threads=1)
-    trained = training.train([str(path)], cfg, summary=lambda _: os.unlink(path),
-                             log=lambda _: None, bar=False)
+    trained = training.train(Run([str(path)], cfg, summary=lambda _: os.unlink(path),
+                                 log=lambda _: None, bar=False))
     assert not path.exists()
     assert trained.summary.epochs_done == 2 and np.isfinite(trained.vectors).all()
 

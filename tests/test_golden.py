@@ -18,6 +18,7 @@ import w2vns
 from w2vns.training import checkpoint as ckpt
 from w2vns.training import model_file
 from w2vns.training.loop import resume
+from w2vns.training.run import Run
 
 MIN_SHARED_NEIGHBOURS = 2  # of golden_runs.TOPN, where the bytes cannot be compared
 
@@ -63,6 +64,6 @@ def test_a_saved_checkpoint_resumes_to_the_end(tmp_path):
     shutil.copytree(os.path.join(golden_runs.FILES, "checkpoint"), folder)
     saved = ckpt.load_latest(str(folder), warn=print)
     assert 0 < saved.position.done
-    trained = resume(saved, log=lambda _: None, bar=False)
+    trained = resume(Run.resuming(saved, log=lambda _: None, bar=False))
     assert trained.summary.epochs_done == golden_runs.FILE_OPTIONS["epochs"]
     assert np.isfinite(trained.vectors).all() and len(trained.vocab) == len(saved.words)

@@ -4,6 +4,8 @@ was."""
 
 import hashlib
 import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -141,6 +143,40 @@ def test_bare_command_prints_its_help_once_and_succeeds():
     assert result.exit_code == 0
     assert result.stdout.count("Usage: w2vns") == 1 and "Commands:" in result.stdout
     assert result.stderr == ""
+
+
+NUMBA_THREADS_SCRIPT = """
+import sys
+import numba
+import w2vns
+from stopping import StopAfter
+from w2vns.errors import Interrupted
+from w2vns.training import config, loop
+from w2vns.training.run import Run
+
+corpus = sys.argv[1]
+numba.set_num_threads(3)
+w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
+print(numba.get_num_threads())
+try:
+    loop.train(Run([corpus], config.build(None, epochs=1, threads=2, min_count=1, dim=8),
+                   stop=StopAfter(0), log=lambda _: None, bar=False))
+except Interrupted:
+    print(numba.get_num_threads())
+"""
+
+
+def test_training_leaves_numba_threads_as_it_found_them(folder):
+    """A run sets Numba's thread count to its --threads and restores the caller's at the
+    end, whether it succeeds or stops with an error."""
+    env = dict(os.environ, NUMBA_NUM_THREADS="4",
+               PYTHONPATH=os.pathsep.join([os.path.dirname(__file__),
+                                           os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run([sys.executable, "-c", NUMBA_THREADS_SCRIPT,
+                             str(folder / "corpus.txt")], env=env, capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["3", "3"]
 
 
 def test_a_model_larger_than_the_free_memory_gets_a_warning_and_trains(folder, monkeypatch):

@@ -24,7 +24,8 @@ from w2vns.cli.main import cli
 from w2vns.errors import Interrupted, OutputPathError
 from w2vns.io import synthetic, w2vformat
 from w2vns.training import config
-from w2vns.training.loop import train_to_files
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_TIMEOUT = 180  # seconds; a hang fails the test
@@ -230,9 +231,9 @@ def test_corpus_and_outputs_inside_the_checkpoint_directory_are_fine(folder, ref
 def test_a_resumed_run_checks_the_outputs_its_checkpoint_records(folder):
     cfg = config.build(None, epochs=2, threads=1, dim=8, min_count=1, batch_words=500)
     with pytest.raises(Interrupted):
-        train_to_files([str(folder / "c.txt")], cfg, str(folder / "v.bin"),
-                       checkpoint_dir=str(folder / "ck"), stop=StopAfter(1),
-                       log=lambda _: None, bar=False)
+        train_to_files(Run([str(folder / "c.txt")], cfg, str(folder / "v.bin"),
+                           checkpoint_dir=str(folder / "ck"), stop=StopAfter(1),
+                           log=lambda _: None, bar=False))
     recorded = str(folder / "v.bin")
     refused(folder, ["train", "--resume", "ck", "--report", "v.bin"],
             TWO_OUTPUTS.format(a="-o", a_path=recorded, b="--report", b_path="v.bin"))

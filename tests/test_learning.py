@@ -6,24 +6,18 @@ import pytest
 from w2vns.training import config
 from w2vns.io import synthetic
 from w2vns.training.loop import train
+from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
-SENTENCES = 20000
+CORPUS_SENTENCES = 20000  # sentences of the shared corpus fixture (conftest.py)
 NEIGHBOUR_BAR = 0.9  # share of planted words whose nearest neighbour is planted
 ANALOGY_BAR = 0.8
 
 
-@pytest.fixture(scope="module")
-def corpus_path(tmp_path_factory):
-    path = tmp_path_factory.mktemp("synthetic") / "corpus.txt"
-    synthetic.write(str(path), sentences=SENTENCES)
-    return str(path)
-
-
-def train_embeddings(corpus_path, **options):
+def train_embeddings(corpus, **options):
     options = {"epochs": 10, "threads": 2, "seed": 5, **options}
     cfg = config.build(None, **options)
-    trained = train([corpus_path], cfg, log=lambda _: None, bar=False)
+    trained = train(Run([corpus], cfg, log=lambda _: None, bar=False))
     return Embeddings(trained.vocab.words, trained.vectors), trained
 
 
@@ -46,29 +40,29 @@ def analogy_score(kv):
 
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])
-def test_planted_structure_is_learned(corpus_path, model):
-    kv, trained = train_embeddings(corpus_path, model=model)
+def test_planted_structure_is_learned(corpus, model):
+    kv, trained = train_embeddings(corpus, model=model)
     assert neighbour_score(kv) >= NEIGHBOUR_BAR
     assert analogy_score(kv) >= ANALOGY_BAR
     losses = trained.summary.epoch_loss
     assert losses[-1] < losses[0]  # the loss falls while training
 
 
-def test_untrained_vectors_fail_the_same_bar(corpus_path):
+def test_untrained_vectors_fail_the_same_bar(corpus):
     """The bar is meaningful: random vectors do not pass it."""
-    kv, _ = train_embeddings(corpus_path, model="sg", epochs=1, alpha=1e-6, min_alpha=1e-7)
+    kv, _ = train_embeddings(corpus, model="sg", epochs=1, alpha=1e-6, min_alpha=1e-7)
     assert neighbour_score(kv) < 0.5
 
 
-def test_one_thread_is_deterministic(corpus_path, tmp_path):
-    from w2vns.training.loop import train_to_files
+def test_one_thread_is_deterministic(corpus, tmp_path):
+    from w2vns.training.outputs import train_to_files
 
     outputs = []
     for name in ("a.bin", "b.bin", "c.bin"):
         seed = 3 if name != "c.bin" else 4
         cfg = config.build(None, epochs=2, threads=1, seed=seed)
         out = tmp_path / name
-        train_to_files([corpus_path], cfg, str(out), log=lambda _: None, bar=False)
+        train_to_files(Run([corpus], cfg, str(out), log=lambda _: None, bar=False))
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert outputs[0] != outputs[2]  # and the seed matters

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from w2vns.errors import UsageError
-from w2vns.io import synthetic
 from w2vns.io.ranges import ByteRange
 from w2vns.training import checkpoint as ckpt
 from w2vns.training import distributed, launch
@@ -25,6 +24,7 @@ from w2vns.vectors.embeddings import load
 
 from test_learning import ANALOGY_BAR, NEIGHBOUR_BAR, analogy_score, neighbour_score
 
+CORPUS_SENTENCES = 20000  # sentences of the shared corpus fixture (conftest.py)
 BIN = Path(sys.executable).parent
 MPIEXEC = shutil.which("mpiexec", path=str(BIN)) or shutil.which("mpiexec")
 W2VNS = [sys.executable, "-m", "w2vns"]
@@ -70,13 +70,6 @@ def run(cmd, cwd):
 
 def errors(text):
     return [line for line in text.splitlines() if line.startswith("Error:")]
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("mpi") / "corpus.txt"
-    synthetic.write(str(path), sentences=20000)
-    return str(path)
 
 
 # --- without mpiexec ---------------------------------------------------------------------
@@ -179,10 +172,11 @@ def test_every_process_has_the_same_vocabulary(corpus, tmp_path):
     script = textwrap.dedent(f"""
         from w2vns.training import config, distributed
         from w2vns.training.loop import train
+        from w2vns.training.run import Run
         cluster = distributed.connect()
         cfg = config.build(None, epochs=1, threads=1)
-        train([{corpus!r}], cfg, save_vocab=f"vocab-{{cluster.rank}}.txt", cluster=cluster,
-              log=lambda _: None, bar=False)
+        train(Run([{corpus!r}], cfg, save_vocab=f"vocab-{{cluster.rank}}.txt", cluster=cluster,
+                  log=lambda _: None, bar=False))
         cluster.close(True)
     """)
     result = run(mpiexec(2, [sys.executable, "-c", script]), tmp_path)

@@ -12,13 +12,15 @@ from test_learning import analogy_score, neighbour_score
 from test_resume import StopAfter
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
-from w2vns.io import synthetic
 from w2vns.kernels import targets
 from w2vns.training import checkpoint as ckpt
-from w2vns.training import config, objective, vocab
-from w2vns.training.loop import train, train_to_files
+from w2vns.training import config, objectives, vocab
+from w2vns.training.loop import train
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 from w2vns.vectors.embeddings import Embeddings
 
+CORPUS_SENTENCES = 20000  # sentences of the shared corpus fixture (conftest.py)
 QUIET = dict(log=lambda _: None, bar=False)
 COUNTS = np.array([900, 400, 400, 120, 60, 30, 9, 5, 3, 1], dtype=np.int64)
 OBJECTIVES = {
@@ -32,16 +34,17 @@ OBJECTIVES = {
 }
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    synthetic.write(str(path), sentences=20000)
-    return str(path)
+def base_weights(counts, cfg):
+    return objectives.strategy_of(cfg).weights(counts, cfg)
+
+
+def pool_at(cfg, progress):
+    return objectives.strategy_of(cfg).pool.at(cfg, progress)
 
 
 def noise_distribution(**options):
     cfg = config.build(None, **options)
-    noise = objective.noise_for(COUNTS, cfg)
+    noise = objectives.noise_for(COUNTS, cfg)
     return vocab.alias_probabilities(noise.alias_prob, noise.alias_index)
 
 
@@ -56,22 +59,22 @@ def test_unigram_and_uniform_noise_are_exact():
 
 def test_adaptive_noise_favours_words_the_model_still_confuses():
     cfg = config.build(None, ns_strategy="adaptive")
-    noise = objective.noise_for(COUNTS, cfg)
-    base = objective.base_weights(COUNTS, cfg)
+    noise = objectives.noise_for(COUNTS, cfg)
+    base = base_weights(COUNTS, cfg)
     # word 1 scored high (0.9) on many draws, word 2 low (0.1), the rest at the average
     noise.draw_count[:] = 100.0
     noise.score_sum[:] = 50.0
     noise.score_sum[1], noise.score_sum[2] = 90.0, 10.0
     mean = noise.score_sum.sum() / noise.draw_count.sum()
-    prior = objective.ADAPTIVE_PRIOR_DRAWS
+    prior = objectives.ADAPTIVE_PRIOR_DRAWS
     ratio = (noise.score_sum + prior * mean) / (noise.draw_count + prior) / mean
-    expected = base * np.clip(ratio, 1 / objective.ADAPTIVE_MAX_RATIO,
-                              objective.ADAPTIVE_MAX_RATIO)
-    objective.refresh_adaptive(noise, base)
+    expected = base * np.clip(ratio, 1 / objectives.ADAPTIVE_MAX_RATIO,
+                              objectives.ADAPTIVE_MAX_RATIO)
+    objectives.refresh_adaptive(noise, base)
     got = vocab.alias_probabilities(noise.alias_prob, noise.alias_index)
     np.testing.assert_allclose(got, expected / expected.sum(), atol=1e-9)
     assert got[1] > 1.5 * got[2]  # same count, more confusing: drawn more often
-    np.testing.assert_allclose(noise.draw_count, 100.0 * objective.ADAPTIVE_DECAY)
+    np.testing.assert_allclose(noise.draw_count, 100.0 * objectives.ADAPTIVE_DECAY)
     # the kernel's draws follow the rebuilt table (a chi-square test at p = 0.001)
     draws = 300_000
     seen = np.bincount(_draw_many(np.array([42], np.uint64), noise, draws),
@@ -90,24 +93,30 @@ def _draw_many(state, noise, n):
 
 def test_adaptive_without_statistics_is_unigram():
     cfg = config.build(None, ns_strategy="adaptive")
-    noise = objective.noise_for(COUNTS, cfg)
-    objective.refresh_adaptive(noise, objective.base_weights(COUNTS, cfg))
+    noise = objectives.noise_for(COUNTS, cfg)
+    objectives.refresh_adaptive(noise, base_weights(COUNTS, cfg))
     np.testing.assert_allclose(vocab.alias_probabilities(noise.alias_prob, noise.alias_index),
                                noise_distribution(), atol=1e-9)
 
 
+def test_the_registry_has_one_entry_per_kernel_strategy():
+    from w2vns.kernels.bundles import STRATEGY_CODES
+
+    assert {name: entry.code for name, entry in objectives.STRATEGIES.items()} == STRATEGY_CODES
+
+
 def test_dynamic_pool_grows_from_negative_to_pool():
     cfg = config.build(None, ns_strategy="dynamic", negative=5, ns_pool=25)
-    sizes = [objective.pool_at(cfg, p) for p in np.linspace(0, 1, 11)]
+    sizes = [pool_at(cfg, p) for p in np.linspace(0, 1, 11)]
     assert sizes[0] == 5 and sizes[-1] == 25
     assert all(b >= a for a, b in zip(sizes, sizes[1:]))
-    assert objective.pool_at(config.build(None, ns_strategy="hard", ns_pool=30), 0.0) == 30
+    assert pool_at(config.build(None, ns_strategy="hard", ns_pool=30), 0.0) == 30
     assert config.build(None, negative=7).ns_pool == config.POOL_PER_NEGATIVE * 7
 
 
 def embeddings(corpus, **options):
     cfg = config.build(None, **{"epochs": 6, "threads": 2, "seed": 5, **options})
-    trained = train([corpus], cfg, **QUIET)
+    trained = train(Run([corpus], cfg, **QUIET))
     return Embeddings(trained.vocab.words, trained.vectors), trained
 
 
@@ -146,7 +155,7 @@ def test_one_thread_runs_are_byte_identical(corpus, tmp_path, name):
     for run in ("a", "b"):
         cfg = config.build(None, epochs=1, threads=1, seed=3, **OBJECTIVES[name])
         out = tmp_path / f"{run}.bin"
-        train_to_files([corpus], cfg, str(out), **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), **QUIET))
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 
@@ -155,13 +164,13 @@ def test_one_thread_runs_are_byte_identical(corpus, tmp_path, name):
 def test_resume_is_byte_identical_for_every_objective(corpus, tmp_path, name):
     cfg = config.build(None, epochs=2, threads=1, seed=11, batch_words=20000, **OBJECTIVES[name])
     whole = tmp_path / "whole.bin"
-    train_to_files([corpus], cfg, str(whole), **QUIET)
+    train_to_files(Run([corpus], cfg, str(whole), **QUIET))
     out, ck = tmp_path / "resumed.bin", tmp_path / "ck"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(4),
-                       **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(4),
+                           **QUIET))
     saved = ckpt.load_latest(str(ck), warn=print)
-    train_to_files([corpus], cfg, str(out), resume_from=saved, **QUIET)
+    train_to_files(Run([corpus], cfg, str(out), resume_from=saved, **QUIET))
     assert out.read_bytes() == whole.read_bytes()
 
 
@@ -198,9 +207,9 @@ def test_objective_errors_are_one_line_and_write_nothing(corpus, tmp_path, args,
 def test_resume_with_a_changed_objective_is_refused(corpus, tmp_path):
     ck = tmp_path / "ck"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], config.build(None, epochs=2, threads=1, batch_words=20000),
-                       str(tmp_path / "v.bin"), checkpoint_dir=str(ck), stop=StopAfter(2),
-                       **QUIET)
+        train_to_files(Run([corpus], config.build(None, epochs=2, threads=1, batch_words=20000),
+                           str(tmp_path / "v.bin"), checkpoint_dir=str(ck), stop=StopAfter(2),
+                           **QUIET))
     result = CliRunner().invoke(cli, ["train", "--resume", str(ck), "--hs"])
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"Error: cannot resume from '{ck}': --hs is True but the "

@@ -16,7 +16,8 @@ from w2vns.io import corpus, parallel_scan, synthetic
 from w2vns.io.parallel_scan import ParallelScan, StreamScan, scan
 from w2vns.io.prefetch import Prefetched
 from w2vns.training import config as train_config
-from w2vns.training import loop
+from w2vns.training import loop, reading
+from w2vns.training.run import Run
 
 LONG = corpus.MAX_WORD_BYTES
 
@@ -249,7 +250,7 @@ def test_trained_vectors_are_identical(tmp_path, monkeypatch):
     path = tmp_path / "synthetic.txt"
     synthetic.write(str(path), sentences=2000)
     cfg = train_config.build(None, epochs=2, threads=1, seed=3, dim=16, min_count=2)
-    one = loop.train([str(path)], cfg, log=lambda _: None, bar=False)
+    one = loop.train(Run([str(path)], cfg, log=lambda _: None, bar=False))
     used = []
 
     def four_threads(sources, spool_path, prune_at, threads, encoding=None):
@@ -257,8 +258,8 @@ def test_trained_vectors_are_identical(tmp_path, monkeypatch):
         used.append(result is not None)
         return result
 
-    monkeypatch.setattr(loop, "scan_inputs", four_threads)
-    four = loop.train([str(path)], cfg, log=lambda _: None, bar=False)
+    monkeypatch.setattr(reading, "scan_inputs", four_threads)
+    four = loop.train(Run([str(path)], cfg, log=lambda _: None, bar=False))
     assert used == [True]
     assert one.vocab.words == four.vocab.words
     assert one.vocab.counts.tolist() == four.vocab.counts.tolist()

@@ -81,7 +81,7 @@ def test_load_returns_embeddings(trained, tmp_path):
 
 
 def test_train_without_output_after_the_module_was_imported(tmp_path):
-    from w2vns.training.loop import train_to_files  # w2vns.train stays the API function
+    from w2vns.training.outputs import train_to_files  # w2vns.train stays the API function
 
     corpus = tmp_path / "c.txt"
     synthetic.write(str(corpus), sentences=300)

@@ -18,16 +18,11 @@ from w2vns.training import config
 from w2vns.io import synthetic
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
-from w2vns.training.loop import train_to_files
+from w2vns.training.outputs import train_to_files
+from w2vns.training.run import Run
 
+CORPUS_SENTENCES = 20000  # sentences of the shared corpus fixture (conftest.py)
 QUIET = dict(log=lambda _: None, bar=False)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    path = tmp_path_factory.mktemp("c") / "corpus.txt"
-    synthetic.write(str(path), sentences=20000)
-    return str(path)
 
 
 def settings(**extra):
@@ -37,18 +32,18 @@ def settings(**extra):
 
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(corpus, tmp_path):
     whole = tmp_path / "whole.bin"
-    train_to_files([corpus], settings(), str(whole), **QUIET)
+    train_to_files(Run([corpus], settings(), str(whole), **QUIET))
     out = tmp_path / "resumed.bin"
     out.write_bytes(b"older")
     ck = tmp_path / "ck"
     with pytest.raises(Interrupted) as stop:
-        train_to_files([corpus], settings(), str(out), checkpoint_dir=str(ck),
-                       stop=StopAfter(5), **QUIET)
+        train_to_files(Run([corpus], settings(), str(out), checkpoint_dir=str(ck),
+                           stop=StopAfter(5), **QUIET))
     assert stop.value.exit_code == 130 and stop.value.checkpoint_dir == str(ck)
     assert out.read_bytes() == b"older"  # untouched by the interrupted run
     saved = ckpt.load_latest(str(ck), warn=print)
     assert 0 < saved.position.done < saved.meta["cache"]["words"] * 4
-    train_to_files([corpus], settings(), str(out), resume_from=saved, **QUIET)
+    train_to_files(Run([corpus], settings(), str(out), resume_from=saved, **QUIET))
     assert out.read_bytes() == whole.read_bytes()  # one thread: identical, byte for byte
     assert os.listdir(ck) == []  # checkpoints and id cache removed after success
 
@@ -56,8 +51,8 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(corpus, tmp_pat
 def test_corrupt_newest_checkpoint_falls_back_to_the_previous(corpus, tmp_path):
     ck = tmp_path / "ck"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], settings(), str(tmp_path / "v.bin"), checkpoint_dir=str(ck),
-                       checkpoint_every=1e-9, stop=StopAfter(3), **QUIET)
+        train_to_files(Run([corpus], settings(), str(tmp_path / "v.bin"), checkpoint_dir=str(ck),
+                           checkpoint_every=1e-9, stop=StopAfter(3), **QUIET))
     files = ckpt.list_checkpoints(str(ck))
     assert len(files) == ckpt.KEEP  # older ones are pruned, the previous one kept
     newest, previous = files
@@ -76,8 +71,8 @@ def test_corrupt_newest_checkpoint_falls_back_to_the_previous(corpus, tmp_path):
 def _interrupted_cli_run(corpus, tmp_path, runner):
     ck = tmp_path / "ck"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], settings(), str(tmp_path / "v.bin"), checkpoint_dir=str(ck),
-                       stop=StopAfter(2), **QUIET)
+        train_to_files(Run([corpus], settings(), str(tmp_path / "v.bin"), checkpoint_dir=str(ck),
+                           stop=StopAfter(2), **QUIET))
     return ck
 
 
@@ -192,11 +187,11 @@ def test_resumed_multithreaded_run_passes_the_learning_bar(corpus, tmp_path):
     cfg = settings(threads=2, epochs=10, seed=5)
     ck, out = tmp_path / "ck", tmp_path / "v.bin"
     with pytest.raises(Interrupted):
-        train_to_files([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(40),
-                       **QUIET)
+        train_to_files(Run([corpus], cfg, str(out), checkpoint_dir=str(ck), stop=StopAfter(40),
+                           **QUIET))
     saved = ckpt.load_latest(str(ck), warn=print)
     assert saved.position.epoch >= 1  # interrupted well inside the run
-    train_to_files([corpus], cfg, str(out), resume_from=saved, **QUIET)
+    train_to_files(Run([corpus], cfg, str(out), resume_from=saved, **QUIET))
     kv = load(str(out))
     assert neighbour_score(kv) >= NEIGHBOUR_BAR
     assert analogy_score(kv) >= ANALOGY_BAR

@@ -104,6 +104,7 @@ def test_training_keeps_the_expected_share_of_tokens(tmp_path):
     """The kernel's subsampling matches sum(count * keep_probability) within 5 sigma."""
     from w2vns.training import config
     from w2vns.training.loop import train
+    from w2vns.training.run import Run
 
     rng = np.random.default_rng(0)
     words = np.array([f"w{i}" for i in range(50)])
@@ -112,9 +113,8 @@ def test_training_keeps_the_expected_share_of_tokens(tmp_path):
     path = tmp_path / "zipf.txt"
     path.write_text("\n".join(" ".join(tokens[i:i + 20]) for i in range(0, len(tokens), 20)))
     epochs, sample = 3, 1e-2
-    trained = train([str(path)], config.build(None, epochs=epochs, sample=sample, min_count=1,
-                                              threads=2, dim=8),
-                    log=lambda _: None, bar=False)
+    cfg = config.build(None, epochs=epochs, sample=sample, min_count=1, threads=2, dim=8)
+    trained = train(Run([str(path)], cfg, log=lambda _: None, bar=False))
     keep = vocab.keep_probabilities(trained.vocab.counts, sample).astype(np.float64)
     expected = epochs * float((trained.vocab.counts * keep).sum())
     sigma = np.sqrt(epochs * float((trained.vocab.counts * keep * (1 - keep)).sum()))

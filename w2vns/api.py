@@ -3,6 +3,7 @@
 Nothing heavy is imported until a function is called, so ``import w2vns`` stays fast.
 """
 
+import dataclasses
 import os
 
 # --init-from's file is read whole first and --save-model's replaced atomically at the end.
@@ -35,7 +36,8 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     An output that is an input or another output is refused before anything is read.
     Returns the trained ``Embeddings``.
     """
-    from .training import loop as training
+    from .training import loop, outputs
+    from .training.run import Run
     from .training.runner import configure
     from .errors import OptionError, UsageError
     from .io.outputs import PathPlan, check_paths
@@ -55,15 +57,14 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
         cfg, saved = configure(config_path, options, init_from, read_vocab)
     except OptionError as exc:
         raise exc.for_keywords() from None
-    common = dict(read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet, init_from=saved,
-                  log=log if log is not None else stderr_log(quiet))
+    run = Run(sources, cfg, read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet,
+              init_from=saved, log=log if log is not None else stderr_log(quiet))
     if output is not None:
-        trained = training.train_to_files(sources, cfg, os.fspath(output),
-                                          save_context=save_context, save_model=save_model,
-                                          **common)
+        trained = outputs.train_to_files(dataclasses.replace(
+            run, output=os.fspath(output), save_context=save_context, save_model=save_model))
     elif save_context is not None or save_model is not None:
         raise UsageError("save_context and save_model need an output path for the vectors "
                          "too.")
     else:
-        trained = training.train(sources, cfg, **common)
+        trained = loop.train(run)
     return Embeddings(trained.vocab.words, trained.vectors)

@@ -18,6 +18,7 @@ from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Inter
                       W2vnsError)
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
+from ..training import devices, objectives
 from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
@@ -29,8 +30,6 @@ NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 # Failures every process of a distributed run meets alike: only the first one reports them.
 SHARED_EXITS = (EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM)
 DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--help stays light)
-# As training.config.NS_STRATEGIES (not imported: --help must stay light).
-NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
 
 
 class W2vnsGroup(click.Group):
@@ -112,13 +111,9 @@ def training_options(func):
                           "(bounds memory).  [default: 10000000]"),
         click.option("--ns-exponent", type=FINITE, default=None,
                      help="Noise distribution count^x; 0 uniform, negative allowed.  [default: 0.75]"),
-        click.option("--ns-strategy", type=click.Choice(NS_STRATEGIES), default=None,
-                     help="How negatives are drawn: unigram (count^ns-exponent), uniform, hard "
-                          "(the best-scored of --ns-pool draws), dynamic (hard, the pool growing "
-                          "with progress), adaptive (noise re-estimated from the model's "
-                          "scores).  [default: unigram]"),
-        click.option("--ns-pool", type=int, default=None,
-                     help="hard/dynamic: candidates drawn per example.  [default: 4 x negative]"),
+        click.option("--ns-strategy", type=click.Choice(objectives.NAMES), default=None,
+                     help=objectives.strategy_help()),
+        click.option("--ns-pool", type=int, default=None, help=objectives.pool_help()),
         click.option("--share-negatives/--no-share-negatives", default=None,
                      help="Skip-gram: one draw of negatives per centre word shared by its window, "
                           "or a fresh draw per (centre, context) pair.  [default: share]"),
@@ -146,7 +141,7 @@ def training_options(func):
         click.option("--binary-ok", is_flag=True, default=None,
                      help="Read inputs that do not look like text (control characters, or "
                           "mostly not UTF-8 without --encoding) instead of refusing them."),
-        click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None,
+        click.option("--device", type=click.Choice(devices.NAMES), default=None,
                      help="Train on the CPU or on a CUDA GPU (needs pip install "
                           "'w2vns[cuda]').  [default: cpu]"),
         click.option("--sync-words", type=int, default=None, metavar="N",
@@ -194,9 +189,7 @@ def training_options(func):
               metavar="SECONDS",
               help="Under mpiexec: stop with an error when another process has not answered "
                    f"for this long.  [default: {DEFAULT_PEER_TIMEOUT:g}]")
-def train(corpus, output, config_path, save_context, save_vocab, read_vocab, save_model,
-          init_from, checkpoint_dir, checkpoint_every, resume_dir, force, report_path, log_file,
-          quiet, peer_timeout, **options):
+def train(corpus, **given):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
@@ -217,15 +210,9 @@ def train(corpus, output, config_path, save_context, save_vocab, read_vocab, sav
     """
     from ..training.runner import TrainRequest, run_train
 
-    request = TrainRequest(corpus=list(corpus), output=output, config_path=config_path,
-                           options=options, save_context=save_context, save_vocab=save_vocab,
-                           read_vocab=read_vocab, checkpoint_dir=checkpoint_dir,
-                           checkpoint_every=checkpoint_every or DEFAULT_CHECKPOINT_MINUTES,
-                           resume_dir=resume_dir, force=force, report_path=report_path,
-                           log_file=log_file, quiet=quiet, argv=sys.argv[1:],
-                           save_model=save_model, init_from=init_from,
-                           peer_timeout=peer_timeout or DEFAULT_PEER_TIMEOUT)
-    run_train(request)
+    given["checkpoint_every"] = given["checkpoint_every"] or DEFAULT_CHECKPOINT_MINUTES
+    given["peer_timeout"] = given["peer_timeout"] or DEFAULT_PEER_TIMEOUT
+    run_train(TrainRequest.from_command_line(corpus, given, sys.argv[1:]))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

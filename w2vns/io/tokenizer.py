@@ -23,9 +23,10 @@ DEAD = -1  # length of a pruned word: it never matches again
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 _NEWLINE = 10
-_MAX_LOAD_INVERSE = 2  # slots stay at most half full
-_INITIAL_WORDS = 1 << 16
-_INITIAL_ARENA = 1 << 20
+# The word tables start this large and grow so (``estimate`` predicts their size from these).
+MAX_LOAD_INVERSE = 2  # slots stay at most half full
+INITIAL_WORDS = 1 << 16
+INITIAL_ARENA = 1 << 20
 
 
 @njit(cache=True)
@@ -213,11 +214,11 @@ class WordTable:
     """Distinct tokens and their provisional ids; id 0 is the sentence marker."""
 
     def __init__(self):
-        self.slots = np.full(2 * _INITIAL_WORDS, EMPTY, dtype=np.int32)
-        self.hashes = np.zeros(_INITIAL_WORDS, dtype=np.uint64)
-        self.offsets = np.zeros(_INITIAL_WORDS, dtype=np.int64)
-        self.lengths = np.zeros(_INITIAL_WORDS, dtype=np.int32)
-        self.arena = np.zeros(_INITIAL_ARENA, dtype=np.uint8)
+        self.slots = np.full(2 * INITIAL_WORDS, EMPTY, dtype=np.int32)
+        self.hashes = np.zeros(INITIAL_WORDS, dtype=np.uint64)
+        self.offsets = np.zeros(INITIAL_WORDS, dtype=np.int64)
+        self.lengths = np.zeros(INITIAL_WORDS, dtype=np.int32)
+        self.arena = np.zeros(INITIAL_ARENA, dtype=np.uint8)
         self.state = np.array([1, 0], dtype=np.int64)  # id 0 is taken by the sentence marker
         self.lengths[EOS_ID] = DEAD
         self.live = 0  # distinct words held (pruned ones excluded)
@@ -254,8 +255,8 @@ class WordTable:
         self.offsets = _grown(self.offsets, words + room)
         self.lengths = _grown(self.lengths, words + room)
         self.arena = _grown(self.arena, int(self.state[1]) + arena_bytes)
-        if len(self.slots) < _MAX_LOAD_INVERSE * (self.live + room):
-            self._resize_slots(_MAX_LOAD_INVERSE * (self.live + room))
+        if len(self.slots) < MAX_LOAD_INVERSE * (self.live + room):
+            self._resize_slots(MAX_LOAD_INVERSE * (self.live + room))
         return words
 
     def _resize_slots(self, at_least):

@@ -62,6 +62,19 @@ def new_work(params, dim, seed):
                 np.zeros(N_TALLIES, dtype=np.float64))
 
 
+def work_bytes(params, dim):
+    """Bytes of the buffers ``new_work`` allocates for one thread (``params`` with the
+    largest pool the run uses)."""
+    f32, i32, i64 = (np.dtype(t).itemsize for t in (np.float32, np.int32, np.int64))
+    width = max(params.negative, params.pool) + 1
+    span = 2 * params.window
+    return (params.max_sentence * i32 + 3 * dim * f32  # sent; h, hsum, neu1e
+            + _AHEAD_SLOTS * (width + 1) * i64 + width * (i64 + f32)  # targets, counts; pool
+            + max(width, _HS_NODES) * f32 + span * (width + dim) * f32  # logits; grad, delta
+            + _STATE_PAD * np.dtype(np.uint64).itemsize
+            + N_TALLIES * np.dtype(np.float64).itemsize)
+
+
 # The sentence kernels unpack the bundles once; the per-centre steps they call take plain
 # arrays and are inlined (leaves.LEAF): inside the loops a bundle's field or a row view
 # would cost a reference count per access.

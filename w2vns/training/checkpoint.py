@@ -6,6 +6,8 @@ matrices, the RNG states, the vocabulary, the position (epoch, offset, words don
 the per-epoch losses, the options, the corpus fingerprint and a sha256 of all of it.
 Each is written to a temporary file and renamed; the previous one is kept until the
 new one is complete, so a corrupt or truncated newest file falls back to the one before.
+``Saver`` writes a run's checkpoints from the epoch loop; ``Position`` is where it stands,
+its counts a ``counters.Counts``, kept in the files under the meta names they always had.
 """
 
 import glob
@@ -21,6 +23,7 @@ from ..io.atomic import atomic_output
 from ..io.corpus import STDIN, is_url
 from ..errors import InputError
 from ..kernels.bundles import Model
+from .counters import Counts
 
 CACHE_NAME = "ids.bin"
 PATTERN = "checkpoint-*.npz"
@@ -29,22 +32,59 @@ OWN_FILES = (CACHE_NAME, RANK_CACHE_PATTERN, PATTERN)  # written and removed in 
 KEEP = 2  # the newest and the one before it
 _NUMBER = re.compile(r"checkpoint-(\d+)\.npz$")
 _ARRAYS = ("syn0", "syn1neg", "syn1", "rng", "counts", "words", "score_sum", "draw_count")
+# A position's counts as a checkpoint's meta names them: meta key -> Counts field.
+_META_COUNTS = {"done": "words", "words_kept": "words_kept", "positive_pairs": "positive_pairs",
+                "logistic_terms": "logistic_terms", "pool_scores": "pool_scores"}
+EPOCH_SUMS = "epoch_sums"  # meta key: [loss, logistic terms] of the unfinished epoch
+SECONDS_PER_MINUTE = 60.0
 
 
 @dataclass
 class Position:
-    """Where training stands: epoch (0-based), ids consumed in it, words done in all."""
+    """Where training stands: epoch (0-based), ids consumed in it, and what was counted:
+    over the whole run (``counts``; its words are the words done) and in the unfinished
+    epoch (``epoch_counts``, whose loss per term is the epoch's loss)."""
 
     epoch: int = 0
     offset: int = 0
-    done: int = 0
-    words_kept: int = 0
-    positive_pairs: int = 0
-    logistic_terms: int = 0
-    pool_scores: int = 0
+    counts: Counts = field(default_factory=Counts)
     epoch_loss: list = field(default_factory=list)
-    epoch_sums: tuple = (0.0, 0)  # loss sum and term count of the unfinished epoch
+    epoch_counts: Counts = field(default_factory=Counts)
     syncs: int = 0  # model synchronisations done (distributed runs)
+
+    @property
+    def done(self):
+        """Corpus words trained so far, over all epochs."""
+        return self.counts.words
+
+    def advance(self, counted, offset):
+        """Add a batch's ``counted`` (a Counts); the epoch goes on at id ``offset``."""
+        self.offset = offset
+        self.counts = self.counts + counted
+        self.epoch_counts = self.epoch_counts + counted
+
+    def end_epoch(self):
+        self.epoch_loss.append(self.epoch_counts.mean_loss)
+        self.epoch += 1
+        self.offset = 0
+        self.epoch_counts = Counts()
+
+    def to_meta(self):
+        """The position as a checkpoint's meta holds it (plain JSON values)."""
+        meta = dict(epoch=self.epoch, offset=self.offset, epoch_loss=list(self.epoch_loss),
+                    syncs=self.syncs)
+        meta.update({key: getattr(self.counts, name) for key, name in _META_COUNTS.items()})
+        meta[EPOCH_SUMS] = [self.epoch_counts.loss, self.epoch_counts.logistic_terms]
+        return meta
+
+    @classmethod
+    def from_meta(cls, meta):
+        loss, terms = meta.get(EPOCH_SUMS, (0.0, 0))
+        return cls(epoch=meta.get("epoch", 0), offset=meta.get("offset", 0),
+                   counts=Counts(**{name: meta.get(key, 0) for key, name in _META_COUNTS.items()}),
+                   epoch_loss=list(meta.get("epoch_loss", [])),
+                   epoch_counts=Counts(loss=loss, logistic_terms=terms),
+                   syncs=meta.get("syncs", 0))
 
 
 @dataclass
@@ -57,6 +97,34 @@ class Checkpoint:
     noise_stats: tuple  # adaptive noise statistics (score sums, draw counts); empty otherwise
     words: tuple
     counts: np.ndarray
+
+
+class Saver:
+    """Writes one run's checkpoints into ``directory``: the epoch loop's ``state`` (its
+    model, noise statistics, RNG states, vocabulary and position) with ``meta`` (options,
+    inputs, outputs, the id cache), every ``every_minutes`` (0: only when stopped).
+    ``device`` first copies the model back: checkpoints hold host arrays."""
+
+    def __init__(self, directory, every_minutes, meta, state, device, log):
+        self.directory, self.every_minutes, self.meta = directory, every_minutes, meta
+        self.state, self.device, self.log = state, device, log
+
+    def due(self, now, last_save):
+        """Is a periodic checkpoint due at ``now`` (seconds, like ``last_save``)?"""
+        return bool(self.every_minutes
+                    and now - last_save >= self.every_minutes * SECONDS_PER_MINUTE)
+
+    def save(self, meta=None, states=None):
+        """Write the next checkpoint: the state's own, or with ``meta`` and ``states`` (a
+        distributed run's first process writes every process's)."""
+        self.device.copy_back()
+        state = self.state
+        noise, vocab = state.noise, state.vocab
+        path = save(self.directory, state.position, self.meta if meta is None else meta,
+                    state.model, state.states if states is None else states,
+                    (noise.score_sum, noise.draw_count), vocab.words, vocab.counts)
+        self.log(f"checkpoint written: {path}")
+        return path
 
 
 def fingerprint(sources):
@@ -93,7 +161,7 @@ def save(directory, position, meta, model, rng, noise_stats, words, counts):
     existing = list_checkpoints(directory)
     number = _number(existing[0]) + 1 if existing else 1
     path = os.path.join(directory, f"checkpoint-{number:06d}.npz")
-    meta = dict(meta, position=position.__dict__ | {"epoch_sums": list(position.epoch_sums)})
+    meta = dict(meta, position=position.to_meta())
     meta_text = json.dumps(meta, sort_keys=True)
     arrays = dict(syn0=model.syn0, syn1neg=model.syn1neg, syn1=model.syn1, rng=rng,
                   counts=np.asarray(counts, np.int64),
@@ -116,12 +184,11 @@ def _load(path):
     if _digest(arrays, meta_text) != expected:
         raise ValueError("checksum mismatch")
     meta = json.loads(meta_text)
-    pos = meta.pop("position")
-    pos["epoch_sums"] = tuple(pos["epoch_sums"])
+    position = Position.from_meta(meta.pop("position"))
     words = tuple(arrays["words"].tobytes().decode("utf-8").split("\n"))
     model = Model(arrays["syn0"], arrays["syn1neg"], arrays["syn1"])
     stats = (arrays["score_sum"], arrays["draw_count"])
-    return Checkpoint(path, Position(**pos), meta, model, arrays["rng"],
+    return Checkpoint(path, position, meta, model, arrays["rng"],
                       stats if len(stats[0]) else None, words, arrays["counts"])
 
 

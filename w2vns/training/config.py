@@ -1,4 +1,7 @@
-"""Every training default in one frozen dataclass, and loading of ``configs/*.toml``."""
+"""Every training default in one frozen dataclass, its validation, and loading of
+``configs/*.toml``. The choices of ``--ns-strategy`` and ``--device`` and what each
+allows come from their registries (``objectives``, ``devices``); this module, like them,
+imports neither NumPy nor Numba, so the command line may import it."""
 
 import dataclasses
 import math
@@ -9,12 +12,12 @@ from typing import Optional
 
 from ..errors import ConfigError, OptionError, UsageError
 from ..io.recode import normalize_encoding
+from . import devices, objectives
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")
-DEVICES = ("cpu", "cuda")
-NS_STRATEGIES = ("unigram", "uniform", "hard", "dynamic", "adaptive")
-SCORED_STRATEGIES = ("hard", "dynamic", "adaptive")  # need negatives to act on
+DEVICES = devices.NAMES
+NS_STRATEGIES = objectives.NAMES
 DEFAULT_NS_EXPONENT = 0.75
 POOL_PER_NEGATIVE = 4  # default --ns-pool: this many candidates per negative kept
 SG_ALPHA = 0.025
@@ -40,7 +43,7 @@ class TrainConfig:
     max_vocab: Optional[int] = None
     prune_at: int = 10_000_000  # distinct words held while counting before rare ones are pruned
     ns_exponent: Optional[float] = None  # None: DEFAULT_NS_EXPONENT (0 for uniform)
-    ns_strategy: str = "unigram"
+    ns_strategy: str = objectives.DEFAULT_STRATEGY
     ns_pool: Optional[int] = None  # None: POOL_PER_NEGATIVE x negative
     share_negatives: bool = True
     hs: bool = False
@@ -52,7 +55,7 @@ class TrainConfig:
     batch_words: int = 200_000  # words per thread per kernel call (progress and Ctrl-C granularity)
     encoding: Optional[str] = None  # the inputs' encoding; None: UTF-8 with replacement
     binary_ok: bool = False  # read inputs that do not look like text (io/sniff.py) anyway
-    device: str = "cpu"  # cpu, or cuda (training/device.py)
+    device: str = "cpu"  # one of devices.NAMES (training/devices/)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
 
     def resolved(self):
@@ -63,9 +66,9 @@ class TrainConfig:
             alpha * MIN_ALPHA_RATIO.get(self.model, MIN_ALPHA_RATIO["sg"]))
         threads = self.threads if self.threads is not None else available_cores()
         self.validate()
-        uniform = self.ns_strategy == "uniform"
+        fixed = objectives.STRATEGIES[self.ns_strategy].fixed_exponent
         exponent = self.ns_exponent if self.ns_exponent is not None else (
-            0.0 if uniform else DEFAULT_NS_EXPONENT)
+            fixed if fixed is not None else DEFAULT_NS_EXPONENT)
         pool = self.ns_pool if self.ns_pool is not None else POOL_PER_NEGATIVE * max(self.negative, 1)
         done = dataclasses.replace(self, alpha=alpha, min_alpha=min_alpha, threads=threads,
                                    ns_exponent=exponent, ns_pool=pool)
@@ -97,20 +100,19 @@ class TrainConfig:
                               "most {1:g}.", self.min_alpha, self.alpha)
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
-        if self.device == "cuda":
-            from .device import check_options
-
-            check_options(self)
+        devices.check_options(self)
 
     def _validate_objective(self):
         if self.negative == 0 and not self.hs:
             raise OptionError("nothing to train: give {negative} > 0 or {hs}.")
-        if self.negative == 0 and self.ns_strategy in SCORED_STRATEGIES:
+        strategy = objectives.STRATEGIES[self.ns_strategy]
+        if self.negative == 0 and strategy.needs_negatives:
             raise OptionError("{ns_strategy} {0} needs negatives: give {negative} > 0.",
                               self.ns_strategy)
-        if self.ns_strategy == "uniform" and self.ns_exponent not in (None, 0, 0.0):
-            raise OptionError("{ns_strategy} uniform draws every word equally, which "
-                              "contradicts {ns_exponent} {0:g}. Drop one of them.",
+        fixed = strategy.fixed_exponent
+        if fixed is not None and self.ns_exponent not in (None, fixed):
+            raise OptionError(f"{{ns_strategy}} {strategy.name} {strategy.exponent_conflict}, "
+                              "which contradicts {ns_exponent} {0:g}. Drop one of them.",
                               self.ns_exponent)
         if self.ns_pool is not None and self.ns_pool < self.negative:
             raise OptionError("{ns_pool} ({0}) must be at least {negative} ({1}): the "

@@ -1,4 +1,5 @@
-"""Data-parallel training over MPI: who reads what, merged counts, combined models.
+"""Data-parallel training over MPI: who reads what, merged counts, combined models, and
+when the models are synchronised (``Syncs``).
 
 A run is distributed only when it was launched by ``mpiexec`` with more than one process
 (the launcher's environment says so) and mpi4py can be imported; otherwise nothing here
@@ -23,8 +24,9 @@ import time
 
 import numpy as np
 
-from ..errors import UsageError, W2vnsError
+from ..errors import EXIT_SIGNAL, Interrupted, UsageError, W2vnsError
 from ..io.ranges import ByteRange, split, splittable
+from . import checkpoint as ckpt
 from .launch import launched_size
 
 ROOT = 0
@@ -225,6 +227,94 @@ class Cluster:
             matrix -= np.float32(self.size - 1) * base
             base[...] = matrix
         self.syncs += 1
+
+
+class Syncs:
+    """When and how the processes of a distributed run synchronise their models.
+
+    The run is cut into ``points`` intervals of about ``--sync-words`` words over all
+    processes; each process syncs when its own share reaches the next interval, so all
+    take part in the same number of syncs whatever the sizes of their shares. At a sync
+    the changes every process made since the previous one are added up (an allreduce).
+    Stop requests and checkpoint times are agreed on at each sync.
+
+    ``state`` is the epoch loop's (its model, RNG states, position and summary); ``saver``
+    a ``checkpoint.Saver``, or None when the run writes no checkpoints."""
+
+    def __init__(self, cluster, config, state, total):
+        self.cluster, self.state, self.total = cluster, state, total
+        self.points = sync_points(state.summary.corpus_words, config.epochs, config.sync_words)
+        self.epochs = config.epochs
+        self.done = state.position.syncs
+        self.bases = None  # the model as of the last combination
+
+    def start(self):
+        self.bases = [np.array(m) for m in self.state.model]
+
+    def cap(self, batch_items, cache_items):
+        """Batches no longer than one interval, so a batch crosses at most one sync."""
+        per_interval = cache_items * self.epochs // self.points
+        return max(1, min(batch_items, per_interval))
+
+    def _reached(self):
+        return min(self.state.position.done * self.points // self.total, self.points)
+
+    def run(self, stop, save_due, saver):
+        """Sync as many times as this process's progress asks; True if it saved."""
+        saved = False
+        while self.done < self._reached():
+            saved |= self._once(stop, save_due, saver)
+        return saved
+
+    def finish(self, stop, saver):
+        """The syncs still due at the end (the last one makes the final model)."""
+        while self.done < self.points:
+            self._once(stop, False, saver)
+
+    def _once(self, stop, save_due, saver):
+        cluster, position = self.cluster, self.state.position
+        stopping, saving, _ = cluster.status(stop.requested is not None, save_due, position.done)
+        cluster.combine(self.state.model, self.bases)
+        self.done += 1
+        position.syncs = self.done
+        if (stopping or saving) and saver:
+            self._save(saver)
+        if stopping:
+            interrupted = Interrupted(stop.requested or "SIGTERM",
+                                      EXIT_SIGNAL[stop.requested or "SIGTERM"])
+            interrupted.checkpoint_dir = saver.directory if saver else None
+            interrupted.processes = cluster.size
+            raise interrupted
+        return saving
+
+    def _save(self, saver):
+        """The first process writes the synchronised model with every process's position."""
+        shared = self.cluster.allgather(dict(position=self.state.position.to_meta(),
+                                             states=self.state.states,
+                                             cache=saver.meta["cache"]))
+        if not self.cluster.is_root:
+            return
+        meta = dict(saver.meta, shared=[dict(position=s["position"], cache=s["cache"])
+                                        for s in shared])
+        saver.save(meta, np.concatenate([s["states"] for s in shared]))
+
+
+def rank_state(checkpoint, cluster):
+    """This process's position, RNG states and id cache description in a checkpoint."""
+    meta = checkpoint.meta
+    ranks = meta.get("ranks", 1)
+    size = cluster.size if cluster else 1
+    if ranks != size:
+        directory = os.path.dirname(checkpoint.path)
+        raise UsageError(f"the checkpoint in '{directory}' was written by {ranks} process(es) "
+                         f"and this run has {size}. Resume it "
+                         + (f"with: mpiexec -n {ranks} w2vns train --resume {directory}"
+                            if ranks > 1 else f"without mpiexec: w2vns train --resume {directory}"))
+    if cluster is None:
+        return checkpoint.position, checkpoint.rng, meta["cache"]
+    shared = meta["shared"][cluster.rank]
+    states = checkpoint.rng.reshape(cluster.size, -1)[cluster.rank].copy()
+    return ckpt.Position.from_meta(shared["position"]), states, shared["cache"]
 
 
 def sync_points(global_words, epochs, sync_words):

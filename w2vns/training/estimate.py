@@ -35,7 +35,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import objective
+from . import objectives
 from . import vocab as vocabulary
 from ..errors import UsageError
 from ..io import idcache
@@ -138,10 +138,10 @@ def _silent(_message):
 
 def estimate(request, config, log=_silent):
     """The Estimate of training ``config`` (resolved) on ``request``'s corpus or plan."""
-    from . import device
+    from . import devices
 
     _check_request(request)
-    device.require(config)
+    devices.require(config)
     readings = None
     if request.words is None:  # the inputs are checked and sniffed before any work
         check_sources(list(request.sources))
@@ -202,7 +202,7 @@ def _warm_up(config, workdir):
     """Run every kernel once on a tiny corpus (loading or compiling it), then measure the
     runtime's resident size: what any run holds before its data. Returns (bytes, seconds
     it took: what a fresh run spends loading its compiled kernels)."""
-    from . import loop
+    from . import loop, reading
 
     started = time.perf_counter()
     path = os.path.join(workdir, "warmup.txt")
@@ -210,8 +210,9 @@ def _warm_up(config, workdir):
         for k in range(WARMUP_SENTENCES):
             handle.write(" ".join(f"w{(k + j) % 5}" for j in range(12)) + "\n")
     small = dataclasses.replace(config, min_count=1, max_vocab=None, epochs=1, sample=0.0)
-    vocab, cache, _, _, _ = loop.encode_corpus([path], small, os.path.join(workdir, "warm.ids"),
-                                            workdir, _silent)
+    vocab, cache, _, _, _ = reading.encode_corpus([path], small,
+                                                  os.path.join(workdir, "warm.ids"), workdir,
+                                                  _silent)
     _count_pass(cache, vocab, small)
     with _quiet_stderr():
         loop.train_cache(cache, vocab, small, _silent)
@@ -262,7 +263,7 @@ def batches_per_epoch(sentence_ends, batch_items):
 
 
 def _corpus_profile(request, config, workdir, log, readings):
-    from . import loop
+    from . import reading
 
     sources, scale = list(request.sources), 1.0
     read_config = config
@@ -275,7 +276,7 @@ def _corpus_profile(request, config, workdir, log, readings):
             read_config = dataclasses.replace(
                 config, min_count=max(1, int(round(config.min_count / scale))))
     started = time.perf_counter()
-    vocab, cache, _, table_bytes, distinct = loop.encode_corpus(
+    vocab, cache, _, table_bytes, distinct = reading.encode_corpus(
         sources, read_config, os.path.join(workdir, "corpus.ids"), workdir, log, readings)
     read_seconds = time.perf_counter() - started
     kept, centres, pairs, ends = _count_pass(cache, vocab, config)
@@ -416,7 +417,7 @@ def _zipf_ids(counts, n, sentence_words, max_sentence, seed):
 def _synthetic_corpus(counts, request, config, workdir):
     """The calibration corpus of --words mode, and the reading pass's expected seconds
     (timed on generated text of the same kind)."""
-    from . import loop
+    from . import reading
 
     n = min(request.words, SYNTHETIC_CALIBRATION_WORDS)
     rows = _zipf_ids(counts, n, request.sentence_words, config.max_sentence_length, config.seed)
@@ -432,8 +433,8 @@ def _synthetic_corpus(counts, request, config, workdir):
         for row in text_rows:
             handle.write(" ".join(words[i] for i in row) + "\n")
     started = time.perf_counter()
-    loop.encode_corpus([text], dataclasses.replace(config, min_count=1),
-                       os.path.join(workdir, "text.ids"), workdir, _silent)
+    reading.encode_corpus([text], dataclasses.replace(config, min_count=1),
+                          os.path.join(workdir, "text.ids"), workdir, _silent)
     seconds = (time.perf_counter() - started) * request.words / max(text_rows.size, 1)
     idcache.remove(text, os.path.join(workdir, "text.ids"))
     return cache, seconds
@@ -449,12 +450,12 @@ def _grown(initial, need):
 def _table_bytes_for(distinct, word_bytes):
     """The reading pass's word tables for ``distinct`` words (see io.tokenizer), --words
     mode, where there was no reading pass to measure."""
-    from ..io.tokenizer import _INITIAL_ARENA, _INITIAL_WORDS, _MAX_LOAD_INVERSE
+    from ..io.tokenizer import INITIAL_ARENA, INITIAL_WORDS, MAX_LOAD_INVERSE
 
     room = BLOCK_BYTES // 2 + 1
-    per_word = _grown(_INITIAL_WORDS, distinct + room)
-    slots = 1 << max(int(_MAX_LOAD_INVERSE * (distinct + room) - 1).bit_length(), 1)
-    arena = _grown(_INITIAL_ARENA, word_bytes + BLOCK_BYTES)
+    per_word = _grown(INITIAL_WORDS, distinct + room)
+    slots = 1 << max(int(MAX_LOAD_INVERSE * (distinct + room) - 1).bit_length(), 1)
+    arena = _grown(INITIAL_ARENA, word_bytes + BLOCK_BYTES)
     # hashes, offsets (8 bytes), lengths (4); counts (8) and the remap table (4) per id
     return per_word * (8 + 8 + 4 + 8 + 4) + slots * 4 + arena
 
@@ -464,50 +465,29 @@ def _table_bytes_for(distinct, word_bytes):
 
 def noise_probabilities(vocab, config):
     """The exact distribution the noise alias table draws from."""
-    noise = objective.noise_for(vocab.counts, config)
+    noise = objectives.noise_for(vocab.counts, config)
     return vocabulary.alias_probabilities(noise.alias_prob, noise.alias_index), noise
 
 
-def _distinct_draws(q, pool):
-    """E[distinct words among ``pool`` draws other than the positive], per positive word."""
-    seen = -np.expm1(pool * np.log1p(-np.minimum(q, 1.0 - 1e-12)))
-    return seen.sum() - seen
-
-
-def _pool_schedule(config, batches):
-    """(pool size, share of the run) for each pool size the run will use."""
-    if config.ns_strategy == "hard":
-        return [(config.ns_pool, 1.0)]
-    total = max(batches * config.epochs, 1)
-    shares = {}
-    for b in range(total):
-        pool = objective.pool_at(config, b / total)
-        shares[pool] = shares.get(pool, 0.0) + 1.0 / total
-    return sorted(shares.items())
-
-
 def objective_counts(profile, config):
-    """Totals over all epochs: positive targets, negatives, HS nodes, pool scores."""
+    """Totals over all epochs: positive targets, negatives, HS nodes, pool scores; each
+    objective's registry entry counts its own."""
     epochs = config.epochs * profile.scale
     examples = profile.pairs if config.model == "sg" else profile.centres
+    # noise is drawn once per centre (shared, and always in CBOW) or once per pair
+    draws = profile.pairs if (config.model == "sg" and not config.share_negatives) \
+        else profile.centres
     out = dict(positive_targets=0.0, negative_samples=0.0, hs_updates=0.0, pool_scores=0.0)
+    expectation = objectives.Expectation(examples, draws, None, epochs, profile.batches)
     if config.negative > 0:
         q, _ = noise_probabilities(profile.vocab, config)
         out["positive_targets"] = examples.sum() * epochs
-        if config.ns_strategy in ("hard", "dynamic"):
-            # drawn once per centre (shared, and always in CBOW) or once per pair
-            draws = profile.pairs if (config.model == "sg" and not config.share_negatives) \
-                else profile.centres
-            for pool, share in _pool_schedule(config, profile.batches):
-                distinct = _distinct_draws(q, pool)
-                kept = np.minimum(distinct, config.negative)
-                out["negative_samples"] += (examples * kept).sum() * epochs * share
-                out["pool_scores"] += (draws * distinct).sum() * epochs * share
-        else:
-            out["negative_samples"] = (examples * config.negative * (1.0 - q)).sum() * epochs
+        strategy = objectives.strategy_of(config)
+        out["negative_samples"], out["pool_scores"] = strategy.expected_counts(
+            dataclasses.replace(expectation, noise=q), config)
     if config.hs:
-        tree = objective.tree_for(profile.vocab.counts, config)
-        out["hs_updates"] = (examples * np.diff(tree.offsets)).sum() * epochs
+        out["hs_updates"] = objectives.HS.expected(
+            expectation, objectives.tree_for(profile.vocab.counts, config))
     return out
 
 
@@ -517,7 +497,7 @@ def objective_counts(profile, config):
 def memory_parts(profile, config, runtime):
     """Resident bytes the run needs, by part; ``total`` = runtime + the larger phase."""
     size, dim = len(profile.vocab), config.dim
-    matrices = objective.model_bytes(size, config)
+    matrices = objectives.model_bytes(size, config)
     words = size * (PY_STR_HEADER + PY_REF) + profile.word_bytes
     per_word = (8  # counts
                 + 4  # subsampling keep probabilities
@@ -527,9 +507,12 @@ def memory_parts(profile, config, runtime):
     if config.hs:
         depth = np.log2(max(size, 2)) + 1
         tables += int(size * (8 + depth * 5))  # offsets; codes and points per node
+    from ..kernels.cpu import work_bytes
+
     batch_items = config.threads * config.batch_words
-    work = config.max_sentence_length * 4 + 2 * config.window * (dim + config.ns_pool + 1) * 4
-    buffers = BATCH_COPIES * batch_items * idcache.ITEM.itemsize + config.threads * work
+    largest = objectives.params_for(config, objectives.strategy_of(config).pool.largest(config))
+    buffers = (BATCH_COPIES * batch_items * idcache.ITEM.itemsize
+               + config.threads * work_bytes(largest, dim))
     training = matrices + words + tables + buffers
     # reading: word tables and words, then the encoding's temporaries or the blocks
     encode_items = min(idcache.ENCODE_CHUNK, profile.items * profile.scale)  # one chunk at most

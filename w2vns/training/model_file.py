@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import objective
+from . import objectives
 from ..io.atomic import atomic_output
 from ..errors import FormatError, InputError, UsageError
 
@@ -201,7 +201,7 @@ def carry_over(saved, vocab, config, model, log):
         if config.negative > 0 and "syn1neg" in saved.arrays:
             model.syn1neg[new_rows] = saved.arrays["syn1neg"][old_rows]
     if config.hs and "syn1" in saved.arrays:
-        if _same_tree(saved, objective.tree_for(vocab.counts, config)):
+        if _same_tree(saved, objectives.tree_for(vocab.counts, config)):
             model.syn1[:] = saved.arrays["syn1"]
         else:
             log("warning: the merged counts give another Huffman tree: the hierarchical-"

@@ -46,6 +46,20 @@ def human_bytes(n):
     return f"{n:.1f} TB"
 
 
+class Discard:
+    """A text stream that drops what is written (the progress of a process that does not
+    show it)."""
+
+    def write(self, text):
+        return len(text)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return False
+
+
 class Progress:
     """Receives training updates; shows a bar or logs a line every few seconds.
 

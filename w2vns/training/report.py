@@ -48,7 +48,7 @@ class RunReport:
         self.summary = None
 
     def attach(self, summary):
-        """Follow a run's Summary (train.Summary) as it fills in."""
+        """Follow a run's Summary (run.Summary) as it fills in."""
         self.summary = summary
 
     def set(self, **fields):

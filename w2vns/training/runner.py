@@ -1,5 +1,6 @@
 """One training run as the command line asks for it: options, resume checks, signals,
-log file and the JSON report around ``train.train_to_files``. Plain Python, no click."""
+log file and the JSON report around ``outputs.train_to_files``, which receives it as one
+``run.Run``. Plain Python, no click."""
 
 import contextlib
 import dataclasses
@@ -18,7 +19,8 @@ from ..errors import InputError, Interrupted, UsageError, W2vnsError
 from .report import RunReport, describe_inputs
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message
-from .loop import StopControl, train_to_files
+from .outputs import train_to_files
+from .run import Run, StopControl
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
 MUST_BE_FILES = ("--save-model", "--log-file")  # outputs that cannot be '-' (stdout)
@@ -46,6 +48,16 @@ class TrainRequest:
     save_model: Optional[str] = None
     init_from: Optional[str] = None
     peer_timeout: float = distributed.DEFAULT_PEER_TIMEOUT  # under mpiexec
+
+    @classmethod
+    def from_command_line(cls, corpus, given, argv):
+        """The request of ``w2vns train``: ``given`` holds the command's values by name;
+        those that are not the request's own are training options."""
+        own = {name: given.pop(name) for name in list(given) if name in REQUEST_FIELDS}
+        return cls(corpus=list(corpus), options=given, argv=argv, **own)
+
+
+REQUEST_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainRequest)) - {"options"}
 
 
 @contextlib.contextmanager
@@ -165,14 +177,14 @@ def _run(request, report, log, log_file, cluster=None):
                    corpus=describe_inputs(sources),
                    checkpoint_dir=request.resume_dir or request.checkpoint_dir,
                    init_from=request.init_from)
-    stop = StopControl()
-    with handle_signals(stop.request, STOP_SIGNALS):
-        train_to_files(sources, cfg, output, save_context=save_context,
-                       save_vocab=request.save_vocab, read_vocab=request.read_vocab,
-                       quiet=request.quiet, log=log, checkpoint_dir=request.checkpoint_dir,
-                       checkpoint_every=request.checkpoint_every, resume_from=checkpoint,
-                       stop=stop, log_file=log_file, report=report, save_model=save_model,
-                       init_from=saved, cluster=cluster)
+    run = Run(sources, cfg, output=output, save_context=save_context,
+              save_vocab=request.save_vocab, save_model=save_model,
+              read_vocab=request.read_vocab, init_from=saved,
+              checkpoint_dir=request.checkpoint_dir, checkpoint_every=request.checkpoint_every,
+              resume_from=checkpoint, stop=StopControl(), log=log, log_file=log_file,
+              quiet=request.quiet, report=report, cluster=cluster)
+    with handle_signals(run.stop.request, STOP_SIGNALS):
+        train_to_files(run)
 
 
 def configure(config_path, options, init_from=None, read_vocab=None):

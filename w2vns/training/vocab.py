@@ -1,13 +1,16 @@
-"""Vocabulary: counts, ordering, subsampling and the noise distribution."""
+"""Vocabulary: counts, ordering, the remapping of a scan's provisional ids, subsampling
+and the noise distribution."""
 
 import os
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import InputError, VocabularyError
+from ..errors import CorpusError, InputError, VocabularyError
+from ..io import idcache
+from ..io.corpus import EOS_TEMP_ID
 from ..kernels.alias import ALIAS_SCALE, U32_MAX as _U32_MAX, build_alias
-
+from . import distributed, model_file
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,42 @@ def select(words, counts, order_key, min_count, max_vocab):
             f"empty vocabulary: no word occurs at least {min_count} times "
             f"(the most frequent occurs {best} times). Try --min-count {best}.")
     return Vocab(tuple(words[i] for i in order), counts[order].copy()), order
+
+
+def from_scan(scan, config, given_vocab, log, init_from=None, cluster=None):
+    """The run's vocabulary and the table mapping the scan's provisional ids to its ids.
+
+    The words are the scan's, or ``given_vocab`` (--read-vocab's words and counts), or
+    merged with a saved model's (``init_from``) or with the other processes' (``cluster``).
+    """
+    words, provisional, counts, aliases = scan.word_counts()
+    table = idcache.remap_table(len(scan.counts), EOS_TEMP_ID)
+    if given_vocab is not None or init_from is not None or cluster is not None:
+        seen_words, seen_counts = words, counts
+        if cluster is not None and given_vocab is None:
+            seen_words, seen_counts = distributed.merge_counts(cluster, words, counts)
+            if not seen_words:
+                raise CorpusError("the corpus contains no words. Check that the inputs are "
+                                  "non-empty text files.")
+        file_words, file_counts = (given_vocab if given_vocab is not None else
+                                   model_file.merged_counts(init_from, seen_words, seen_counts)
+                                   if init_from is not None else (seen_words, seen_counts))
+        vocab, kept = select(file_words, file_counts, np.arange(len(file_words)),
+                             config.min_count, config.max_vocab)
+        position = {w: i for i, w in enumerate(vocab.words)}
+        for word, pid in zip(words, provisional.tolist()):
+            final = position.get(word)
+            if final is not None:
+                table[pid] = final
+    else:
+        vocab, kept = select(words, counts, provisional, config.min_count, config.max_vocab)
+        table[provisional[kept]] = np.arange(len(kept), dtype=np.int32)
+    for pid, canonical in aliases:  # different bytes, same word once decoded
+        table[pid] = table[canonical]
+    log(f"vocabulary: {len(vocab):,} words with count >= {config.min_count}"
+        + (f" (capped at {config.max_vocab:,})" if config.max_vocab else "")
+        + f", {vocab.total:,} tokens")
+    return vocab, table
 
 
 def keep_probabilities(counts, sample):

@@ -1,28 +1,26 @@
 """Training on a CUDA GPU (``--device cuda``): device arrays, the corpus in chunks, copies back.
 
-The epoch loop (``loop.py``) is the same on both devices: it reads the encoded corpus in
-batches, maps global progress to the learning rate, reports progress, honours stop
-requests and writes checkpoints. On the GPU, ``start`` copies the matrices, the
-subsampling and noise tables and the RNG states to the device once; each batch (a chunk
-of ``DEVICE_CHUNK_WORDS`` ids) is copied over, cut into units and trained by
-``kernels.cuda.train_chunk``; ``copy_back`` brings the matrices and RNG states into the
-host arrays before a checkpoint and at the end, so checkpoints hold host arrays and a run
-can resume on either device.
+The epoch loop (``loop.py``) is the same on every device (``base.Device``). Preparing the
+GPU copies the matrices, the subsampling and noise tables and the RNG states to it once;
+each batch (a chunk of ``DEVICE_CHUNK_WORDS`` ids) is copied over, cut into units and
+trained by ``kernels.cuda.train_chunk``; ``copy_back`` brings the matrices and RNG states
+into the host arrays before a checkpoint and at the end, so checkpoints hold host arrays
+and a run can resume on either device.
 """
 
 import importlib.util
 
 import numpy as np
 
-from ..errors import DeviceError, UsageError
-from ..kernels.bundles import N_TALLIES, Model, Noise
-from . import objective
+from ...errors import DeviceError, UsageError
+from ...kernels.bundles import N_TALLIES, Model, Noise
+from ..counters import Counts
+from .base import Device
 
 DEVICE_CHUNK_WORDS = 1 << 24  # ids per kernel launch (64 MiB of int32)
 SIMULATOR_LANES = 1  # lanes per worker under the simulator: one thread simulates fastest
 SIMULATOR_WORKERS = 4
 BLOCKS_PER_SM = 16  # resident thread blocks aimed for on each multiprocessor
-SUPPORTED_STRATEGIES = ("unigram", "uniform")
 NO_PACKAGE = ("--device cuda needs the numba-cuda package: pip install 'w2vns[cuda]', "
               "or use --device cpu.")
 NO_GPU = "--device cuda: no CUDA GPU found (check the driver with nvidia-smi), or use --device cpu."
@@ -33,16 +31,6 @@ def simulated():
     from numba import config as numba_config
 
     return bool(numba_config.ENABLE_CUDASIM)
-
-
-def require(config):
-    """Fail before any work when ``config.device`` is cuda and no GPU can run it."""
-    if config.device != "cuda" or simulated():
-        return
-    if not package_installed():
-        raise DeviceError(NO_PACKAGE)
-    if not gpu_found():
-        raise DeviceError(NO_GPU)
 
 
 def package_installed():
@@ -57,40 +45,13 @@ def gpu_found():
     return bool(cuda.is_available())
 
 
-def check_options(config):
-    """Usage errors for options the GPU path does not support."""
-    limits = _limits()
-    if config.dim > limits["dim"]:
-        raise UsageError(f"--dim {config.dim} is not supported with --device cuda "
-                         f"(at most {limits['dim']}).")
-    if config.negative > limits["negative"]:
-        raise UsageError(f"--negative {config.negative} is not supported with --device cuda "
-                         f"(at most {limits['negative']}).")
-    if config.hs:
-        raise UsageError("--hs is not supported with --device cuda: use negative sampling, "
-                         "or --device cpu.")
-    if config.ns_strategy not in SUPPORTED_STRATEGIES:
-        raise UsageError(f"--ns-strategy {config.ns_strategy} is not supported with --device cuda "
-                         f"(use {' or '.join(SUPPORTED_STRATEGIES)}, or --device cpu).")
-
-
 def _limits():
     """The kernel's fixed sizes (importing the kernels does not need a GPU)."""
     try:
-        from ..kernels import cuda as kernels
+        from ...kernels import cuda as kernels
     except ImportError:
         raise DeviceError(NO_PACKAGE) from None
     return {"dim": kernels.MAX_DIM, "negative": kernels.MAX_NEGATIVE}
-
-
-def start(config, model, noise, keep, states, log):
-    """A DeviceTrainer when ``config.device`` is cuda, else None (train on the CPU)."""
-    if config.device != "cuda":
-        return None
-    require(config)
-    trainer = DeviceTrainer(config, model, noise, keep, states)
-    log(f"training on {trainer.name}: {trainer.workers:,} workers of {trainer.lanes} lanes")
-    return trainer
 
 
 def worker_states(states, workers):
@@ -117,42 +78,68 @@ def units(batch, segment):
     return unit_start.astype(np.int64), unit_end.astype(np.int64)
 
 
-class DeviceTrainer:
+class CudaDevice(Device):
     """Device copies of the model and tables; trains one chunk of the corpus per call.
 
-    ``model`` and ``noise`` are the host bundles (``kernels.bundles``); ``lanes`` and
-    ``workers`` default to a warp per worker and enough workers to fill the GPU (one lane
-    and a few workers under the simulator).
+    ``lanes`` and ``workers`` default to a warp per worker and enough workers to fill the
+    GPU (one lane and a few workers under the simulator).
     """
 
-    def __init__(self, config, model, noise, keep, states, lanes=None, workers=None):
+    name = "cuda"
+
+    def __init__(self, config, model, tables, states, log, lanes=None, workers=None):
         from numba import cuda
 
-        from ..kernels import cuda as kernels
+        from ...kernels import cuda as kernels
 
+        super().__init__(config, model, tables, states, log)
         self.cuda, self.kernels = cuda, kernels
-        self.host = (model, states)
         self.lanes = lanes or (SIMULATOR_LANES if simulated() else kernels.WARP)
         per_block = kernels.WORKERS_PER_BLOCK
         wanted = workers or (SIMULATOR_WORKERS if simulated()
                              else _resident_blocks(cuda) * per_block)
         self.workers = -(-wanted // per_block) * per_block
-        self.name = _device_name(cuda)
-        self.batch_items = DEVICE_CHUNK_WORDS
-        self.model = Model(*(cuda.to_device(m) for m in model))
-        self.noise = Noise(*(cuda.to_device(a) for a in noise))
-        self.keep = cuda.to_device(keep)
-        self.params = objective.params_for(config, 0)
+        self.chunk_items = DEVICE_CHUNK_WORDS
+        self.device_model = Model(*(cuda.to_device(m) for m in model))
+        self.device_noise = Noise(*(cuda.to_device(a) for a in tables.noise))
+        self.device_keep = cuda.to_device(tables.keep)
         self.rng = cuda.to_device(worker_states(states, self.workers))
-        self.tallies = cuda.to_device(np.zeros((self.workers, N_TALLIES), dtype=np.float64))
+        self.device_tallies = cuda.to_device(np.zeros((self.workers, N_TALLIES),
+                                                      dtype=np.float64))
+        self.tallies = np.zeros((1, N_TALLIES), dtype=np.float64)
+        log(f"training on {_device_name(cuda)}: {self.workers:,} workers of {self.lanes} lanes")
 
-    def train_chunk(self, batch, alpha_start, alpha_end, tallies):
-        """Train on ``batch`` (ids ending with EOS) with alpha falling from ``alpha_start``
-        to ``alpha_end`` over it; the totals go to row 0 of ``tallies``, zeros elsewhere."""
+    @classmethod
+    def require(cls, config):
+        if simulated():
+            return
+        if not package_installed():
+            raise DeviceError(NO_PACKAGE)
+        if not gpu_found():
+            raise DeviceError(NO_GPU)
+
+    @classmethod
+    def check_options(cls, config):
+        limits = _limits()
+        if config.dim > limits["dim"]:
+            raise UsageError(f"--dim {config.dim} is not supported with --device cuda "
+                             f"(at most {limits['dim']}).")
+        if config.negative > limits["negative"]:
+            raise UsageError(f"--negative {config.negative} is not supported with --device "
+                             f"cuda (at most {limits['negative']}).")
+        super().check_options(config)
+
+    @property
+    def batch_items(self):
+        return self.chunk_items
+
+    def train(self, batch, params, alpha_start, alpha_end):
+        """The totals of the workers' tally rows (zeros for a batch without a unit)."""
+        tallies = self.tallies
         tallies[:] = 0
         unit_start, unit_end = units(batch, self.kernels.SEGMENT_WORDS)
         if len(unit_start) == 0:
-            return
+            return Counts.from_tallies(tallies)
         per_block = self.kernels.WORKERS_PER_BLOCK
         blocks = -(-min(len(unit_start), self.workers) // per_block)
         cuda = self.cuda
@@ -160,17 +147,21 @@ class DeviceTrainer:
                                    cuda.to_device(unit_start), cuda.to_device(unit_end),
                                    float(alpha_start), float(alpha_end))
         self.kernels.train_chunk[blocks, self.lanes * per_block](
-            chunk, self.model, self.noise, self.keep, self.params, self.rng, self.tallies)
-        tallies[0] = self.tallies.copy_to_host()[:blocks * per_block].sum(axis=0)
+            chunk, self.device_model, self.device_noise, self.device_keep, params, self.rng,
+            self.device_tallies)
+        tallies[0] = self.device_tallies.copy_to_host()[:blocks * per_block].sum(axis=0)
+        return Counts.from_tallies(tallies)
 
     def copy_back(self):
-        """Bring the matrices and RNG states into the host arrays given to ``start``."""
-        model, states = self.host
-        for device_matrix, host_matrix in zip(self.model, model):
+        """Bring the matrices and RNG states into the host arrays it was prepared with."""
+        for device_matrix, host_matrix in zip(self.device_model, self.model):
             device_matrix.copy_to_host(host_matrix)
         rng = self.rng.copy_to_host()
-        count = min(len(states), len(rng))
-        states[:count] = rng[:count]
+        count = min(len(self.states), len(rng))
+        self.states[:count] = rng[:count]
+
+
+DEVICE = CudaDevice
 
 
 def _resident_blocks(cuda):

@@ -1,0 +1,74 @@
+"""What a device is to the epoch loop: one small interface.
+
+A device checks that it can run a configuration (``require``: the machine,
+``check_options``: the options, as usage errors), prepares the model (copying it to the
+device when it lives elsewhere), trains one batch at a time and returns what the kernels
+counted, and copies the model back into the host arrays (before every checkpoint and at
+the end), so that checkpoints hold host arrays and a run can resume on any device.
+``close`` undoes whatever preparing changed in this process.
+"""
+
+from collections import namedtuple
+
+from ...errors import UsageError
+from .. import objectives
+
+# What the kernels read besides the model: the noise bundle, the Huffman tree (both
+# ``kernels.bundles``) and the per-word subsampling keep probabilities.
+Tables = namedtuple("Tables", "noise tree keep")
+
+
+class Device:
+    """One implementation per device; ``devices.REGISTRY`` names them.
+
+    ``model`` (a ``kernels.bundles.Model``) and ``states`` (one uint64 RNG state per
+    thread) are the host arrays: the device trains them in place or copies back into them.
+    """
+
+    name = None  # as --device gives it
+    distributed = False  # can run under mpiexec (one process per machine)
+
+    def __init__(self, config, model, tables, states, log):
+        self.config, self.model, self.tables, self.states = config, model, tables, states
+        self.log = log
+
+    @classmethod
+    def require(cls, config):
+        """Fail before any work (a DeviceError) when this machine cannot run ``config``."""
+
+    @classmethod
+    def check_options(cls, config):
+        """Usage errors for the options this device does not support: by default, the
+        objectives whose registry entries do not list it."""
+        objectives.check_device(config, cls.name)
+
+    @classmethod
+    def check_cluster(cls, cluster):
+        """A usage error when a distributed run (``cluster``) asks for this device."""
+        if cluster is not None and not cls.distributed:
+            raise UsageError(f"--device {cls.name} cannot be used under mpiexec: distributed "
+                             "training runs on CPUs. Drop --device or mpiexec.")
+
+    @property
+    def batch_items(self):
+        """Ids of the encoded corpus per call of ``train`` (cut at a sentence end)."""
+        raise NotImplementedError
+
+    def train(self, batch, params, alpha_start, alpha_end):
+        """Train on ``batch`` (int32 ids ending with EOS) with alpha falling from
+        ``alpha_start`` to ``alpha_end`` and the kernel ``params``; returns the batch's
+        ``counters.Counts`` (its corpus words left to the caller)."""
+        raise NotImplementedError
+
+    def copy_back(self):
+        """Bring the trained matrices and RNG states into the host arrays."""
+
+    def close(self):
+        """Undo what preparing the device changed in this process."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False

@@ -1,0 +1,47 @@
+"""Training on the CPU (``--device cpu``, the default): the model stays in the host arrays;
+each batch is cut into one slice per thread (at sentence ends) and trained by
+``kernels.cpu.train_chunk``, the threads updating the shared matrices without locks.
+
+Numba's thread count is set for the run and restored when the device is closed.
+"""
+
+import numpy as np
+
+from ...io import idcache
+from ...kernels.bundles import N_TALLIES
+from ..counters import Counts
+from .base import Device
+
+
+class CpuDevice(Device):
+    name = "cpu"
+    distributed = True
+
+    def __init__(self, config, model, tables, states, log):
+        import numba
+
+        from ...kernels import cpu as kernels
+
+        super().__init__(config, model, tables, states, log)
+        self.kernels, self.numba = kernels, numba
+        self.threads = config.threads
+        self.tallies = np.zeros((self.threads, N_TALLIES), dtype=np.float64)
+        self.numba_threads = numba.get_num_threads()
+        numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
+
+    @property
+    def batch_items(self):
+        return self.threads * self.config.batch_words
+
+    def train(self, batch, params, alpha_start, alpha_end):
+        noise, tree, keep = self.tables
+        starts, ends = idcache.split_slices(batch, self.threads)
+        self.kernels.train_chunk(batch, starts, ends, self.model, noise, tree, keep, params,
+                                 self.states, self.tallies, alpha_start, alpha_end)
+        return Counts.from_tallies(self.tallies)
+
+    def close(self):
+        self.numba.set_num_threads(self.numba_threads)
+
+
+DEVICE = CpuDevice
