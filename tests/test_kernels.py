@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from references import random_matrices, reference_sgns, sigmoid
+from references import (logistic_gradient, random_matrices, reference_sgns, reference_window,
+                        sigmoid)
 from w2vns.kernels import bundles as B
 from w2vns.kernels import cpu as K
 from w2vns.kernels import huffman
@@ -47,9 +48,10 @@ def one_hot_noise(word):
 COUNTS = np.array([50, 40, 30, 20, 12, 10, 8, 5, 4, 3, 2, 1], dtype=np.int64)
 
 
-def test_ns_update_matches_numpy(matrices):
+@pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: logits beyond the clip, on both sides
+def test_ns_update_matches_numpy(matrices, scale):
     syn0, syn1 = matrices
-    h = syn0[2].copy()
+    h = syn0[2] * np.float32(scale)
     targets = np.array([5, 1, 7, 7, 3], dtype=np.int64)  # a repeated noise word, on purpose
     expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA),
                                                               logits_first=True)
@@ -64,6 +66,10 @@ def test_ns_update_matches_numpy(matrices):
     assert loss == pytest.approx(expected_loss, rel=1e-4)
     untouched = [r for r in range(ROWS) if r not in targets]
     np.testing.assert_array_equal(got[untouched], syn1[untouched])
+    labels = (np.arange(len(targets)) == 0).astype(float)
+    learnt = logistic_gradient(syn1[targets] @ h.astype(np.float64), labels) == 0.0
+    assert learnt.any() == (scale > 1) and not learnt.all()
+    np.testing.assert_array_equal(got[targets[learnt]], syn1[targets[learnt]])  # no gradient
 
 
 def reference_hs(h, word, tree, syn1, alpha):
@@ -103,12 +109,18 @@ def test_hs_update_matches_numpy(matrices, word, chunk):
     assert loss == pytest.approx(expected_loss, rel=1e-4)
 
 
-def test_sigmoid_is_clipped_never_skipped():
-    for f, label in [(50.0, 0), (-50.0, 1), (np.float32(6.5), 1)]:
+def test_sigmoid_is_clipped_and_stops_only_learnt_terms():
+    for f, label in [(50.0, 0), (-50.0, 1), (np.float32(6.5), 0), (np.float32(-6.5), 1),
+                     (np.float32(5.9), 1), (np.float32(-5.9), 0)]:
         sig, loss = leaves.sigmoid_and_loss(np.float32(f), label)
         assert sig == pytest.approx(sigmoid(f), abs=1e-6)
-        assert 0.0 < sig < 1.0  # a gradient always flows
+        assert 0.0 < sig < 1.0  # within the clip, or on the wrong side: a gradient flows
         assert np.isfinite(loss) and loss > 0
+    for f, label in [(50.0, 1), (np.float32(6.5), 1), (-50.0, 0), (np.float32(-6.5), 0)]:
+        sig, loss = leaves.sigmoid_and_loss(np.float32(f), label)
+        assert sig == label  # beyond the clip on the side of its label: learnt, no gradient
+        assert logistic_gradient(f, label) == 0.0  # as the references take it
+        assert loss == pytest.approx(-np.log(sigmoid(6.0)), rel=1e-3)
     sig, loss = leaves.sigmoid_and_loss(np.float32(np.nan), 1)
     assert np.isnan(loss)  # divergence is visible in the loss
 
@@ -121,17 +133,6 @@ def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
 
 
 NOISE_WORD = 11  # not in the test sentences
-
-
-def reference_window(syn0, syn1, contexts, targets):
-    """A skip-gram window with shared targets, all logits from the rows before the update."""
-    syn0, syn1 = syn0.copy(), syn1.copy()
-    labels = np.array([1.0] + [0.0] * (len(targets) - 1))
-    h, w = syn0[contexts], syn1[targets]
-    g = (labels - sigmoid(np.clip(h @ w.T, -6, 6))) * float(ALPHA)
-    np.add.at(syn1, targets, g.T @ h)
-    np.add.at(syn0, contexts, g @ w)
-    return syn0, syn1
 
 
 @pytest.mark.parametrize("share", [True, False])
@@ -147,7 +148,8 @@ def test_skipgram_sentence_matches_numpy(matrices, share, hs):
     for i in range(len(sent)):
         contexts = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
         if share and not hs:
-            ref0, ref1 = reference_window(ref0, ref1, contexts, [sent[i], NOISE_WORD])
+            ref0, ref1 = reference_window(ref0, ref1, contexts, [sent[i], NOISE_WORD],
+                                          float(ALPHA))
             continue
         for c in contexts:
             e, ref1, _ = reference_sgns(ref0[c], [sent[i], NOISE_WORD], ref1, float(ALPHA))
