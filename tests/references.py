@@ -43,14 +43,18 @@ def reference_sgns(h, targets, syn1, alpha, logits_first=False):
     return neu1e, syn1, loss
 
 
-def reference_window(syn0, syn1, contexts, targets, alpha):
+def reference_window(syn0, syn1, contexts, targets, alpha, block=None):
     """Skip-gram over one centre's window with shared targets (``targets[0]`` the centre
-    word), in float64: all logits taken from the rows before the update, and the updates
+    word), in float64: the ``contexts`` in blocks of ``block`` (all at once when None),
+    each block's logits taken from the rows the previous block left, and its updates
     summed. Returns the new (syn0, syn1)."""
     syn0, syn1 = syn0.astype(np.float64).copy(), syn1.astype(np.float64).copy()
     labels = np.array([1.0] + [0.0] * (len(targets) - 1))
-    h, w = syn0[contexts], syn1[targets]
-    g = logistic_gradient(h @ w.T, labels) * alpha
-    np.add.at(syn1, targets, g.T @ h)
-    np.add.at(syn0, contexts, g @ w)
+    block = block or len(contexts)
+    for first in range(0, len(contexts), block):
+        part = contexts[first:first + block]
+        h, w = syn0[part], syn1[targets]
+        g = logistic_gradient(h @ w.T, labels) * alpha
+        np.add.at(syn1, targets, g.T @ h)
+        np.add.at(syn0, part, g @ w)
     return syn0, syn1

@@ -168,6 +168,38 @@ def test_skipgram_sentence_matches_numpy(matrices, share, hs):
     np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
 
 
+# Wider than any test sentence: every window spans the whole sentence unless the random
+# shrink draws a span shorter than it (a chance of 1 in 40,000 per centre; the pair count
+# checks it did not).
+WIDE = 1_000_000
+
+
+def test_a_wide_skipgram_window_is_trained_in_blocks(matrices):
+    """Shared negatives, more context words than one draw serves: blocks of
+    SHARED_CONTEXTS, each updated at once against the rows the previous block left,
+    each with its own draw (one fixed noise word, so the draws are known)."""
+    syn0, syn1 = matrices
+    sent = np.random.default_rng(5).integers(0, NOISE_WORD, B.SHARED_CONTEXTS + 6,
+                                             dtype=np.int32)
+    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    whole0, whole1 = ref0, ref1
+    for i in range(len(sent)):
+        contexts = [sent[j] for j in range(len(sent)) if j != i]
+        targets = [sent[i], NOISE_WORD]
+        ref0, ref1 = reference_window(ref0, ref1, contexts, targets, float(ALPHA),
+                                      B.SHARED_CONTEXTS)
+        whole0, whole1 = reference_window(whole0, whole1, contexts, targets, float(ALPHA))
+    got0, got1 = syn0.copy(), syn1.copy()
+    tally = _run_sentence(K.sg_sentence, sent, got0, got1, syn1[:1].copy(),
+                          make_params(window=WIDE), one_hot_noise(NOISE_WORD),
+                          B.Tree(*huffman.build_tree(COUNTS)))
+    assert tally[B.TALLY_PAIRS] == len(sent) * (len(sent) - 1)
+    assert tally[B.TALLY_TERMS] == 2 * tally[B.TALLY_PAIRS]
+    np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(got1, whole1, rtol=1e-2, atol=1e-3)  # not the whole window at once
+
+
 @pytest.mark.parametrize("mean", [True, False])
 @pytest.mark.parametrize("hs", [False, True])
 def test_cbow_sentence_matches_numpy(matrices, mean, hs):
@@ -210,6 +242,20 @@ def test_shared_negatives_are_drawn_per_centre_per_pair_otherwise(matrices, shar
     assert pairs > len(sent)
     assert tally[B.TALLY_POOL] == 2 * (len(sent) if share else pairs)
     assert tally[B.TALLY_TERMS] == pairs * (1 + 2)
+
+
+@pytest.mark.parametrize("hs", [False, True])
+def test_a_shared_draw_serves_at_most_a_block(matrices, hs):
+    """Counted through the hard strategy's pool: one per block of SHARED_CONTEXTS."""
+    syn0, syn1 = matrices
+    sent = np.arange(2 * B.SHARED_CONTEXTS + 3, dtype=np.int32) % 10  # three blocks
+    weights = np.zeros(ROWS)
+    weights[[10, 11]] = 1.0  # two noise words, never in the sentence
+    params = make_params(window=WIDE, negative=2, strategy="hard", pool=40, hs=hs)
+    tally = _run_sentence(K.sg_sentence, sent, syn0.copy(), syn1.copy(), syn1.copy(), params,
+                          make_noise(weights), B.Tree(*huffman.build_tree(COUNTS)))
+    assert tally[B.TALLY_PAIRS] == len(sent) * (len(sent) - 1)
+    assert tally[B.TALLY_POOL] == 2 * 3 * len(sent)
 
 
 def test_hard_keeps_the_best_scored_candidates():

@@ -42,6 +42,7 @@ from . import vocab as vocabulary
 from ..errors import UsageError
 from ..io import idcache
 from ..io.corpus import BLOCK_BYTES, STDIN, is_url
+from ..kernels.bundles import SHARED_CONTEXTS
 
 DEFAULT_CALIBRATION_SECONDS = 3.0
 DEFAULT_ZIPF_EXPONENT = 1.0
@@ -485,6 +486,28 @@ def _pool_schedule(config, batches):
     return sorted(shares.items())
 
 
+def _pool_draws(profile, config):
+    """Per word, the expected draws of a pool: once per pair (per-pair skip-gram), once per
+    centre (CBOW), once per block of SHARED_CONTEXTS context words (shared skip-gram)."""
+    if config.model != "sg":
+        return profile.centres
+    if not config.share_negatives:
+        return profile.pairs
+    if 2 * config.window <= SHARED_CONTEXTS:
+        return profile.centres
+    return np.maximum(profile.centres, profile.pairs * _blocks_per_pair(config.window))
+
+
+def _blocks_per_pair(window):
+    """Blocks per context word of a window away from the sentence ends: the spans 1 to
+    ``window`` equally likely, a span s giving 2 s context words in ceil(2 s / SHARED_CONTEXTS)
+    blocks (sums in closed form: the window may be huge)."""
+    half = SHARED_CONTEXTS // 2  # a block holds the context of this many words a side
+    q, r = divmod(window, half)
+    blocks = half * q * (q + 1) // 2 + r * (q + 1)
+    return blocks / (window * (window + 1))
+
+
 def objective_counts(profile, config):
     """Totals over all epochs: positive targets, negatives, HS nodes, pool scores."""
     epochs = config.epochs * profile.scale
@@ -494,9 +517,7 @@ def objective_counts(profile, config):
         q, _ = noise_probabilities(profile.vocab, config)
         out["positive_targets"] = examples.sum() * epochs
         if config.ns_strategy in ("hard", "dynamic"):
-            # drawn once per centre (shared, and always in CBOW) or once per pair
-            draws = profile.pairs if (config.model == "sg" and not config.share_negatives) \
-                else profile.centres
+            draws = _pool_draws(profile, config)
             for pool, share in _pool_schedule(config, profile.batches):
                 distinct = _distinct_draws(q, pool)
                 kept = np.minimum(distinct, config.negative)
@@ -530,7 +551,8 @@ def memory_parts(profile, config, runtime):
         depth = np.log2(max(size, 2)) + 1
         tables += int(size * (8 + depth * 5))  # offsets; codes and points per node
     batch_items = config.threads * config.batch_words
-    work = config.max_sentence_length * 4 + 2 * config.window * (dim + config.ns_pool + 1) * 4
+    block = min(2 * config.window, SHARED_CONTEXTS)  # a skip-gram block's context words
+    work = config.max_sentence_length * 4 + block * (dim + config.ns_pool + 1) * 4
     buffers = BATCH_COPIES * batch_items * idcache.ITEM.itemsize + config.threads * work
     training = matrices + words + tables + buffers
     # reading: word tables and words, then the encoding's temporaries or the blocks
