@@ -6,7 +6,7 @@ import pytest
 
 from w2vns.training import config
 from w2vns.training.estimate import EstimateRequest, estimate
-from w2vns.training.loop import train
+from w2vns.training.loop import divergence_advice, train
 
 GROUPS = 4  # groups of items that share lines
 ITEMS = 12  # items per group
@@ -114,3 +114,15 @@ def test_estimate_counts_a_pool_per_block(sessions):
     assert planned.positive_pairs == pytest.approx(run.positive_pairs, rel=COUNT_TOLERANCE)
     assert planned.pool_scores == pytest.approx(run.pool_scores, rel=COUNT_TOLERANCE)
 
+
+@pytest.mark.parametrize("options,advice", [
+    (dict(alpha=0.1), "Try a lower --alpha (now 0.1, default 0.025)."),
+    (dict(model="cbow", alpha=0.2), "Try a lower --alpha (now 0.2, default 0.05)."),
+    (dict(model="cbow", cbow_mean=False, window=300),
+     "--cbow-sum adds up the vectors of windows of up to 600 words: try --cbow-mean, or a "
+     "lower --alpha."),
+    (dict(window=300), "--alpha 0.025 is not above its default (0.025), so this should not "
+     "happen: please report the command; a lower --alpha may get around it."),
+])
+def test_divergence_advice_names_the_likely_option(options, advice):
+    assert divergence_advice(config.build(None, **options)) == advice

@@ -21,7 +21,7 @@ from . import distributed
 from ..io import idcache
 from . import vocab as vocabulary
 from ..io.atomic import check_writable
-from .config import TrainConfig
+from .config import CBOW_ALPHA, SG_ALPHA, TrainConfig
 from ..io.corpus import EOS_TEMP_ID, check_sources
 from ..io.parallel_scan import scan as scan_inputs
 from ..io.recode import normalize_encoding
@@ -403,7 +403,7 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
                 if not np.isfinite(batch_loss):
                     raise DivergenceError(
                         f"training diverged in epoch {epoch} (the loss is not finite). "
-                        f"Try a lower --alpha (now {config.alpha:g}).")
+                        f"{divergence_advice(config)}")
                 loss_sum += batch_loss
                 term_sum += batch_terms
                 position.offset = end
@@ -454,8 +454,20 @@ def _run_epochs(cache, vocab, config, model, noise, states, position, summary, s
             f"{summary.noise_seconds / max(summary.train_seconds, 1e-9):.1%} of training")
     if not all(np.isfinite(m).all() for m in model):
         raise DivergenceError("training diverged (a vector is not finite). "
-                              f"Try a lower --alpha (now {config.alpha:g}).")
+                              f"{divergence_advice(config)}")
     return tree
+
+
+def divergence_advice(config):
+    """What to change after a divergence: --alpha only when it is above its default."""
+    default = CBOW_ALPHA if config.model == "cbow" else SG_ALPHA
+    if config.alpha > default:
+        return f"Try a lower --alpha (now {config.alpha:g}, default {default:g})."
+    if config.model == "cbow" and not config.cbow_mean:
+        return (f"--cbow-sum adds up the vectors of windows of up to {2 * config.window} "
+                "words: try --cbow-mean, or a lower --alpha.")
+    return (f"--alpha {config.alpha:g} is not above its default ({default:g}), so this "
+            "should not happen: please report the command; a lower --alpha may get around it.")
 
 
 def _save(saver, position, model, noise, states, vocab, log):
