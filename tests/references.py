@@ -15,6 +15,14 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-np.clip(x, -6.0, 6.0)))
 
 
+def logistic_gradient(f, label):
+    """label - sigmoid(f), elementwise, as the kernels take it: 0 for a logit beyond the clip
+    on the side of its label (a learnt term), the clipped sigmoid's otherwise."""
+    f, label = np.asarray(f, dtype=np.float64), np.asarray(label, dtype=np.float64)
+    learnt = np.where(label > 0, f > 6.0, f < -6.0)
+    return np.where(learnt, 0.0, label - sigmoid(f))
+
+
 def reference_sgns(h, targets, syn1, alpha, logits_first=False):
     """Sequential negative-sampling step in float64: returns (neu1e, new syn1, loss).
 
@@ -27,9 +35,26 @@ def reference_sgns(h, targets, syn1, alpha, logits_first=False):
     first = [h @ syn1[w] for w in targets]
     for d, w in enumerate(targets):
         label = 1.0 if d == 0 else 0.0
-        f = np.clip(first[d] if logits_first else h @ syn1[w], -6.0, 6.0)
-        g = (label - sigmoid(f)) * alpha
+        f = first[d] if logits_first else h @ syn1[w]
+        g = logistic_gradient(f, label) * alpha
         neu1e += g * syn1[w]
         syn1[w] += g * h
         loss += -np.log(sigmoid(f) if label else 1.0 - sigmoid(f))
     return neu1e, syn1, loss
+
+
+def reference_window(syn0, syn1, contexts, targets, alpha, block=None):
+    """Skip-gram over one centre's window with shared targets (``targets[0]`` the centre
+    word), in float64: the ``contexts`` in blocks of ``block`` (all at once when None),
+    each block's logits taken from the rows the previous block left, and its updates
+    summed. Returns the new (syn0, syn1)."""
+    syn0, syn1 = syn0.astype(np.float64).copy(), syn1.astype(np.float64).copy()
+    labels = np.array([1.0] + [0.0] * (len(targets) - 1))
+    block = block or len(contexts)
+    for first in range(0, len(contexts), block):
+        part = contexts[first:first + block]
+        h, w = syn0[part], syn1[targets]
+        g = logistic_gradient(h @ w.T, labels) * alpha
+        np.add.at(syn1, targets, g.T @ h)
+        np.add.at(syn0, part, g @ w)
+    return syn0, syn1

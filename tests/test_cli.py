@@ -148,8 +148,9 @@ def test_divergence_is_an_error_and_writes_nothing(runner, corpus, tmp_path):
     out = tmp_path / "v.bin"
     result = run(runner, "train", corpus, "-o", out, *FAST, "--alpha", "1e30")
     assert result.exit_code == 1
-    last = result.stderr.splitlines()[-1]
-    assert last.startswith("Error: training diverged") and "Try a lower --alpha" in last
+    assert result.stderr.splitlines()[-1] == (
+        "Error: training diverged in epoch 1 (the loss is not finite). Try a lower --alpha "
+        "(now 1e+30, default 0.025).")
     assert not out.exists()
 
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from numba import config as numba_config
 from numba import cuda
 
-from references import random_matrices, reference_sgns
+from references import logistic_gradient, random_matrices, reference_sgns, sigmoid
 from stopping import StopAfter
 from w2vns.cli.main import cli
 from w2vns.errors import Interrupted
@@ -211,6 +211,21 @@ def test_sgns_step_matches_numpy(lanes):
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-4)  # every lane has the total
     untouched = [r for r in range(ROWS) if r not in targets]
     np.testing.assert_array_equal(got1[untouched], syn1[untouched])
+
+
+@simulator
+def test_only_learnt_terms_stop_on_the_device():
+    """Beyond the clip on the side of its label a term adds no gradient; on the wrong side,
+    or within the clip, one flows (as on the CPU)."""
+    from w2vns.kernels import cuda as K
+
+    for f, label in [(6.5, 1), (50.0, 1), (-6.5, 0), (-50.0, 0)]:
+        sig, loss = K.sigmoid_and_loss(np.float32(f), label)
+        assert sig == label and logistic_gradient(f, label) == 0.0
+        assert loss == pytest.approx(-np.log(sigmoid(6.0)), rel=1e-3)
+    for f, label in [(6.5, 0), (-6.5, 1), (5.9, 1), (-5.9, 0)]:
+        sig, _ = K.sigmoid_and_loss(np.float32(f), label)
+        assert sig == pytest.approx(sigmoid(f), abs=1e-6) and 0.0 < sig < 1.0
 
 
 @simulator

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from references import random_matrices, reference_sgns, sigmoid
+from references import (logistic_gradient, random_matrices, reference_sgns, reference_window,
+                        sigmoid)
 from w2vns.kernels import bundles as B
 from w2vns.kernels import cpu as K
 from w2vns.kernels import huffman
@@ -47,9 +48,10 @@ def one_hot_noise(word):
 COUNTS = np.array([50, 40, 30, 20, 12, 10, 8, 5, 4, 3, 2, 1], dtype=np.int64)
 
 
-def test_ns_update_matches_numpy(matrices):
+@pytest.mark.parametrize("scale", [1.0, 30.0])  # 30: logits beyond the clip, on both sides
+def test_ns_update_matches_numpy(matrices, scale):
     syn0, syn1 = matrices
-    h = syn0[2].copy()
+    h = syn0[2] * np.float32(scale)
     targets = np.array([5, 1, 7, 7, 3], dtype=np.int64)  # a repeated noise word, on purpose
     expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA),
                                                               logits_first=True)
@@ -64,6 +66,10 @@ def test_ns_update_matches_numpy(matrices):
     assert loss == pytest.approx(expected_loss, rel=1e-4)
     untouched = [r for r in range(ROWS) if r not in targets]
     np.testing.assert_array_equal(got[untouched], syn1[untouched])
+    labels = (np.arange(len(targets)) == 0).astype(float)
+    learnt = logistic_gradient(syn1[targets] @ h.astype(np.float64), labels) == 0.0
+    assert learnt.any() == (scale > 1) and not learnt.all()
+    np.testing.assert_array_equal(got[targets[learnt]], syn1[targets[learnt]])  # no gradient
 
 
 def reference_hs(h, word, tree, syn1, alpha):
@@ -103,12 +109,18 @@ def test_hs_update_matches_numpy(matrices, word, chunk):
     assert loss == pytest.approx(expected_loss, rel=1e-4)
 
 
-def test_sigmoid_is_clipped_never_skipped():
-    for f, label in [(50.0, 0), (-50.0, 1), (np.float32(6.5), 1)]:
+def test_sigmoid_is_clipped_and_stops_only_learnt_terms():
+    for f, label in [(50.0, 0), (-50.0, 1), (np.float32(6.5), 0), (np.float32(-6.5), 1),
+                     (np.float32(5.9), 1), (np.float32(-5.9), 0)]:
         sig, loss = leaves.sigmoid_and_loss(np.float32(f), label)
         assert sig == pytest.approx(sigmoid(f), abs=1e-6)
-        assert 0.0 < sig < 1.0  # a gradient always flows
+        assert 0.0 < sig < 1.0  # within the clip, or on the wrong side: a gradient flows
         assert np.isfinite(loss) and loss > 0
+    for f, label in [(50.0, 1), (np.float32(6.5), 1), (-50.0, 0), (np.float32(-6.5), 0)]:
+        sig, loss = leaves.sigmoid_and_loss(np.float32(f), label)
+        assert sig == label  # beyond the clip on the side of its label: learnt, no gradient
+        assert logistic_gradient(f, label) == 0.0  # as the references take it
+        assert loss == pytest.approx(-np.log(sigmoid(6.0)), rel=1e-3)
     sig, loss = leaves.sigmoid_and_loss(np.float32(np.nan), 1)
     assert np.isnan(loss)  # divergence is visible in the loss
 
@@ -121,17 +133,6 @@ def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
 
 
 NOISE_WORD = 11  # not in the test sentences
-
-
-def reference_window(syn0, syn1, contexts, targets):
-    """A skip-gram window with shared targets, all logits from the rows before the update."""
-    syn0, syn1 = syn0.copy(), syn1.copy()
-    labels = np.array([1.0] + [0.0] * (len(targets) - 1))
-    h, w = syn0[contexts], syn1[targets]
-    g = (labels - sigmoid(np.clip(h @ w.T, -6, 6))) * float(ALPHA)
-    np.add.at(syn1, targets, g.T @ h)
-    np.add.at(syn0, contexts, g @ w)
-    return syn0, syn1
 
 
 @pytest.mark.parametrize("share", [True, False])
@@ -147,7 +148,8 @@ def test_skipgram_sentence_matches_numpy(matrices, share, hs):
     for i in range(len(sent)):
         contexts = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
         if share and not hs:
-            ref0, ref1 = reference_window(ref0, ref1, contexts, [sent[i], NOISE_WORD])
+            ref0, ref1 = reference_window(ref0, ref1, contexts, [sent[i], NOISE_WORD],
+                                          float(ALPHA))
             continue
         for c in contexts:
             e, ref1, _ = reference_sgns(ref0[c], [sent[i], NOISE_WORD], ref1, float(ALPHA))
@@ -164,6 +166,38 @@ def test_skipgram_sentence_matches_numpy(matrices, share, hs):
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
+
+
+# Wider than any test sentence: every window spans the whole sentence unless the random
+# shrink draws a span shorter than it (a chance of 1 in 40,000 per centre; the pair count
+# checks it did not).
+WIDE = 1_000_000
+
+
+def test_a_wide_skipgram_window_is_trained_in_blocks(matrices):
+    """Shared negatives, more context words than one draw serves: blocks of
+    SHARED_CONTEXTS, each updated at once against the rows the previous block left,
+    each with its own draw (one fixed noise word, so the draws are known)."""
+    syn0, syn1 = matrices
+    sent = np.random.default_rng(5).integers(0, NOISE_WORD, B.SHARED_CONTEXTS + 6,
+                                             dtype=np.int32)
+    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    whole0, whole1 = ref0, ref1
+    for i in range(len(sent)):
+        contexts = [sent[j] for j in range(len(sent)) if j != i]
+        targets = [sent[i], NOISE_WORD]
+        ref0, ref1 = reference_window(ref0, ref1, contexts, targets, float(ALPHA),
+                                      B.SHARED_CONTEXTS)
+        whole0, whole1 = reference_window(whole0, whole1, contexts, targets, float(ALPHA))
+    got0, got1 = syn0.copy(), syn1.copy()
+    tally = _run_sentence(K.sg_sentence, sent, got0, got1, syn1[:1].copy(),
+                          make_params(window=WIDE), one_hot_noise(NOISE_WORD),
+                          B.Tree(*huffman.build_tree(COUNTS)))
+    assert tally[B.TALLY_PAIRS] == len(sent) * (len(sent) - 1)
+    assert tally[B.TALLY_TERMS] == 2 * tally[B.TALLY_PAIRS]
+    np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-5)
+    assert not np.allclose(got1, whole1, rtol=1e-2, atol=1e-3)  # not the whole window at once
 
 
 @pytest.mark.parametrize("mean", [True, False])
@@ -208,6 +242,20 @@ def test_shared_negatives_are_drawn_per_centre_per_pair_otherwise(matrices, shar
     assert pairs > len(sent)
     assert tally[B.TALLY_POOL] == 2 * (len(sent) if share else pairs)
     assert tally[B.TALLY_TERMS] == pairs * (1 + 2)
+
+
+@pytest.mark.parametrize("hs", [False, True])
+def test_a_shared_draw_serves_at_most_a_block(matrices, hs):
+    """Counted through the hard strategy's pool: one per block of SHARED_CONTEXTS."""
+    syn0, syn1 = matrices
+    sent = np.arange(2 * B.SHARED_CONTEXTS + 3, dtype=np.int32) % 10  # three blocks
+    weights = np.zeros(ROWS)
+    weights[[10, 11]] = 1.0  # two noise words, never in the sentence
+    params = make_params(window=WIDE, negative=2, strategy="hard", pool=40, hs=hs)
+    tally = _run_sentence(K.sg_sentence, sent, syn0.copy(), syn1.copy(), syn1.copy(), params,
+                          make_noise(weights), B.Tree(*huffman.build_tree(COUNTS)))
+    assert tally[B.TALLY_PAIRS] == len(sent) * (len(sent) - 1)
+    assert tally[B.TALLY_POOL] == 2 * 3 * len(sent)
 
 
 def test_hard_keeps_the_best_scored_candidates():

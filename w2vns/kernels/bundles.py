@@ -34,6 +34,12 @@ STRATEGY_CODES = {"unigram": STRATEGY_UNIGRAM, "uniform": STRATEGY_UNIFORM,
                   "hard": STRATEGY_HARD, "dynamic": STRATEGY_DYNAMIC,
                   "adaptive": STRATEGY_ADAPTIVE}
 
+# Skip-gram with shared negatives: one draw of targets serves at most this many context
+# words of a window (all of a window of 10). A wider window is trained in blocks of this
+# many, each with its own draw, so that the rows a draw shares never take more than this
+# many gradients computed against the same stale values (see ``cpu.sg_sentence``).
+SHARED_CONTEXTS = 20  # even: a block is the context of a whole number of words a side
+
 # Slots of the per-thread tally rows.
 TALLY_LOSS = 0  # summed -log sigmoid over every logistic term
 TALLY_TERMS = 1  # logistic terms: positive and negative targets, HS inner nodes

@@ -18,8 +18,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .bundles import (MODEL_SG, N_TALLIES, STRATEGY_DYNAMIC, STRATEGY_HARD, TALLY_KEPT,
-                      TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS)
+from .bundles import (MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC, STRATEGY_HARD,
+                      TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS)
 from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row, fill,
                      prefetch_row, scale)
 from .losses import hs_update, ns_update, ns_update_window
@@ -39,10 +39,16 @@ _HS_NODES = 16  # hierarchical softmax takes the logits of this many path nodes 
 # One thread's buffers: the subsampled sentence, input vector, window sum (hard
 # strategies), gradient, two rows of targets and their counts, the hard strategies'
 # candidate pool and scores, one example's logits (or an HS path's, in chunks), a
-# window's gradients and context updates (skip-gram with shared negatives), the RNG state
+# block's gradients and context updates (skip-gram with shared negatives), the RNG state
 # and the counters.
 Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores logits grad delta "
                          "state tally")
+
+
+@njit(cache=True)
+def block_span(params):
+    """Context words of a skip-gram block: its gradients' and context updates' rows."""
+    return min(2 * params.window, SHARED_CONTEXTS)
 
 
 @njit(cache=True)
@@ -50,7 +56,7 @@ def new_work(params, dim, seed):
     state = np.zeros(_STATE_PAD, dtype=np.uint64)
     state[_OWN] = seed
     width = max(params.negative, params.pool) + 1
-    span = 2 * params.window
+    span = block_span(params)
     return Work(np.empty(params.max_sentence, dtype=np.int32), np.empty(dim, dtype=np.float32),
                 np.empty(dim, dtype=np.float32), np.empty(dim, dtype=np.float32),
                 np.empty((_AHEAD_SLOTS, width), dtype=np.int64),
@@ -67,7 +73,7 @@ def work_bytes(params, dim):
     largest pool the run uses)."""
     f32, i32, i64 = (np.dtype(t).itemsize for t in (np.float32, np.int32, np.int64))
     width = max(params.negative, params.pool) + 1
-    span = 2 * params.window
+    span = block_span(params)
     return (params.max_sentence * i32 + 3 * dim * f32  # sent; h, hsum, neu1e
             + _AHEAD_SLOTS * (width + 1) * i64 + width * (i64 + f32)  # targets, counts; pool
             + max(width, _HS_NODES) * f32 + span * (width + dim) * f32  # logits; grad, delta
@@ -131,14 +137,41 @@ def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0
         prefetch_row(syn0, sent[i + window])
 
 
+@njit(**LEAF)
+def context_at(lo, centre_at, k):
+    """Position of the ``k``-th context word of the window starting at ``lo``."""
+    j = lo + k
+    return j + 1 if j >= centre_at else j
+
+
+@njit(**LEAF)
+def block_bounds(lo, hi, centre_at, first):
+    """[start, stop) of the window [lo, hi) holding its context words ``first`` to
+    ``first + SHARED_CONTEXTS - 1`` (fewer at the end), and how many there are."""
+    last = min(first + SHARED_CONTEXTS, hi - lo - 1)
+    return (context_at(lo, centre_at, first), context_at(lo, centre_at, last - 1) + 1,
+            last - first)
+
+
+@njit(**LEAF)
+def window_sum(sent, start, stop, centre_at, syn0, out):
+    """out = the sum of the input vectors of the context words in [start, stop)."""
+    fill(out, np.float32(0.0))
+    for j in range(start, stop):
+        if j != centre_at:
+            axpy_from_row(np.float32(1.0), syn0, sent[j], out)
+
+
 @njit(**KERNEL)
 def sg_sentence(n, model, noise, tree, params, work, alpha):
     """Skip-gram over the ``n`` words of ``work.sent``: each context word predicts the centre.
 
-    With shared negatives one draw per centre serves its whole window (scored, for the
-    hard strategies, against the sum of the window's input vectors), and without HS the
-    window is updated at once (``ns_update_window``); otherwise every (centre, context)
-    pair draws its own targets, scored against that context's vector.
+    With shared negatives one draw serves a block of up to ``SHARED_CONTEXTS`` context
+    words (the whole window up to window 10; a wider one is cut into blocks, each with
+    its own draw), scored, for the hard strategies, against the sum of the block's input
+    vectors; without HS each block is updated at once (``ns_update_window``), against the
+    rows as the previous block left them. Otherwise every (centre, context) pair draws its
+    own targets, scored against that context's vector.
     """
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
@@ -164,39 +197,40 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
         pairs += hi - lo - 1
         slot = i & 1
         centre = sent[i]
-        if ahead and not hs:
-            loss += ns_update_window(sent, lo, hi, i, targets, slot, counts[slot], syn0,
-                                     syn1neg, alpha, grad, delta)
-            terms += (hi - lo - 1) * counts[slot]
-            continue
-        if shared and not ahead:
-            fill(hsum, np.float32(0.0))
-            for j in range(lo, hi):
-                if j != i:
-                    axpy_from_row(np.float32(1.0), syn0, sent[j], hsum)
-            counts[slot], pooled = draw_for(centre, hsum, slot, targets, candidates, scores,
-                                            state, alias_prob, alias_index, syn1neg, negative,
-                                            pool, hard)
-            scored += pooled
-        for j in range(lo, hi):
-            if j == i:
+        for first in range(0, hi - lo - 1, SHARED_CONTEXTS):
+            start, stop, size = block_bounds(lo, hi, i, first)
+            if shared and (first > 0 or not ahead):
+                if hard:
+                    window_sum(sent, start, stop, i, syn0, hsum)
+                counts[slot], pooled = draw_for(centre, hsum, slot, targets, candidates,
+                                                scores, state, alias_prob, alias_index,
+                                                syn1neg, negative, pool, hard)
+                scored += pooled
+            if ahead and not hs:
+                loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
+                                         syn0, syn1neg, alpha, grad, delta)
+                terms += size * counts[slot]
                 continue
-            context = sent[j]
-            copy_row(syn0, context, h)
-            fill(neu1e, np.float32(0.0))
-            if negative > 0:
-                if not shared:
-                    counts[slot], pooled = draw_for(centre, h, slot, targets, candidates,
-                                                    scores, state, alias_prob, alias_index,
-                                                    syn1neg, negative, pool, hard)
-                    scored += pooled
-                loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e,
-                                  score_sum, draw_count, logits)
-                terms += counts[slot]
-            if hs:
-                loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
-                terms += offsets[centre + 1] - offsets[centre]
-            axpy_to_row(np.float32(1.0), neu1e, syn0, context)
+            for j in range(start, stop):
+                if j == i:
+                    continue
+                context = sent[j]
+                copy_row(syn0, context, h)
+                fill(neu1e, np.float32(0.0))
+                if negative > 0:
+                    if not shared:
+                        counts[slot], pooled = draw_for(centre, h, slot, targets, candidates,
+                                                        scores, state, alias_prob, alias_index,
+                                                        syn1neg, negative, pool, hard)
+                        scored += pooled
+                    loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e,
+                                      score_sum, draw_count, logits)
+                    terms += counts[slot]
+                if hs:
+                    loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e,
+                                      logits)
+                    terms += offsets[centre + 1] - offsets[centre]
+                axpy_to_row(np.float32(1.0), neu1e, syn0, context)
     add_tallies(work.tally, loss, terms, pairs, scored)
 
 

@@ -30,6 +30,7 @@ from numba import cuda
 from .bundles import MODEL_SG, TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_TERMS
 
 MAX_EXP = np.float32(6.0)  # logits are clipped to [-MAX_EXP, MAX_EXP] before the sigmoid
+_CLIP_LOSS = np.float32(math.log1p(math.exp(-MAX_EXP)))  # -log sigmoid(MAX_EXP)
 
 SIMULATED = bool(numba_config.ENABLE_CUDASIM)
 WARP = 32
@@ -200,10 +201,14 @@ def scale(x, a, lane):
 def sigmoid_and_loss(f, label):
     """Clipped logistic: (sigmoid(f), -log p(label | f)).
 
-    A NaN logit propagates into the loss so that divergence is detected.
+    A logit beyond the clip on the side of its label is learnt: the sigmoid returned is
+    the label itself (no gradient), as on the CPU. A NaN logit propagates into the loss
+    so that divergence is detected.
     """
     if not f == f:
         return _HALF, f
+    if (f > MAX_EXP) if label > 0 else (f < -MAX_EXP):
+        return np.float32(label), _CLIP_LOSS
     f = min(max(f, -MAX_EXP), MAX_EXP)
     e = math.exp(-f)
     sig = _ONE / (_ONE + e)

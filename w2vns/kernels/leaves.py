@@ -177,13 +177,23 @@ def _interpolate(table, x):
 def sigmoid_and_loss(f, label):
     """Clipped logistic by interpolated table: (sigmoid(f), -log p(label | f)).
 
-    A NaN logit propagates into the loss so that divergence is detected.
+    A logit beyond the table on the side of its label is learnt: the sigmoid returned is
+    the label itself, so that the term adds no gradient, as in the C tool (a constant
+    push there would grow the rows of well-separated words without end: the many pairs of
+    a wide window on a small vocabulary diverge). Beyond the table on the wrong side the
+    clipped value is kept, so that a gradient always flows. The loss is the table's at
+    the clip either way. A NaN logit propagates into the loss so that divergence is
+    detected.
     """
     if not f == f:
         return np.float32(0.5), f
     if f > MAX_EXP:
+        if label > 0:
+            return np.float32(1.0), _interpolate(NEG_LOG_SIGMOID_TABLE, np.float32(TABLE_SIZE))
         f = MAX_EXP
     elif f < -MAX_EXP:
+        if label <= 0:
+            return np.float32(0.0), _interpolate(NEG_LOG_SIGMOID_TABLE, np.float32(TABLE_SIZE))
         f = -MAX_EXP
     x = (f + MAX_EXP) * _TABLE_SCALE
     sig = _interpolate(SIGMOID_TABLE, x)

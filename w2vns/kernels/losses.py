@@ -78,15 +78,17 @@ def hs_update(h, word, offsets, codes, points, syn1, alpha, neu1e, logits):
 @njit(**LEAF)
 def ns_update_window(sent, lo, hi, centre_at, targets, slot, count, syn0, syn1neg, alpha,
                      grad, delta):
-    """Negative sampling for a whole skip-gram window at once (HogBatch). Returns the
-    summed loss.
+    """Negative sampling for a block of a skip-gram window at once (HogBatch). Returns
+    the summed loss.
 
     Every context word ``sent[j]`` (j in [lo, hi), j != centre_at) predicts the same
     ``targets[slot, :count]`` (the centre word, then its shared noise words). All logits
     are taken first, against the current rows; then each output row is written once with
     the sum of its gradients, and each context row once: ``count`` hot output rows see one
-    write per window instead of one per context word. ``grad`` holds (2 window, count)
-    gradients and ``delta`` (2 window, dim) context updates.
+    write per block instead of one per context word. ``grad`` holds (contexts, count)
+    gradients and ``delta`` (contexts, dim) context updates. The sum is of gradients that
+    all saw the same rows, so the caller keeps blocks short (``bundles.SHARED_CONTEXTS``):
+    summed over hundreds of context words they overshoot and training diverges.
     """
     loss = 0.0
     c = 0

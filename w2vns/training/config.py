@@ -135,6 +135,18 @@ FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent")
 THREADS_PER_CORE_WARNING = 2
 
 
+def divergence_advice(config):
+    """What to change after a divergence: --alpha only when it is above its default."""
+    default = CBOW_ALPHA if config.model == "cbow" else SG_ALPHA
+    if config.alpha > default:
+        return f"Try a lower --alpha (now {config.alpha:g}, default {default:g})."
+    if config.model == "cbow" and not config.cbow_mean:
+        return (f"--cbow-sum adds up the vectors of windows of up to {2 * config.window} "
+                "words: try --cbow-mean, or a lower --alpha.")
+    return (f"--alpha {config.alpha:g} is not above its default ({default:g}), so this "
+            "should not happen: please report the command; a lower --alpha may get around it.")
+
+
 def available_cores():
     """The cores this process may run on (its affinity), else the machine's count."""
     try:

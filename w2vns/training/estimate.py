@@ -41,6 +41,7 @@ from ..errors import UsageError
 from ..io import idcache
 from ..io.corpus import BLOCK_BYTES, STDIN, check_sources, is_url, sniff_inputs
 from ..io.workdir import run_directory
+from ..kernels.bundles import SHARED_CONTEXTS
 
 DEFAULT_CALIBRATION_SECONDS = 3.0
 DEFAULT_ZIPF_EXPONENT = 1.0
@@ -469,14 +470,34 @@ def noise_probabilities(vocab, config):
     return vocabulary.alias_probabilities(noise.alias_prob, noise.alias_index), noise
 
 
+def _pool_draws(profile, config):
+    """Per word, the expected draws of noise: once per pair (per-pair skip-gram), once per
+    centre (CBOW), once per block of SHARED_CONTEXTS context words (shared skip-gram)."""
+    if config.model != "sg":
+        return profile.centres
+    if not config.share_negatives:
+        return profile.pairs
+    if 2 * config.window <= SHARED_CONTEXTS:
+        return profile.centres
+    return np.maximum(profile.centres, profile.pairs * _blocks_per_pair(config.window))
+
+
+def _blocks_per_pair(window):
+    """Blocks per context word of a window away from the sentence ends: the spans 1 to
+    ``window`` equally likely, a span s giving 2 s context words in ceil(2 s / SHARED_CONTEXTS)
+    blocks (sums in closed form: the window may be huge)."""
+    half = SHARED_CONTEXTS // 2  # a block holds the context of this many words a side
+    q, r = divmod(window, half)
+    blocks = half * q * (q + 1) // 2 + r * (q + 1)
+    return blocks / (window * (window + 1))
+
+
 def objective_counts(profile, config):
     """Totals over all epochs: positive targets, negatives, HS nodes, pool scores; each
     objective's registry entry counts its own."""
     epochs = config.epochs * profile.scale
     examples = profile.pairs if config.model == "sg" else profile.centres
-    # noise is drawn once per centre (shared, and always in CBOW) or once per pair
-    draws = profile.pairs if (config.model == "sg" and not config.share_negatives) \
-        else profile.centres
+    draws = _pool_draws(profile, config)
     out = dict(positive_targets=0.0, negative_samples=0.0, hs_updates=0.0, pool_scores=0.0)
     expectation = objectives.Expectation(examples, draws, None, epochs, profile.batches)
     if config.negative > 0:

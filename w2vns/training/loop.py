@@ -19,6 +19,7 @@ import numpy as np
 from . import checkpoint as ckpt
 from . import devices, distributed, model_file, objectives, reading
 from . import vocab as vocabulary
+from .config import divergence_advice
 from ..errors import EXIT_SIGNAL, DivergenceError, InputError, Interrupted
 from ..io import idcache
 from ..io.workdir import run_directory
@@ -178,7 +179,7 @@ def _run_epochs(run, state):
         _Epochs(run, state, device).train()
     if not all(np.isfinite(m).all() for m in state.model):
         raise DivergenceError("training diverged (a vector is not finite). "
-                              f"Try a lower --alpha (now {config.alpha:g}).")
+                              f"{divergence_advice(config)}")
     return tree
 
 
@@ -241,7 +242,7 @@ class _Epochs:
         counted = dataclasses.replace(self.device.train(batch, params, a0, a1), words=words)
         if not np.isfinite(counted.loss):
             raise DivergenceError(f"training diverged in epoch {position.epoch + 1} (the loss "
-                                  f"is not finite). Try a lower --alpha (now {config.alpha:g}).")
+                                  f"is not finite). {divergence_advice(config)}")
         position.advance(counted, end)
         self.progress.update(round(words * self.shown), position.epoch + 1, a1, counted.mean_loss)
 
