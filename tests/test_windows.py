@@ -6,7 +6,9 @@ import pytest
 
 from w2vns.training import config
 from w2vns.training.estimate import EstimateRequest, estimate
-from w2vns.training.loop import divergence_advice, train
+from w2vns.training.config import divergence_advice
+from w2vns.training.loop import train
+from w2vns.training.run import Run
 
 GROUPS = 4  # groups of items that share lines
 ITEMS = 12  # items per group
@@ -80,7 +82,7 @@ OBJECTIVES = {
 @pytest.mark.parametrize("objective", list(OBJECTIVES))
 def test_wide_windows_train_and_learn_the_groups(sessions, objective, window):
     cfg = config.build(None, window=window, **COMMON_OPTIONS, **OBJECTIVES[objective])
-    trained = train([sessions], cfg, log=lambda _: None, bar=False)
+    trained = train(Run([sessions], cfg, log=lambda _: None, bar=False))
     nearest_same, margin = structure_scores(trained)
     assert nearest_same >= SAME_GROUP_BAR
     assert margin >= COSINE_MARGIN
@@ -90,8 +92,8 @@ def test_untrained_vectors_fail_the_same_bars(sessions):
     """The bars are meaningful: vectors that barely moved from their random start miss them."""
     cfg = config.build(None, model="cbow", window=WHOLE_LINE, alpha=1e-7, min_alpha=1e-8,
                        **COMMON_OPTIONS)
-    nearest_same, margin = structure_scores(train([sessions], cfg, log=lambda _: None,
-                                                  bar=False))
+    trained = train(Run([sessions], cfg, log=lambda _: None, bar=False))
+    nearest_same, margin = structure_scores(trained)
     assert nearest_same < SAME_GROUP_BAR
     assert margin < COSINE_MARGIN
 
@@ -100,7 +102,7 @@ def test_cbow_sum_over_whole_lines_stays_finite(sessions):
     """--cbow-sum adds up windows of thousands of vectors: it learns little there (see
     README), but it must not diverge."""
     cfg = config.build(None, window=WHOLE_LINE, model="cbow", cbow_mean=False, **COMMON_OPTIONS)
-    trained = train([sessions], cfg, log=lambda _: None, bar=False)
+    trained = train(Run([sessions], cfg, log=lambda _: None, bar=False))
     assert np.isfinite(trained.vectors).all() and np.isfinite(trained.context).all()
     assert all(np.isfinite(trained.summary.epoch_loss))
 
@@ -110,7 +112,7 @@ def test_estimate_counts_a_pool_per_block(sessions):
     matches the run's."""
     cfg = config.build(None, window=100, ns_strategy="hard", **COMMON_OPTIONS)
     planned = estimate(EstimateRequest([sessions], calibration_seconds=0.05), cfg)
-    run = train([sessions], cfg, log=lambda _: None, bar=False).summary
+    run = train(Run([sessions], cfg, log=lambda _: None, bar=False)).summary
     assert planned.positive_pairs == pytest.approx(run.positive_pairs, rel=COUNT_TOLERANCE)
     assert planned.pool_scores == pytest.approx(run.pool_scores, rel=COUNT_TOLERANCE)
 
