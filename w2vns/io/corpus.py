@@ -68,6 +68,24 @@ class ReadStats:
     sizes: dict = field(default_factory=dict)
 
 
+def read_warnings(stats, encoding, prune_at, invalid_note=""):
+    """The warning lines for what reading replaced, cut or pruned (``stats``: ReadStats).
+    ``invalid_note`` is appended to the invalid-UTF-8 line."""
+    if stats.invalid_utf8:
+        yield (f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by "
+               f"U+FFFD{invalid_note}")
+    if stats.undecodable:
+        declared = encoding or "in the encoding of their byte order mark"
+        yield (f"warning: {stats.undecodable:,} byte sequence(s) not valid {declared} "
+               "replaced by U+FFFD")
+    if stats.truncated_words:
+        yield f"warning: {stats.truncated_words:,} word(s) longer than the limit were cut"
+    if stats.prunes:
+        yield (f"warning: more than {prune_at:,} distinct words: pruned words seen "
+               f"{stats.prune_min_count} time(s) or fewer while counting ({stats.prunes} "
+               "prune(s)); rare-word counts are approximate. Raise --prune-at to avoid this.")
+
+
 def is_url(source):
     return "://" in source
 

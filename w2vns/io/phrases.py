@@ -33,7 +33,7 @@ import numpy as np
 from . import phrase_kernels as kernels
 from .atomic import atomic_output, check_writable
 from .corpus import BLOCK_BYTES, STDIN, Readings, ReadStats, TokenScan, check_sources, \
-    is_url, iter_raw_blocks, open_binary, sniff_inputs
+    is_url, iter_raw_blocks, open_binary, read_warnings, sniff_inputs
 from .recode import normalize_encoding
 from .workdir import run_directory
 from ..errors import CorpusError, UsageError
@@ -300,19 +300,9 @@ def describe(stats, config, log):
         f"distinct, {stats.frequent:,} with count >= {config.min_count}; "
         f"{stats.bigrams:,} distinct pairs of them, {stats.phrases:,} scoring above "
         f"{config.threshold:g}; {stats.joins:,} pairs joined ({stats.seconds:.1f}s)")
-    if read.invalid_utf8:
-        log(f"warning: {read.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD "
-            "for counting (the text is written as read)")
-    if read.undecodable:
-        encoding = config.encoding or "in the encoding of their byte order mark"
-        log(f"warning: {read.undecodable:,} byte sequence(s) not valid {encoding} "
-            "replaced by U+FFFD")
-    if read.truncated_words:
-        log(f"warning: {read.truncated_words:,} word(s) longer than the limit were cut")
-    if read.prunes:
-        log(f"warning: more than {config.prune_at:,} distinct words: pruned words seen "
-            f"{read.prune_min_count} time(s) or fewer while counting ({read.prunes} prune(s)); "
-            "rare-word counts are approximate. Raise --prune-at to avoid this.")
+    for warning in read_warnings(read, config.encoding, config.prune_at,
+                                 " for counting (the text is written as read)"):
+        log(warning)
     if stats.prunes:
         log(f"warning: more than {config.prune_at:,} distinct pairs: pruned pairs seen "
             f"{stats.prune_min_count} time(s) or fewer while counting ({stats.prunes} "

@@ -7,7 +7,7 @@ import time
 
 from ..errors import CorpusError
 from ..io import idcache
-from ..io.corpus import check_sources, sniff_inputs
+from ..io.corpus import check_sources, read_warnings, sniff_inputs
 from ..io.parallel_scan import scan as scan_inputs
 from ..logs import to_stderr
 from . import checkpoint as ckpt
@@ -84,18 +84,8 @@ def scan_corpus(sources, config, workdir, log, readings, cluster=None):
     share = f" (process 0's share of {cluster.size})" if cluster else ""
     log(f"read {stats.tokens:,} words, {scan.distinct:,} distinct, "
         f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s){share}")
-    if stats.invalid_utf8:
-        log(f"warning: {stats.invalid_utf8:,} invalid UTF-8 sequence(s) replaced by U+FFFD")
-    if stats.undecodable:
-        encoding = config.encoding or "in the encoding of their byte order mark"
-        log(f"warning: {stats.undecodable:,} byte sequence(s) not valid {encoding} "
-            "replaced by U+FFFD")
-    if stats.truncated_words:
-        log(f"warning: {stats.truncated_words:,} word(s) longer than the limit were cut")
-    if stats.prunes:
-        log(f"warning: more than {config.prune_at:,} distinct words: pruned words seen "
-            f"{stats.prune_min_count} time(s) or fewer while counting ({stats.prunes} prune(s)); "
-            "rare-word counts are approximate. Raise --prune-at to avoid this.")
+    for warning in read_warnings(stats, config.encoding, config.prune_at):
+        log(warning)
     return scan
 
 
