@@ -24,8 +24,16 @@ def load(path, *, limit=None, unicode_errors="replace", normalize=False):
 
 def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
           read_vocab=None, quiet=False, log=None, save_model=None, init_from=None, **options):
-    """Train on ``corpus`` (a path, URL or '-', or a list of them); options as the CLI's
-    long options with underscores (``dim=100, model="cbow"``, ...).
+    """Train on ``corpus``; options as the CLI's long options with underscores
+    (``dim=100, model="cbow"``, ...).
+
+    ``corpus`` is a path, URL or '-', or a list of them (strs naming existing files), or
+    Python data read once (a list, a generator, an open text file) of token lists
+    (``["the", "king"]``), of strings (``"the king"``, split as a line of a file is), or
+    of NumPy arrays of integer ids (item sessions, walks: each id's word is its decimal
+    number). ``w2vns.Sentences(items)`` and ``w2vns.IdSequences(blocks, names)`` say
+    which explicitly (see ``w2vns.training.sequences``). Python data trains exactly as a
+    file of one sentence per line would.
 
     ``quiet``: nothing on stderr but warnings (as the command line's ``-q``); ``log``, a
     callable taking one line, receives every line instead.
@@ -39,15 +47,16 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     from .training import loop, outputs
     from .training.run import Run
     from .training.runner import configure
+    from .training.sequences import corpus_of, in_memory
     from .errors import OptionError, UsageError
     from .io.outputs import PathPlan, check_paths
     from .logs import stderr_log
     from .vectors.embeddings import Embeddings
 
-    sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
-        os.fspath(source) for source in corpus]
+    sources = corpus_of(corpus)
+    paths = [] if in_memory(sources) else sources
     check_paths(PathPlan(
-        inputs=[("corpus=", s) for s in sources] + [("config_path=", config_path),
+        inputs=[("corpus=", s) for s in paths] + [("config_path=", config_path),
                                                     ("read_vocab=", read_vocab),
                                                     ("init_from=", init_from)],
         outputs=[("output=", output), ("save_context=", save_context),

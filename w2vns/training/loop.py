@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint as ckpt
-from . import devices, distributed, model_file, objectives, reading
+from . import devices, distributed, model_file, objectives, reading, sequences
 from . import vocab as vocabulary
 from .config import divergence_advice
 from ..errors import EXIT_SIGNAL, DivergenceError, InputError, Interrupted
@@ -140,7 +140,8 @@ def initial_weights(vocab_size, config, cluster=None):
 def _meta(run, cache):
     """What a fresh run's checkpoints record besides the state."""
     meta = dict(outputs=run.recorded_outputs(), config=dataclasses.asdict(run.config),
-                sources=list(run.sources), fingerprint=ckpt.fingerprint(run.sources),
+                sources=sequences.names_of(run.sources),
+                fingerprint=ckpt.fingerprint(sequences.names_of(run.sources)),
                 cache=dict(items=cache.items, words=cache.words, sentences=cache.sentences))
     if run.cluster:
         meta["ranks"] = run.cluster.size
