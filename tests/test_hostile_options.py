@@ -3,6 +3,7 @@ means, the bare command. Every case: the exit code, the exact line, and every fi
 was."""
 
 import hashlib
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 import w2vns
 from w2vns.cli.main import cli
 from w2vns.errors import UsageError
+from w2vns.logs import LOGGER_NAME
 
 CORPUS = "the cat sat on the mat\nthe dog sat on the log\n" * 200
 TINY = ["--epochs", "1", "--threads", "1", "--min-count", "1", "--dim", "8"]
@@ -130,12 +132,14 @@ def test_quiet_phrases_prints_warnings_alone(folder):
     assert "pass 1/1" in run("phrases", latin).stderr
 
 
-def test_quiet_api_prints_warnings_alone(folder, capfd):
+def test_quiet_api_logs_warnings_alone(folder, capfd, caplog):
     corpus = str(folder / "corpus.txt")
-    w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
-    assert capfd.readouterr().err == ""
-    w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8)
-    assert "encoded 2,400 words" in capfd.readouterr().err
+    with caplog.at_level(logging.INFO, logger=LOGGER_NAME):
+        w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
+        assert caplog.records == []
+        w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8)
+    assert any(r.getMessage().startswith("encoded 2,400 words") for r in caplog.records)
+    assert capfd.readouterr().err == ""  # the logging module decides where lines go
 
 
 def test_bare_command_prints_its_help_once_and_succeeds():

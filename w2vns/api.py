@@ -23,7 +23,8 @@ def load(path, *, limit=None, unicode_errors="replace", normalize=False):
 
 
 def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
-          read_vocab=None, quiet=False, log=None, save_model=None, init_from=None, **options):
+          read_vocab=None, quiet=False, log=None, save_model=None, init_from=None,
+          callbacks=(), **options):
     """Train on ``corpus``; options as the CLI's long options with underscores
     (``dim=100, model="cbow"``, ...).
 
@@ -35,8 +36,12 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     which explicitly (see ``w2vns.training.sequences``). Python data trains exactly as a
     file of one sentence per line would.
 
-    ``quiet``: nothing on stderr but warnings (as the command line's ``-q``); ``log``, a
-    callable taking one line, receives every line instead.
+    Lines go to the ``logging`` logger ``w2vns`` (progress every few seconds and the
+    summary at INFO, warnings at WARNING); ``quiet`` drops all but the warnings; ``log``,
+    a callable taking one line, receives every line instead. ``callbacks``: objects with
+    ``on_batch`` and/or ``on_epoch_end`` methods, called with a ``training.run.Status``
+    (epoch, epochs, words, seconds, the epoch's mean loss, alpha) after each batch and at
+    the end of each epoch; the Summary's ``epoch_loss`` lists every epoch's loss.
 
     With ``output`` the vectors are also written there, atomically, exactly as
     ``w2vns train -o output`` does ('-': stdout). ``save_model`` (with an output) also
@@ -45,12 +50,12 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     Returns the trained ``Embeddings``.
     """
     from .training import loop, outputs
-    from .training.run import Run
+    from .training.run import Run, check_callbacks
     from .training.runner import configure
     from .training.sequences import corpus_of, in_memory
     from .errors import OptionError, UsageError
     from .io.outputs import PathPlan, check_paths
-    from .logs import stderr_log
+    from .logs import python_log
     from .vectors.embeddings import Embeddings
 
     sources = corpus_of(corpus)
@@ -66,8 +71,10 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
         cfg, saved = configure(config_path, options, init_from, read_vocab)
     except OptionError as exc:
         raise exc.for_keywords() from None
-    run = Run(sources, cfg, read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet,
-              init_from=saved, log=log if log is not None else stderr_log(quiet))
+    line = log if log is not None else python_log(quiet)
+    run = Run(sources, cfg, read_vocab=read_vocab, save_vocab=save_vocab, quiet=True,
+              bar=False, log_file=None if quiet else line, init_from=saved, log=line,
+              callbacks=check_callbacks(callbacks))
     if output is not None:
         trained = outputs.train_to_files(dataclasses.replace(
             run, output=os.fspath(output), save_context=save_context, save_model=save_model))

@@ -212,3 +212,8 @@ def build(config_path=None, **overrides):
         return TrainConfig(**values).resolved()
     except TypeError as exc:
         raise ConfigError(f"bad config value: {exc}.") from None
+
+
+def learning_rate(progress, alpha, min_alpha):
+    """Linear decay from alpha to min_alpha over global progress in [0, 1]."""
+    return alpha - (alpha - min_alpha) * min(max(progress, 0.0), 1.0)
