@@ -32,7 +32,9 @@ EOS = -1  # ends a sequence in the blocks of ``IdSequences``
 _WHITESPACE = b" \t\n\r\x0b\x0c\x00"  # what the tokenizer splits on
 _SPOOL_ITEM = np.dtype(np.int32)
 _RAW_ITEM = np.dtype(np.int64)
-_REWRITE_CHUNK = 1 << 20  # ids per step when sparse ids are rewritten as provisional ones
+_REWRITE_CHUNK = 1 << 20  # ids per step when the ids are rewritten as provisional ones
+GATHER_IDS = 1 << 20  # arrays are gathered into blocks of at least this many ids
+DENSE_IDS = 1 << 24  # ids below this are counted in a dense array
 
 
 class Sentences:
@@ -86,24 +88,22 @@ class IdSequences:
         return _finished(spool_path, self.names, counts, spooled, stats)
 
     def _scan_sparse(self, spool_path):
-        keys, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        raw_path, raw_items, ends = spool_path + ".raw", 0, 0
+        tally = _IdTally()
+        raw_path, raw_items = spool_path + ".raw", 0
         try:
             with open(raw_path, "wb") as raw:
                 for block in self.blocks:
                     ids = _checked_block(block, None)
-                    words = ids[ids != EOS]
-                    ends += len(ids) - len(words)
-                    uniq, freq = np.unique(words, return_counts=True)
-                    keys, counts = _merged_counts(keys, counts, uniq, freq)
-                    raw.write(ids.astype(_RAW_ITEM).tobytes())
+                    tally.add(ids)
+                    raw.write(ids.tobytes())
                     raw_items += len(ids)
+            keys, counts = tally.result()
             _rewrite_provisional(raw_path, raw_items, keys, spool_path)
         finally:
             if os.path.exists(raw_path):
                 os.unlink(raw_path)
         return _finished(spool_path, [str(k) for k in keys.tolist()],
-                         np.concatenate(([ends], counts)), raw_items, ReadStats())
+                         np.concatenate(([tally.ends], counts)), raw_items, ReadStats())
 
 
 def in_memory(sources):
@@ -211,13 +211,57 @@ class _SentenceStream:
 
 
 def _terminated(arrays):
-    """Each array followed by the end of its sequence."""
+    """The arrays as blocks of at least GATHER_IDS ids, each array followed by the end of
+    its sequence."""
     end = np.array([EOS], dtype=np.int64)
+    parts, gathered = [], 0
     for number, array in enumerate(arrays, 1):
         if not isinstance(array, np.ndarray):
             raise UsageError(f"corpus: sequence {number} is a {type(array).__name__}; "
                              "expected a NumPy array of integer ids (as the first one).")
-        yield np.concatenate((array.ravel(), end)) if len(array) else end
+        if array.dtype.kind not in "iu":
+            raise UsageError(f"corpus: ids must be integers, not {array.dtype}.")
+        parts += [array.ravel(), end]
+        gathered += array.size + 1
+        if gathered >= GATHER_IDS:
+            yield np.concatenate(parts)
+            parts, gathered = [], 0
+    if parts:
+        yield np.concatenate(parts)
+
+
+class _IdTally:
+    """Counts of non-negative ids: a dense array while the ids stay below DENSE_IDS, sorted
+    (key, count) pairs beyond. ``ends`` counts the EOS markers."""
+
+    def __init__(self):
+        self.dense = np.zeros(0, dtype=np.int64)
+        self.keys = self.counts = None
+        self.ends = 0
+
+    def add(self, ids):
+        words = ids[ids != EOS]
+        self.ends += len(ids) - len(words)
+        if len(words) == 0:
+            return
+        top = int(words.max()) + 1
+        if self.keys is None and top <= DENSE_IDS:
+            if top > len(self.dense):
+                self.dense = np.concatenate((self.dense, np.zeros(top - len(self.dense),
+                                                                  dtype=np.int64)))
+            self.dense += np.bincount(words, minlength=len(self.dense))
+            return
+        if self.keys is None:
+            self.keys, self.counts = self.result()
+        uniq, freq = np.unique(words, return_counts=True)
+        self.keys, self.counts = _merged_counts(self.keys, self.counts, uniq, freq)
+
+    def result(self):
+        """(keys, counts), keys sorted."""
+        if self.keys is not None:
+            return self.keys, self.counts
+        keys = np.flatnonzero(self.dense)
+        return keys, self.dense[keys]
 
 
 def _checked_block(block, n):
@@ -247,11 +291,19 @@ def _merged_counts(keys, counts, new_keys, new_counts):
 
 def _rewrite_provisional(raw_path, items, keys, spool_path):
     """The spool of provisional ids (1 + the key's rank; 0 ends a sentence)."""
+    lookup = None
+    if len(keys) and keys[-1] < DENSE_IDS:
+        lookup = np.zeros(int(keys[-1]) + 2, dtype=np.int32)  # the last slot: EOS
+        lookup[keys] = np.arange(1, len(keys) + 1, dtype=np.int32)
+        lookup[-1] = EOS_TEMP_ID
     with open(raw_path, "rb") as raw, open(spool_path, "wb") as spool:
         for _ in range(0, items, _REWRITE_CHUNK):
             ids = np.fromfile(raw, dtype=_RAW_ITEM, count=_REWRITE_CHUNK)
-            out = np.searchsorted(keys, ids).astype(np.int32) + 1
-            out[ids == EOS] = EOS_TEMP_ID
+            if lookup is not None:
+                out = lookup[ids]  # EOS (-1) reads the last slot
+            else:
+                out = np.searchsorted(keys, ids).astype(np.int32) + 1
+                out[ids == EOS] = EOS_TEMP_ID
             spool.write(out.tobytes())
 
 
