@@ -210,14 +210,17 @@ def _stderr(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, log=_stderr):
+def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, log=_stderr,
+         no_header=False):
     """Load word2vec text or binary (plain or compressed), GloVe text or .npy + .vocab.
 
     ``limit`` reads only the first N vectors; ``normalize`` scales them to unit
     length in place (all a similarity query needs, with no second copy). Repaired
-    words (invalid UTF-8, duplicates) are reported through ``log``.
+    words (invalid UTF-8, duplicates) are reported through ``log``. ``no_header``: text
+    with no 'count dim' line (GloVe), line 1 read as a vector whatever it holds.
     """
-    found = w2vformat.read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors)
+    found = w2vformat.read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors,
+                                no_header=no_header)
     if log is not None:
         report_repairs(found, unicode_errors, log)
     kv = Embeddings(found.words, found.vectors)
