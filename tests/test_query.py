@@ -125,7 +125,7 @@ def test_similar_reads_stdin_one_query_per_line(trained):
     rows = tsv(result)
     assert [r[0] for r in rows] == ["cat", "cat", "dog horse", "dog horse"]
     assert_same_ranking([(r[1], float(r[2])) for r in rows[2:]],
-                        kv.most_similar(["dog", "horse"], 2))
+                        kv.most_similar(["dog", "horse"], topn=2))
 
 
 def test_unknown_words_are_reported_and_set_the_exit_code(trained):
@@ -148,7 +148,7 @@ def test_similar_json_lines(trained):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert records[0]["query"] == "cat"
     assert_same_ranking([(r["word"], r["similarity"]) for r in records[0]["results"]],
-                        kv.most_similar("cat", 2))
+                        kv.most_similar("cat", topn=2))
     assert records[1] == {"query": "zzz", "results": [], "unknown": ["zzz"]}
 
 

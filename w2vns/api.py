@@ -83,4 +83,4 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
                          "too.")
     else:
         trained = loop.train(run)
-    return Embeddings(trained.vocab.words, trained.vectors)
+    return Embeddings(trained.vocab.words, trained.vectors, counts=trained.vocab.counts)

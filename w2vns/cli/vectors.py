@@ -27,6 +27,10 @@ def vectors_options(func):
                      show_default=True,
                      help="Words that are not valid UTF-8: fail, replace the bad bytes by "
                           "U+FFFD, or drop them."),
+        click.option("--no-header", is_flag=True,
+                     help="The vectors file is text with no 'count dim' first line (GloVe): "
+                          "read line 1 as a vector. Such files are also recognised without "
+                          "it, unless line 1 holds only whole numbers."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -51,11 +55,12 @@ def _info(message, quiet):
         _log(message)
 
 
-def _load(path, limit, unicode_errors, normalize=True):
+def _load(path, limit, unicode_errors, no_header, normalize=True):
     """Embeddings for queries: rows normalised in place, repairs reported on stderr."""
     from ..vectors.embeddings import load
 
-    return load(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize, log=_log)
+    return load(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize, log=_log,
+                no_header=no_header)
 
 
 def _query_batches(arguments, make):
@@ -112,7 +117,8 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
 @query_output_options
 @vectors_options
 @click.pass_context
-def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors, quiet):
+def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors,
+            no_header, quiet):
     """Nearest neighbours of each WORD by cosine similarity, the query words excluded.
 
     With no WORD, queries are read from stdin, one per line; blank lines are skipped.
@@ -134,7 +140,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
 
     _check_words(ctx, words, "query", "Give the words to look up, or none at all to read "
                  "queries from stdin.")
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     emit = _printer(as_json, "similarity", "similarity")
     batches = _query_batches(words, query.similar_query)
     if _answer_all(batches, lambda b: query.answer_similar(kv, b, topn), emit, as_json,
@@ -153,7 +159,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
 @vectors_options
 @click.pass_context
 def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, unicode_errors,
-            quiet):
+            no_header, quiet):
     """A is to B as C is to ?  The three question words are never answers.
 
     3CosAdd (default) ranks words x by cos(x, B - A + C); 3CosMul by
@@ -175,7 +181,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
                                "from stdin.", ctx)
     _check_words(ctx, words, "word", "Give three words A B C, or none to read 'A B C' lines "
                  "from stdin.")
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     emit = _printer(as_json, "score", "score")
     batches = _query_batches([" ".join(words)] if words else [], query.analogy_query)
     if _answer_all(batches, lambda b: query.answer_analogy(kv, b, topn, method), emit,
@@ -200,7 +206,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
 def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json, limit,
-             unicode_errors, quiet):
+             unicode_errors, no_header, quiet):
     """Analogy accuracy and word-similarity correlation of VECTORS.
 
     Analogies: accuracy per section, semantic (sections not named gram*), syntactic
@@ -227,7 +233,7 @@ def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json
         similarity_files = [evaluation.bundled(evaluation.BUNDLED_SIMILARITY)]
     for path in (*analogy_files, *similarity_files):
         evaluation.check_file(path)
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     analogies = [evaluation.evaluate_analogies(kv, p, restrict, method) for p in analogy_files]
     similarities = [evaluation.evaluate_similarity(kv, p) for p in similarity_files]
     searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
@@ -260,7 +266,7 @@ def _check_scored(vectors, results, restrict):
 @click.argument("target", metavar="OUT", type=click.Path(dir_okay=False))
 @click.option("--normalize", is_flag=True, help="Scale every vector to unit length.")
 @vectors_options
-def convert(source, target, normalize, limit, unicode_errors, quiet):
+def convert(source, target, normalize, limit, unicode_errors, no_header, quiet):
     """Convert vectors between formats, chosen by the extensions of IN and OUT.
 
     .bin: word2vec binary; .txt, .vec: word2vec text (with or without the 'count dim'
@@ -288,7 +294,7 @@ def convert(source, target, normalize, limit, unicode_errors, quiet):
     _check_paths([("IN", source)], [("OUT", path) for path in outputs])
     for path in outputs:
         check_writable(path, "OUT")
-    kv = _load(source, limit, unicode_errors, normalize=normalize)
+    kv = _load(source, limit, unicode_errors, no_header, normalize=normalize)
     kv.save(target, fmt)
     names = ["stdout" if path == STDOUT else path for path in outputs]
     _info(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(names)}", quiet)
@@ -319,7 +325,7 @@ def _check_paths(inputs, outputs):
               help="Leave unknown words out (reported on stderr) instead of failing.")
 @vectors_options
 def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
-         unicode_errors, quiet):
+         unicode_errors, no_header, quiet):
     """Draw each WORD and its nearest neighbours on a 2-D map, one colour per WORD.
 
     The unit vectors are projected by PCA (default) or t-SNE (--tsne) and drawn
@@ -339,7 +345,7 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
     plotting.picture_format(output)
     _check_paths([("VECTORS", vectors)], [("-o", output)])
     check_writable(output, "-o")
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     unknown = kv.missing(dict.fromkeys(words))
     if unknown and not ignore_missing:
         raise click.ClickException(f"unknown word(s) in '{vectors}': {', '.join(unknown)}. "
