@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from . import ctool
 from . import vectors as cli_vectors
 from .estimate import render_table
 from .options import quiet_option
@@ -268,7 +269,7 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
         click.echo(render_table(result))
 
 
-for _command in (*cli_vectors.COMMANDS, phrases_command):
+for _command in (*cli_vectors.COMMANDS, phrases_command, *ctool.COMMANDS):
     cli.add_command(_command)
 
 
