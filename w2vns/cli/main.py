@@ -12,7 +12,7 @@ import click
 from . import ctool
 from . import vectors as cli_vectors
 from .estimate import render_table
-from .options import quiet_option
+from .options import W2vnsCommand, quiet_option
 from .params import FINITE, FiniteFloat
 from .phrases import phrases as phrases_command
 from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
@@ -35,6 +35,8 @@ DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--h
 
 class W2vnsGroup(click.Group):
     """Turns every failure into one ``Error: ...`` line on stderr and an exit code."""
+
+    command_class = W2vnsCommand
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
