@@ -9,9 +9,10 @@ import sys
 
 import click
 
+from . import ctool
 from . import vectors as cli_vectors
 from .estimate import render_table
-from .options import quiet_option
+from .options import W2vnsCommand, quiet_option
 from .params import FINITE, FiniteFloat
 from .phrases import phrases as phrases_command
 from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
@@ -34,6 +35,8 @@ DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--h
 
 class W2vnsGroup(click.Group):
     """Turns every failure into one ``Error: ...`` line on stderr and an exit code."""
+
+    command_class = W2vnsCommand
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
@@ -268,7 +271,7 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
         click.echo(render_table(result))
 
 
-for _command in (*cli_vectors.COMMANDS, phrases_command):
+for _command in (*cli_vectors.COMMANDS, phrases_command, *ctool.COMMANDS):
     cli.add_command(_command)
 
 

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .options import quiet_option
+from .options import W2vnsCommand, quiet_option
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unknown word, malformed or "
                    "truncated file, disk), 2 usage error (bad option, missing file, bad or "
@@ -109,7 +109,7 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
     return failed
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, metavar="[WORD]...")
 @click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
@@ -148,7 +148,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
         ctx.exit(1)
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, metavar="[A B C]")
 @click.option("-n", "--topn", type=click.IntRange(min=1), default=5, show_default=True,
@@ -189,7 +189,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
         ctx.exit(1)
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.option("--analogies", "analogy_files", multiple=True, type=click.Path(dir_okay=False),
               metavar="FILE", help="Analogy questions (': section' lines, then 'A B C D' "
@@ -261,7 +261,7 @@ def _check_scored(vectors, results, restrict):
         _log(f"warning: {note}.")
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("source", metavar="IN", type=click.Path(dir_okay=False))
 @click.argument("target", metavar="OUT", type=click.Path(dir_okay=False))
 @click.option("--normalize", is_flag=True, help="Scale every vector to unit length.")
@@ -310,7 +310,7 @@ def _check_paths(inputs, outputs):
     check_paths(PathPlan(inputs + companions, outputs))
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, required=True, metavar="WORD...")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
