@@ -4,10 +4,11 @@
     kv = w2vns.load("vectors.bin")          # w2vns.vectors.Embeddings
     kv.most_similar("king", topn=5)
     kv = w2vns.train("corpus.txt", "vectors.bin", dim=100, epochs=5)
+    suite = w2vns.evaluate(kv, suite_dir="eval/word-sim")   # suite.rows: one per set
 
 Importing w2vns loads neither NumPy nor Numba; the functions import what they need.
 """
 
-from .api import load, train
+from .api import evaluate, load, train
 
-__all__ = ["load", "train"]
+__all__ = ["evaluate", "load", "train"]
