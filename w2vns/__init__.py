@@ -5,13 +5,14 @@
     kv.most_similar("king", topn=5)
     kv = w2vns.train("corpus.txt", "vectors.bin", dim=100, epochs=5)
     kv = w2vns.train([["the", "king"], ["a", "queen"]], min_count=1)  # Python data
+    suite = w2vns.evaluate(kv, suite_dir="eval/word-sim")   # suite.rows: one per set
 
 Importing w2vns loads neither NumPy nor Numba; the functions import what they need.
 """
 
-from .api import load, train
+from .api import evaluate, load, train
 
-__all__ = ["load", "train", "Sentences", "IdSequences"]
+__all__ = ["evaluate", "load", "train", "Sentences", "IdSequences"]
 _LAZY = {"Sentences": "training.sequences", "IdSequences": "training.sequences"}
 
 

@@ -1,4 +1,5 @@
-"""The Python API, ``w2vns.load`` and ``w2vns.train``: the same code as the command line.
+"""The Python API, ``w2vns.load``, ``w2vns.train`` and ``w2vns.evaluate``: the same code as
+the command line.
 
 Nothing heavy is imported until a function is called, so ``import w2vns`` stays fast.
 """
@@ -84,3 +85,36 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     else:
         trained = loop.train(run)
     return Embeddings(trained.vocab.words, trained.vectors, counts=trained.vocab.counts)
+
+
+def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=None,
+             method="add"):
+    """Score ``vectors`` (an ``Embeddings``, or the path of a vectors file) on a suite of
+    evaluation sets, as ``w2vns evaluate`` does.
+
+    ``analogies`` and ``similarity``: a path or a list of paths; with neither, the sets
+    shipped with w2vns. ``suite_dir``: a directory whose every *.txt word-similarity set is
+    scored too (one named as a shipped set replaces it). ``restrict``: analogies search
+    only the first N words (default 30,000; 0: every word); ``method``: "add" (3CosAdd) or
+    "mul" (3CosMul). Returns a ``w2vns.vectors.evaluate.SuiteResult``: ``rows`` (one per set
+    and kind: name, kind, score, used, size, oov_ratio), ``analogies`` and
+    ``similarities`` (every number), ``as_dict()``.
+    """
+    from .vectors import evaluate as evaluation
+    from .vectors.embeddings import Embeddings
+
+    analogy_files, similarity_files = evaluation.suite_files(
+        _paths(analogies), _paths(similarity),
+        None if suite_dir is None else os.fspath(suite_dir), label="suite_dir=")
+    for path in (*analogy_files, *similarity_files):
+        evaluation.check_file(path)
+    kv = vectors if isinstance(vectors, Embeddings) else load(vectors, normalize=True)
+    restrict = evaluation.DEFAULT_RESTRICT if restrict is None else restrict
+    return evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
+
+
+def _paths(value):
+    """A path or a list of paths, as a list of strings."""
+    if isinstance(value, (str, os.PathLike)):
+        return [os.fspath(value)]
+    return [os.fspath(path) for path in value]

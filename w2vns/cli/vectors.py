@@ -197,6 +197,9 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
 @click.option("--similarity", "similarity_files", multiple=True,
               type=click.Path(dir_okay=False), metavar="FILE",
               help="Word pairs with a human score ('word1<TAB>word2<TAB>score'). Repeatable.")
+@click.option("--suite-dir", type=click.Path(), metavar="DIR",
+              help="Also score every *.txt word-similarity set in DIR (same format); one "
+                   "named as a bundled set replaces it.")
 @click.option("--restrict", type=click.IntRange(min=0), default=DEFAULT_RESTRICT,
               show_default=True, metavar="N",
               help="Analogies: search only the first N words and skip questions with a word "
@@ -205,46 +208,49 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
               help="Analogy method: 3CosAdd or 3CosMul.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
-def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json, limit,
-             unicode_errors, no_header, quiet):
-    """Analogy accuracy and word-similarity correlation of VECTORS.
+def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, as_json,
+             limit, unicode_errors, no_header, quiet):
+    """Analogy accuracy and word-similarity correlation of VECTORS, on a whole suite.
 
-    Analogies: accuracy per section, semantic (sections not named gram*), syntactic
-    and total, with the questions skipped for a word outside the first --restrict
-    words. Similarity: Spearman and Pearson correlation of cosine similarity with
-    the human scores, over the pairs whose words are both known. Words match
-    case-insensitively. The numbers agree with gensim's evaluate_word_analogies and
-    evaluate_word_pairs. With no file given, the Google analogy set and WordSim-353
-    shipped with w2vns are used. A file with no usable line is an error (exit code 1);
-    a file none of whose questions or pairs has its words in the vectors is reported
-    on stderr, and is an error only when nothing at all could be scored.
+    One row per set: the analogy set as its semantic sections, its syntactic (gram*)
+    sections and all of them (accuracy, questions answered out of those in the set,
+    share skipped for a word outside the first --restrict words); then each
+    word-similarity set (Spearman correlation of cosine similarity with the human
+    scores, pairs scored out of those in the set, share skipped for an unknown word).
+    A set is named by its file name without extensions and 'EN-' prefix. Words match
+    case-insensitively; the numbers agree with gensim's evaluate_word_analogies and
+    evaluate_word_pairs. --json gives the same rows, with every section and Pearson's
+    correlation too, as one JSON object.
+
+    With no --analogies or --similarity file, the sets shipped with w2vns are scored:
+    the Google analogy set, WordSim-353 and MEN (see w2vns/data/README.md); the
+    sets that may not be shipped are scored from a copy, with the option --suite-dir.
+    A file with no usable line is an error (exit code 1); a set none of whose
+    questions or pairs has its words in the vectors is reported on stderr, and is an
+    error only when nothing at all could be scored.
 
     \b
     Examples:
       w2vns evaluate vectors.bin
-      w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0 --json
+      w2vns evaluate vectors.bin --suite-dir eval/word-sim --json
+      w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0
       w2vns evaluate vectors.bin --similarity simlex.tsv --similarity men.tsv
     """
     from . import display
     from ..vectors import evaluate as evaluation
 
-    if not analogy_files and not similarity_files:
-        analogy_files = [evaluation.bundled(evaluation.BUNDLED_ANALOGIES)]
-        similarity_files = [evaluation.bundled(evaluation.BUNDLED_SIMILARITY)]
+    analogy_files, similarity_files = evaluation.suite_files(analogy_files, similarity_files,
+                                                             suite_dir)
     for path in (*analogy_files, *similarity_files):
         evaluation.check_file(path)
     kv = _load(vectors, limit, unicode_errors, no_header)
-    analogies = [evaluation.evaluate_analogies(kv, p, restrict, method) for p in analogy_files]
-    similarities = [evaluation.evaluate_similarity(kv, p) for p in similarity_files]
+    suite = evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
     searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
-    _check_scored(vectors, [*analogies, *similarities], searched)
+    _check_scored(vectors, suite.results, searched)
     if as_json:
-        click.echo(display.evaluation_json(vectors, analogies, similarities))
+        click.echo(display.evaluation_json(vectors, suite))
         return
-    for result in analogies:
-        click.echo("\n".join(display.analogy_report(result)))
-    for result in similarities:
-        click.echo("\n".join(display.similarity_report(result)))
+    click.echo("\n".join(display.suite_table(suite.rows) + display.suite_legend(suite)))
 
 
 def _check_scored(vectors, results, restrict):
