@@ -96,6 +96,11 @@ def training_options(func):
         click.option("--dim", type=int, default=None, help="Vector size.  [default: 100]"),
         click.option("--window", type=int, default=None,
                      help="Max context words on each side (randomly shrunk).  [default: 5]"),
+        click.option("--shrink-windows/--no-shrink-windows", default=None,
+                     help="Shrink each window to a random 1..--window words a side (as the "
+                          "C tool and gensim), or use every word within --window (items, "
+                          "walks: a --window longer than the sequences spans them whole).  "
+                          "[default: shrink]"),
         click.option("--negative", type=int, default=None,
                      help="Noise words per positive example.  [default: 5]"),
         click.option("--epochs", type=int, default=None, help="Passes over the corpus.  [default: 5]"),

@@ -57,6 +57,7 @@ class TrainConfig:
     binary_ok: bool = False  # read inputs that do not look like text (io/sniff.py) anyway
     device: str = "cpu"  # one of devices.NAMES (training/devices/)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
+    shrink_windows: bool = True  # a random 1..window words a side, as the C tool
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
