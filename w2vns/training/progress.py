@@ -123,3 +123,13 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def run_progress(run, corpus_words, epochs, done):
+    """The Progress of a run (a run.Run) over ``epochs`` epochs of ``corpus_words``, from
+    ``done`` words; under mpiexec, shown by the first process alone."""
+    cluster = run.cluster
+    silent = cluster is not None and not cluster.is_root
+    return Progress(corpus_words, epochs, quiet=run.quiet or silent,
+                    bar=run.bar and not silent, log_file=run.log_file, done=done,
+                    stream=Discard() if silent else None)
