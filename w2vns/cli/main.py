@@ -107,7 +107,9 @@ def training_options(func):
                      help="Max context words on each side (randomly shrunk).  [default: 5]"),
         click.option("--negative", type=int, default=None,
                      help="Noise words per positive example.  [default: 5]"),
-        click.option("--epochs", type=int, default=None, help="Passes over the corpus.  [default: 5]"),
+        click.option("--epochs", type=int, default=None,
+                     help="Passes over the corpus; with --time-budget, at most this many.  "
+                          "[default: 5; none with --time-budget]"),
         click.option("--alpha", type=FINITE, default=None,
                      help="Start learning rate.  [default: 0.025 sg, 0.05 cbow]"),
         click.option("--min-alpha", type=FINITE, default=None,
