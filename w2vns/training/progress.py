@@ -73,6 +73,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.total = total_words * epochs
         self.epochs = epochs
+        self.epoch_words = total_words
         self.log_every = log_every
         use_bar = bar if bar is not None else _is_terminal(self.stream)
         self.bar = None
@@ -91,6 +92,10 @@ class Progress:
 
     def update(self, words, epoch, alpha, loss):
         self.done += words
+        if epoch > self.epochs:  # more epochs than planned (a time budget's forecast)
+            self.epochs, self.total = epoch, self.epoch_words * epoch
+            if self.bar is not None:
+                self.bar.total = self.total
         now = time.perf_counter()
         if self.bar is not None:
             self.bar.set_description(f"epoch {epoch}/{self.epochs}", refresh=False)
