@@ -234,7 +234,8 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                 scored += pooled
             if ahead and not hs:
                 loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
-                                         syn0, syn1neg, alpha, grad, delta)
+                                         syn0, syn1neg, alpha, grad, delta, score_sum,
+                                         draw_count, adaptive)
                 terms += size * counts[slot]
                 continue
             for j in range(start, stop):
