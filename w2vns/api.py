@@ -12,16 +12,19 @@ import time
 MODEL_CONTINUED_IN_PLACE = frozenset({("init_from=", "save_model=")})
 
 
-def load(path, *, limit=None, unicode_errors="replace", normalize=False):
+def load(path, *, limit=None, unicode_errors="replace", normalize=False, no_header=False):
     """Vectors from a word2vec text or binary file (plain or compressed), GloVe text (no
     header line) or a .npy file.
 
     Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
-    ``normalize`` scales them to unit length in place (no second copy for queries).
+    ``normalize`` scales them to unit length in place (no second copy for queries);
+    ``no_header``: a text file whose first line is a vector, even one of numbers only
+    (GloVe; gensim's ``no_header=True``).
     """
     from .vectors.embeddings import load as load_vectors
 
-    return load_vectors(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize)
+    return load_vectors(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize,
+                        no_header=no_header)
 
 
 def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
