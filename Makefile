@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo-out
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-cuda bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# The CUDA kernels compiled to PTX and assembled by ptxas (no GPU needed; a few minutes).
+$(VENV)/.installed-cuda: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet 'numba-cuda[cu13]' nvidia-cuda-nvcc
+	touch $@
+
+test-cuda: $(VENV)/.installed-cuda
+	$(BIN)/python -m pytest -q -s tests/test_cuda_compile.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench.py
