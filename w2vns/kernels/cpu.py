@@ -82,10 +82,11 @@ def work_bytes(params, dim):
             + N_TALLIES * np.dtype(np.float64).itemsize)
 
 
-# ``update`` is compiled on its own and inlined by LLVM (forceinline), not by Numba: inlined
-# by Numba, each of its array arguments would be a new reference, an atomic count update
-# per example on matrices that every thread shares.
-EXAMPLE = dict(forceinline=True, **STEP)
+# ``update`` is compiled on its own, without reference counting (it allocates nothing),
+# and inlined by LLVM (forceinline), not by Numba: otherwise each of its array arguments
+# would take a reference count per example (an atomic update of a counter that every
+# thread shares, on the shared matrices).
+EXAMPLE = dict(forceinline=True, _nrt=False, **STEP)
 
 # The sentence kernels unpack the bundles once; the per-centre steps they call take plain
 # arrays and are inlined (leaves.LEAF): inside the loops a bundle's field or a row view
