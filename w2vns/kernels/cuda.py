@@ -265,7 +265,7 @@ def cbow_sentence(sent, n, model, noise, params, alpha, lane):
             scale(lane.h, inv, lane)
         loss += sgns_update(lane.h, lane.targets, count, model.syn1neg, alpha, lane.neu1e,
                             lane)
-        share = _ONE if params.cbow_mean else inv
+        share = inv if params.cbow_divide else _ONE
         for j in range(lo, hi):
             if j != i:
                 axpy_to_row(share, lane.neu1e, model.syn0, sent[j], lane)

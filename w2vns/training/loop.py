@@ -143,7 +143,9 @@ def initial_weights(vocab_size, config, cluster=None):
 
 
 def _check_memory(vocab_size, config, log):
-    """Warn when the model's matrices alone exceed the memory available now."""
+    """Refuse a vocabulary too large for the loss; warn when the model's matrices alone
+    exceed the memory available now."""
+    objectives.check_vocab_size(config, vocab_size)
     need, free = objectives.model_bytes(vocab_size, config), available_memory_bytes()
     if free is not None and need > free:
         log(f"warning: the model needs {human_bytes(need)} ({vocab_size:,} words x --dim "

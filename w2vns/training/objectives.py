@@ -31,9 +31,9 @@ the functions import what they need.
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..kernels.bundles import (MODEL_CODES, STRATEGY_ADAPTIVE, STRATEGY_DYNAMIC, STRATEGY_HARD,
+from ..kernels.bundles import (LOSS_NCE, LOSS_NS, LOSS_SOFTMAX, MODEL_CODES, STRATEGY_ADAPTIVE, STRATEGY_DYNAMIC, STRATEGY_HARD,
                                STRATEGY_UNIFORM, STRATEGY_UNIGRAM)
-from ..errors import UsageError
+from ..errors import OptionError, UsageError
 from .devices import NAMES as ALL_DEVICES
 
 DEFAULT_STRATEGY = "unigram"
@@ -246,6 +246,97 @@ STRATEGIES = {s.name: s for s in (
 NAMES = tuple(STRATEGIES)
 HS = HierarchicalSoftmax()
 
+# ----------------------------------------------------------------------------- losses
+
+DEFAULT_LOSS = "ns"
+# --loss softmax computes every word's logit for every example (vocabulary x --dim
+# multiply-adds, twice): above this many words a run takes hours where ns takes minutes.
+SOFTMAX_MAX_VOCAB = 10_000
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One ``--loss``: what an example's input vector is trained to predict its word with."""
+
+    name: str
+    code: int  # kernels.bundles.LOSS_*: the kernels' loss leaf for the output rows
+    summary: str  # its line in --loss's help
+    draws_noise: bool  # --negative noise words per example (its k); else --negative is unused
+    devices: tuple = ALL_DEVICES
+    max_vocab: Optional[int] = None  # refused above this many words
+
+    def refusal(self, device):
+        return (f"--loss {self.name} is not supported with --device {device}: use --loss ns, "
+                f"or --device {' or '.join(self.devices)}.")
+
+
+LOSSES = {loss.name: loss for loss in (
+    Loss("ns", LOSS_NS, "negative sampling: --negative noise words per example, plus "
+         "hierarchical softmax with --hs", True),
+    Loss("hs", LOSS_NS, "hierarchical softmax alone (as --hs --negative 0)", False,
+         devices=HS.devices),
+    Loss("nce", LOSS_NCE, "noise-contrastive estimation: negative sampling's logits less "
+         "log(k P_n(w)), k = --negative", True, devices=("cpu",)),
+    Loss("softmax", LOSS_SOFTMAX, "the exact softmax over the whole vocabulary (at most "
+         f"{SOFTMAX_MAX_VOCAB:,} words)", False, devices=("cpu",), max_vocab=SOFTMAX_MAX_VOCAB),
+)}
+LOSS_NAMES = tuple(LOSSES)
+
+
+def loss_help():
+    lines = "; ".join(f"{loss.name}: {loss.summary}" for loss in LOSSES.values())
+    return f"The loss: {lines}.  [default: {DEFAULT_LOSS}]"
+
+
+def loss_fields(config):
+    """The fields a resolved config takes from its ``loss`` (None: from --hs/--negative)."""
+    if config.loss is None:
+        return dict(loss="hs" if config.hs and config.negative == 0 else DEFAULT_LOSS)
+    if config.loss == "hs":
+        return dict(hs=True, negative=0)
+    if not LOSSES[config.loss].draws_noise:
+        return dict(negative=0)
+    return {}
+
+
+def check_loss(config):
+    """Usage errors for options that contradict ``config.loss`` (None: nothing to check)."""
+    loss = LOSSES.get(config.loss)
+    if loss is None or loss.name in ("ns", "hs"):
+        return
+    if config.hs:
+        raise OptionError("{loss} {0} is a loss of its own: drop {hs} (which adds "
+                          "hierarchical softmax to negative sampling).", loss.name)
+    strategy = STRATEGIES[config.ns_strategy]
+    if loss.draws_noise:
+        if config.negative == 0:
+            raise OptionError("{loss} {0} draws {negative} noise words per example: give "
+                              "{negative} > 0.", loss.name)
+        if strategy.scores_pool or strategy.refresh is not None:
+            raise OptionError("{loss} {0} needs the noise probabilities, which {ns_strategy} "
+                              "{1} changes: use {ns_strategy} unigram or uniform.", loss.name,
+                              strategy.name)
+    elif strategy.name != DEFAULT_STRATEGY:
+        raise OptionError("{loss} {0} draws no noise words: drop {ns_strategy}.", loss.name)
+    if loss.max_vocab is not None and (config.max_vocab or 0) > loss.max_vocab:
+        raise OptionError(f"{{loss}} {{0}} takes at most {loss.max_vocab:,} words: give "
+                          f"{{max_vocab}} {loss.max_vocab} or less, got {{1}}.", loss.name,
+                          config.max_vocab)
+
+
+def check_vocab_size(config, vocab_size):
+    """A usage error when the vocabulary is too large for ``config.loss``."""
+    limit = LOSSES[config.loss].max_vocab
+    if limit is not None and vocab_size > limit:
+        raise OptionError(f"{{loss}} {{0}} takes at most {limit:,} words and the vocabulary "
+                          f"has {vocab_size:,}: give {{max_vocab}} {limit} (or a higher "
+                          "{min_count}).", config.loss)
+
+
+def has_output_rows(config):
+    """Whether the run trains one output row per word (negative sampling, NCE, softmax)."""
+    return config.negative > 0 or config.loss == "softmax"
+
 
 def strategy_help():
     """--ns-strategy's help: every strategy and what it does."""
@@ -268,6 +359,9 @@ def check_device(config, device):
     """A usage error when ``device`` cannot run the objectives ``config`` asks for."""
     if config.hs and device not in HS.devices:
         raise UsageError(HS.refusal(device))
+    loss = LOSSES[config.loss or DEFAULT_LOSS]
+    if device not in loss.devices:
+        raise UsageError(loss.refusal(device))
     strategy = strategy_of(config)
     if device not in strategy.devices:
         raise UsageError(strategy.refusal(device))
@@ -291,7 +385,19 @@ def noise_for(counts, config, stats=None):
         score_sum, draw_count = stats
     else:
         score_sum = draw_count = np.zeros(0, np.float32)
-    return Noise(prob, alias, score_sum, draw_count)
+    return Noise(prob, alias, score_sum, draw_count, nce_shift(counts, config))
+
+
+def nce_shift(counts, config):
+    """log(k P_n(w)) per word for --loss nce (P_n the noise distribution, k --negative),
+    which NCE subtracts from each logit; zero-length for the other losses."""
+    import numpy as np
+
+    if config.loss != "nce":
+        return np.zeros(0, np.float32)
+    weights = strategy_of(config).weights(counts, config)
+    q = np.maximum(weights / weights.sum(), NEVER_DRAWN)
+    return np.log(config.negative * q).astype(np.float32)
 
 
 def tree_for(counts, config):
@@ -314,12 +420,13 @@ def params_for(config, pool):
     return Params(MODEL_CODES[config.model], config.window, config.negative, int(config.hs),
                   strategy.code, pool, int(config.share_negatives), int(config.cbow_mean),
                   config.max_sentence_length, int(config.shrink_windows),
-                  int(strategy.gathers_statistics))
+                  int(strategy.gathers_statistics), int(config.cbow_grad == "mean"),
+                  LOSSES[config.loss or DEFAULT_LOSS].code)
 
 
 def _rows(vocab_size, config):
     """Rows of the input, negative-sampling output and inner-node matrices."""
-    neg_rows = vocab_size if config.negative > 0 else PLACEHOLDER_ROWS
+    neg_rows = vocab_size if has_output_rows(config) else PLACEHOLDER_ROWS
     hs_rows = HS.rows(vocab_size) if config.hs else PLACEHOLDER_ROWS
     return vocab_size, neg_rows, hs_rows
 
