@@ -304,3 +304,25 @@ def test_default_final_learning_rate_depends_on_the_model():
     assert sg.min_alpha == pytest.approx(sg.alpha * MIN_ALPHA_RATIO["sg"])
     assert cbow.min_alpha == pytest.approx(cbow.alpha * MIN_ALPHA_RATIO["cbow"])
     assert TrainConfig(model="sg", min_alpha=0.001).resolved().min_alpha == 0.001
+
+
+@pytest.mark.parametrize("strategy,words,warned", [
+    ("hard", objectives.HARD_MIN_TRAINING_WORDS // 5 - 1, True),
+    ("hard", objectives.HARD_MIN_TRAINING_WORDS // 5, False),
+    ("uniform", 10 ** 10, True), ("unigram", 1000, False), ("dynamic", 1000, False)])
+def test_strategies_known_to_do_badly_at_a_size_warn(strategy, words, warned):
+    """Counted in training words: corpus words x epochs (5 here)."""
+    cfg = config.build(None, ns_strategy=strategy, epochs=5)
+    advice = list(objectives.run_advisories(cfg, words))
+    assert len(advice) == int(warned)
+    if warned:
+        assert advice[0].startswith(f"--ns-strategy {strategy}")
+        assert "Use unigram" in advice[0] if strategy == "uniform" else "Use dynamic" in advice[0]
+
+
+def test_the_warning_is_logged_before_training(corpus):
+    lines = []
+    cfg = config.build(None, ns_strategy="hard", epochs=1, threads=1)
+    train(Run([corpus], cfg, log=lines.append, bar=False))
+    warnings = [line for line in lines if line.startswith("warning: --ns-strategy hard on ")]
+    assert len(warnings) == 1 and "Use dynamic" in warnings[0]
