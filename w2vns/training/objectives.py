@@ -250,8 +250,8 @@ STRATEGIES = {s.name: s for s in (
              min_training_words=HARD_MIN_TRAINING_WORDS,
              caution="its negatives are the words the model scores highest, and until the "
                      "model has learnt much those are mostly the most frequent words, so "
-                     "a short run learns less than with unigram. Use dynamic (hard after a "
-                     "warm-up of plain draws), or more data or --epochs."),
+                     "a short run learns less than with unigram. Use unigram (the default) at "
+                     "this size; dynamic (hard after a warm-up of plain draws) loses less."),
     Strategy("dynamic", STRATEGY_DYNAMIC, "hard, the pool growing with progress",
              unigram_weights, expected=pooled_counts, pool=GROWING_POOL, needs_negatives=True,
              devices=("cpu",)),
