@@ -141,6 +141,12 @@ def training_options(func):
                           "are summed.  [default: off]"),
         click.option("--cbow-mean/--cbow-sum", default=None,
                      help="CBOW: mean or sum of context vectors.  [default: mean]"),
+        click.option("--cbow-grad", type=click.Choice(["mean", "sum"]), default=None,
+                     help="CBOW: each context word takes the input's gradient divided by the "
+                          "number of context words (mean), or the whole of it (sum, as the "
+                          "C tool).  [default: sum with --cbow-mean, mean with --cbow-sum]"),
+        click.option("--loss", type=click.Choice(objectives.LOSS_NAMES), default=None,
+                     help=objectives.loss_help()),
         click.option("--threads", type=int, default=None,
                      help="Threads for training and for reading the corpus.  [default: all cores]"),
         click.option("--seed", type=int, default=None,

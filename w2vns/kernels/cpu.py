@@ -20,12 +20,12 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .bundles import (EOS, MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC,
+from .bundles import (EOS, LOSS_NCE, LOSS_NS, LOSS_SOFTMAX, MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC,
                       STRATEGY_HARD, TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL,
                       TALLY_TERMS)
 from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row, fill,
                      prefetch_row, scale)
-from .losses import hs_update, ns_update, ns_update_window
+from .losses import hs_update, nce_update, ns_update, ns_update_window, softmax_update
 from .rng import draw_targets, kept, window_bounds
 from .targets import draw_hard
 # Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
@@ -165,12 +165,14 @@ def window_sum(sent, start, stop, centre_at, syn0, out):
 @njit(**EXAMPLE)
 def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, scores, state,
            alias_prob, alias_index, score_sum, draw_count, offsets, codes, points, logits,
-           neu1e, negative, pool, hard, hs, adaptive, alpha):
+           neu1e, negative, pool, hard, hs, adaptive, alpha, loss_code, shift):
     """One example, shared by skip-gram and CBOW: the input vector ``h`` predicts
     ``centre`` through each loss in use. With ``draw``, the targets are drawn into row
     ``slot`` first (else they are there already). The output rows are updated in place
     and ``neu1e`` receives the gradient for ``h``, which the caller applies to the input
-    rows that made it. Returns (loss, logistic terms, candidates scored)."""
+    rows that made it. ``loss_code`` (``LOSS_*``) says how the output rows are trained:
+    negative sampling, NCE (``shift``: log(k P_n(w)) per word) or the exact softmax (one
+    term per example). Returns (loss, terms, candidates scored)."""
     fill(neu1e, np.float32(0.0))
     loss = 0.0
     terms = scored = 0
@@ -179,9 +181,16 @@ def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, sc
             counts[slot], scored = draw_for(centre, h, slot, targets, candidates, scores,
                                             state, alias_prob, alias_index, syn1neg, negative,
                                             pool, hard)
-        loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
-                          draw_count, logits, adaptive)
+        if loss_code == LOSS_NCE:
+            loss += nce_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, shift,
+                               logits)
+        else:
+            loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
+                              draw_count, logits, adaptive)
         terms += counts[slot]
+    elif loss_code == LOSS_SOFTMAX:
+        loss += softmax_update(h, centre, syn1neg, alpha, neu1e)
+        terms += 1
     if hs:
         loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
         terms += offsets[centre + 1] - offsets[centre]
@@ -201,7 +210,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     """
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
-    score_sum, draw_count = noise.score_sum, noise.draw_count
+    score_sum, draw_count, shift = noise.score_sum, noise.draw_count, noise.nce_shift
     offsets, codes, points = tree.offsets, tree.codes, tree.points
     sent, h, hsum, neu1e, state = work.sent, work.h, work.hsum, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
@@ -211,6 +220,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     hard = scores_candidates(params)
     ahead = ahead_of_time(params)
     shared = negative > 0 and params.share != 0
+    windowed = ahead and not hs and params.loss == LOSS_NS
     loss = 0.0
     pairs = terms = scored = 0
     if ahead:
@@ -233,7 +243,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                                                 scores, state, alias_prob, alias_index,
                                                 syn1neg, negative, pool, hard)
                 scored += pooled
-            if ahead and not hs:
+            if windowed:
                 loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
                                          syn0, syn1neg, alpha, grad, delta, score_sum,
                                          draw_count, adaptive)
@@ -247,7 +257,8 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                 step_loss, step_terms, pooled = update(
                     h, centre, slot, not shared, syn1neg, syn1, targets, counts, candidates,
                     scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
-                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha,
+                    params.loss, shift)
                 loss += step_loss
                 terms += step_terms
                 scored += pooled
@@ -261,7 +272,7 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
     predicts the centre, one ``update`` per centre."""
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
-    score_sum, draw_count = noise.score_sum, noise.draw_count
+    score_sum, draw_count, shift = noise.score_sum, noise.draw_count, noise.nce_shift
     offsets, codes, points = tree.offsets, tree.codes, tree.points
     sent, h, neu1e, state = work.sent, work.h, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
@@ -296,11 +307,12 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
         step_loss, step_terms, pooled = update(
             h, centre, i & 1, not ahead, syn1neg, syn1, targets, counts, candidates, scores,
             state, alias_prob, alias_index, score_sum, draw_count, offsets, codes, points,
-            logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+            logits, neu1e, negative, pool, hard, hs, adaptive, alpha, params.loss,
+            shift)
         loss += step_loss
         terms += step_terms
         scored += pooled
-        share = np.float32(1.0) if mean else inv
+        share = inv if params.cbow_divide != 0 else np.float32(1.0)
         for j in range(lo, hi):
             if j != i:
                 axpy_to_row(share, neu1e, syn0, sent[j])

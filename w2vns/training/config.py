@@ -28,6 +28,12 @@ CBOW_ALPHA = 0.05
 # README "Choosing an objective".
 MIN_ALPHA_RATIO = {"sg": 0.2, "cbow": 0.2}
 DEFAULT_EPOCHS = 5  # without --time-budget; with one, --epochs is a cap and has none
+CBOW_GRADS = ("mean", "sum")
+# Default --cbow-grad by CBOW input (True: the mean of the context, False: its sum). The
+# mean's gradient spread over the context ("mean") against the whole of it to every word
+# ("sum", the C tool and gensim): see README "Choosing an objective". The sum of the
+# context keeps gensim's division, which keeps wide windows from diverging.
+DEFAULT_CBOW_GRAD = {True: "sum", False: "mean"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,8 @@ class TrainConfig:
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
     shrink_windows: bool = True  # a random 1..window words a side, as the C tool
     time_budget: Optional[float] = None  # seconds (or "45m", "2h"...): train to a deadline
+    cbow_grad: Optional[str] = None  # None: DEFAULT_CBOW_GRAD[cbow_mean]
+    loss: Optional[str] = None  # one of objectives.LOSSES; None: "hs" for --hs --negative 0, else "ns"
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -76,15 +84,19 @@ class TrainConfig:
         exponent = self.ns_exponent if self.ns_exponent is not None else (
             fixed if fixed is not None else DEFAULT_NS_EXPONENT)
         pool = self.ns_pool if self.ns_pool is not None else POOL_PER_NEGATIVE * max(self.negative, 1)
+        cbow_grad = self.cbow_grad if self.cbow_grad is not None else \
+            DEFAULT_CBOW_GRAD[bool(self.cbow_mean)]
         done = dataclasses.replace(self, alpha=alpha, min_alpha=min_alpha, threads=threads,
                                    ns_exponent=exponent, ns_pool=pool, epochs=epochs,
-                                   time_budget=seconds)
+                                   time_budget=seconds, cbow_grad=cbow_grad,
+                                   **objectives.loss_fields(self))
         done.validate()
         return done
 
     def validate(self):
         for field, choices in (("model", MODELS), ("format", FORMATS), ("device", DEVICES),
-                               ("ns_strategy", NS_STRATEGIES)):
+                               ("ns_strategy", NS_STRATEGIES), ("cbow_grad", CBOW_GRADS),
+                               ("loss", objectives.LOSS_NAMES)):
             _choice(field, getattr(self, field), choices)
         for field in POSITIVE_INTS:
             _positive_int(field, getattr(self, field))
@@ -112,7 +124,8 @@ class TrainConfig:
         devices.check_options(self)
 
     def _validate_objective(self):
-        if self.negative == 0 and not self.hs:
+        objectives.check_loss(self)
+        if self.negative == 0 and not self.hs and self.loss in (None, "ns"):
             raise OptionError("nothing to train: give {negative} > 0 or {hs}.")
         strategy = objectives.STRATEGIES[self.ns_strategy]
         if self.negative == 0 and strategy.needs_negatives:

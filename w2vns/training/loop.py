@@ -70,7 +70,7 @@ def train(run):
         os.makedirs(run.checkpoint_dir, exist_ok=True)
     with run_directory() as workdir:
         vocab, cache, summary = reading.encode(run, readings, given_vocab, workdir, started)
-        _check_memory(len(vocab), config, log)
+        _check_run(len(vocab), summary.corpus_words, config, log)
         plan = budget.plan(run, cache, vocab, workdir) if config.time_budget else None
         model, states = initial_weights(len(vocab), config, run.cluster)
         if run.init_from is not None:
@@ -142,8 +142,11 @@ def initial_weights(vocab_size, config, cluster=None):
     return model, states
 
 
-def _check_memory(vocab_size, config, log):
-    """Warn when the model's matrices alone exceed the memory available now."""
+def _check_run(vocab_size, corpus_words, config, log):
+    """Refuse a vocabulary too large for the loss; warn of an objective bad at this size."""
+    objectives.check_vocab_size(config, vocab_size)
+    for advice in objectives.run_advisories(config, corpus_words):
+        log(f"warning: {advice}")
     need, free = objectives.model_bytes(vocab_size, config), available_memory_bytes()
     if free is not None and need > free:
         log(f"warning: the model needs {human_bytes(need)} ({vocab_size:,} words x --dim "

@@ -176,7 +176,7 @@ def merged_counts(saved, words, counts):
 def arrays_of(trained):
     """The named arrays of a trained model (loop.Trained) that a model file keeps."""
     arrays = dict(syn0=trained.vectors)
-    if trained.config.negative > 0:
+    if objectives.has_output_rows(trained.config):
         arrays["syn1neg"] = trained.context
     if trained.tree is not None:
         arrays["syn1"] = trained.syn1
@@ -198,7 +198,7 @@ def carry_over(saved, vocab, config, model, log):
     if pairs:
         new_rows, old_rows = (np.array(side, dtype=np.int64) for side in zip(*pairs))
         model.syn0[new_rows] = saved.arrays["syn0"][old_rows]
-        if config.negative > 0 and "syn1neg" in saved.arrays:
+        if objectives.has_output_rows(config) and "syn1neg" in saved.arrays:
             model.syn1neg[new_rows] = saved.arrays["syn1neg"][old_rows]
     if config.hs and "syn1" in saved.arrays:
         if _same_tree(saved, objectives.tree_for(vocab.counts, config)):

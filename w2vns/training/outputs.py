@@ -6,7 +6,7 @@ import dataclasses
 import os
 
 from . import checkpoint as ckpt
-from . import loop, model_file, reading
+from . import loop, model_file, objectives, reading
 from ..errors import UsageError
 from ..io.atomic import check_writable
 from .run import describe
@@ -23,7 +23,7 @@ def train_to_files(run):
     checkpoints and report. Returns the Trained.
     """
     cluster = run.cluster
-    if run.save_context and run.config.negative == 0:
+    if run.save_context and not objectives.has_output_rows(run.config):
         raise UsageError("--save-context writes the output vectors of negative sampling, and "
                          "--negative 0 has none. Drop --save-context or give --negative > 0.")
     writer = cluster is None or cluster.is_root
