@@ -152,7 +152,7 @@ def nce_update(h, targets, slot, count, syn1neg, alpha, neu1e, shift, grad):
     return loss
 
 
-@njit(**STEP)
+@njit(_nrt=True, **STEP)  # allocates its logits: reference counting on (see cpu.EXAMPLE)
 def softmax_update(h, word, syn1neg, alpha, neu1e):
     """The exact softmax over every output row: p = softmax(syn1neg @ h); each row ``w``
     moves by alpha (1[w = word] - p_w) h and ``neu1e`` receives the matching gradient
