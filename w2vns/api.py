@@ -90,7 +90,7 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
                          "too.")
     else:
         trained = loop.train(run)
-    return Embeddings(trained.vocab.words, trained.vectors, counts=trained.vocab.counts)
+    return Embeddings(trained.vocab.words, trained.word_vectors, counts=trained.vocab.counts)
 
 
 def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=None,

@@ -14,10 +14,9 @@ arrays: the rows of word ``w`` are ``rows[offsets[w]:offsets[w + 1]]``.
 import numpy as np
 from numba import njit
 
+from .ngram_defaults import DEFAULT_BUCKET, DEFAULT_MAXN, DEFAULT_MINN
+
 BOW, EOW = "<", ">"  # fastText's word boundary marks
-DEFAULT_MINN = 3
-DEFAULT_MAXN = 6
-DEFAULT_BUCKET = 2_000_000
 FNV_OFFSET = 2166136261
 FNV_PRIME = 16777619
 _U32 = 0xFFFFFFFF

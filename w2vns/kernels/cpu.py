@@ -5,6 +5,9 @@ Layout of the data the kernels see:
 * ``ids``: int32 word ids of the encoded corpus; ``EOS`` (-1) ends a sentence.
 * ``model``, ``noise``, ``tree``, ``params``: the bundles of ``bundles``.
 * ``keep_prob``: float32 per-word probability of keeping a token (subsampling).
+* ``subs``: each word's input rows (``subwords.Subwords``): with subwords a word's input
+  vector is the mean of its own row and its n-gram rows, and its gradient goes to each;
+  empty without subwords (one row per word, the plain path).
 * ``rng``: one uint64 xorshift64* state per thread; ``tallies``: one counter row per thread.
 
 ``train_chunk`` runs one ``prange`` iteration per thread; each thread owns a disjoint
@@ -27,6 +30,7 @@ from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row
                      prefetch_row, scale)
 from .losses import hs_update, ns_update, ns_update_window
 from .rng import draw_targets, kept, window_bounds
+from .subwords import active, add_compose, compose, prefetch_word, spread
 from .targets import draw_hard
 # Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
 _ALPHA_REFRESH_MASK = 255
@@ -122,7 +126,7 @@ def draw_for(positive, h, slot, targets, candidates, scores, state, alias_prob, 
 
 @njit(**LEAF)
 def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-               negative, window):
+               negative, window, offsets, rows):
     """Draw centre ``i``'s targets into row ``i & 1`` and prefetch the rows it will need
     (its output rows, the context row entering the window), one centre ahead."""
     if i >= n:
@@ -133,7 +137,7 @@ def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0
     for d in range(counts[slot]):
         prefetch_row(syn1neg, targets[slot, d])
     if i + window < n:
-        prefetch_row(syn0, sent[i + window])
+        prefetch_word(syn0, offsets, rows, sent[i + window])
 
 
 @njit(**LEAF)
@@ -188,7 +192,7 @@ def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, sc
 
 
 @njit(**KERNEL)
-def sg_sentence(n, model, noise, tree, params, work, alpha):
+def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
     """Skip-gram over the ``n`` words of ``work.sent``: each context word predicts the centre.
 
     With shared negatives one draw serves a block of up to ``SHARED_CONTEXTS`` context
@@ -202,6 +206,8 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
     score_sum, draw_count = noise.score_sum, noise.draw_count
     offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sub_offsets, sub_rows = subs.offsets, subs.rows
+    sub = active(sub_rows)
     sent, h, hsum, neu1e, state = work.sent, work.h, work.hsum, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     grad, delta, logits = work.grad, work.delta, work.logits
@@ -214,11 +220,11 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     pairs = terms = scored = 0
     if ahead:
         draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-                   negative, window)
+                   negative, window, sub_offsets, sub_rows)
     for i in range(n):
         if ahead:
             draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
-                       syn1neg, negative, window)
+                       syn1neg, negative, window, sub_offsets, sub_rows)
         lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
         pairs += hi - lo - 1
         slot = i & 1
@@ -232,7 +238,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                                                 scores, state, alias_prob, alias_index,
                                                 syn1neg, negative, pool, hard)
                 scored += pooled
-            if ahead and not hs:
+            if ahead and not hs and not sub:
                 loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
                                          syn0, syn1neg, alpha, grad, delta)
                 terms += size * counts[slot]
@@ -241,7 +247,10 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                 if j == i:
                     continue
                 context = sent[j]
-                copy_row(syn0, context, h)
+                if sub:
+                    compose(syn0, sub_offsets, sub_rows, context, h)
+                else:
+                    copy_row(syn0, context, h)
                 step_loss, step_terms, pooled = update(
                     h, centre, slot, not shared, syn1neg, syn1, targets, counts, candidates,
                     scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
@@ -249,18 +258,23 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                 loss += step_loss
                 terms += step_terms
                 scored += pooled
-                axpy_to_row(np.float32(1.0), neu1e, syn0, context)
+                if sub:
+                    spread(np.float32(1.0), neu1e, syn0, sub_offsets, sub_rows, context)
+                else:
+                    axpy_to_row(np.float32(1.0), neu1e, syn0, context)
     add_tallies(work.tally, loss, terms, pairs, scored)
 
 
 @njit(**KERNEL)
-def cbow_sentence(n, model, noise, tree, params, work, alpha):
+def cbow_sentence(n, model, noise, tree, subs, params, work, alpha):
     """CBOW over the ``n`` words of ``work.sent``: the mean (or sum) of the context
     predicts the centre, one ``update`` per centre."""
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
     score_sum, draw_count = noise.score_sum, noise.draw_count
     offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sub_offsets, sub_rows = subs.offsets, subs.rows
+    sub = active(sub_rows)
     sent, h, neu1e, state = work.sent, work.h, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     logits = work.logits
@@ -273,11 +287,11 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
     pairs = terms = scored = 0
     if ahead:
         draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-                   negative, window)
+                   negative, window, sub_offsets, sub_rows)
     for i in range(n):
         if ahead:
             draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
-                       syn1neg, negative, window)
+                       syn1neg, negative, window, sub_offsets, sub_rows)
         lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
         width = hi - lo - 1
         if width == 0:
@@ -287,7 +301,10 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
         fill(h, np.float32(0.0))
         for j in range(lo, hi):
             if j != i:
-                axpy_from_row(np.float32(1.0), syn0, sent[j], h)
+                if sub:
+                    add_compose(syn0, sub_offsets, sub_rows, sent[j], h)
+                else:
+                    axpy_from_row(np.float32(1.0), syn0, sent[j], h)
         inv = np.float32(1.0) / np.float32(width)
         if mean:
             scale(h, inv)
@@ -301,7 +318,10 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
         share = np.float32(1.0) if mean else inv
         for j in range(lo, hi):
             if j != i:
-                axpy_to_row(share, neu1e, syn0, sent[j])
+                if sub:
+                    spread(share, neu1e, syn0, sub_offsets, sub_rows, sent[j])
+                else:
+                    axpy_to_row(share, neu1e, syn0, sent[j])
     add_tallies(work.tally, loss, terms, pairs, scored)
 
 
@@ -315,7 +335,7 @@ def add_tallies(tally, loss, terms, pairs, scored):
 
 
 @njit(**KERNEL)
-def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_start,
+def train_slice(ids, lo, hi, model, noise, tree, subs, keep_prob, params, work, alpha_start,
                 alpha_end):
     """One thread's slice ``ids[lo:hi]`` (ending with EOS): subsample, then train sentence
     by sentence with alpha falling linearly from ``alpha_start`` to ``alpha_end``."""
@@ -334,15 +354,15 @@ def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_
             continue
         if n > 1:
             if params.model == MODEL_SG:
-                sg_sentence(n, model, noise, tree, params, work, alpha)
+                sg_sentence(n, model, noise, tree, subs, params, work, alpha)
             else:
-                cbow_sentence(n, model, noise, tree, params, work, alpha)
+                cbow_sentence(n, model, noise, tree, subs, params, work, alpha)
         work.tally[TALLY_KEPT] += n
         n = 0
 
 
 @njit(parallel=True, **KERNEL)
-def train_chunk(ids, starts, ends, model, noise, tree, keep_prob, params, rng, tallies,
+def train_chunk(ids, starts, ends, model, noise, tree, subs, keep_prob, params, rng, tallies,
                 alpha_start, alpha_end):
     """Train on ``ids[starts[t]:ends[t]]`` in thread ``t``, for every t in parallel.
 
@@ -353,7 +373,7 @@ def train_chunk(ids, starts, ends, model, noise, tree, keep_prob, params, rng, t
     dim = model.syn0.shape[1]
     for t in prange(starts.shape[0]):
         work = new_work(params, dim, rng[t])
-        train_slice(ids, starts[t], ends[t], model, noise, tree, keep_prob, params, work,
+        train_slice(ids, starts[t], ends[t], model, noise, tree, subs, keep_prob, params, work,
                     alpha_start, alpha_end)
         rng[t] = work.state[_OWN]
         for k in range(N_TALLIES):

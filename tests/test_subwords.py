@@ -1,0 +1,96 @@
+"""Subword vectors end to end: options, the word vectors written, fastText's .bin."""
+
+import os
+
+import numpy as np
+import pytest
+
+from test_cli import run, runner  # noqa: F401 (a fixture)
+from w2vns.io import fasttext, w2vformat
+
+CORPUS_SENTENCES = 8000
+BUCKET = 20_000
+TRAIN = ["--subwords", "--bucket", BUCKET, "--threads", 1, "--epochs", 3, "--min-count", 3]
+MISSPELT = {"trumpett": "trumpet", "hammmer": "hammer", "germanyy": "germany"}
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory):
+    """A subword run's vectors (-o) and fastText .bin."""
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("subwords")
+    result = run(CliRunner(), "train", corpus, "-o", out / "v.vec", *TRAIN,
+                 "--save-fasttext", out / "m.bin")
+    assert result.exit_code == 0, result.stderr
+    return out / "v.vec", out / "m.bin"
+
+
+def snapshot(directory):
+    return {p: p.read_bytes() for p in directory.iterdir()}
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--subwords", "--device", "cuda"], "Error: --subwords is not supported with --device "
+     "cuda: subword vectors train on CPUs. Drop --device or --subwords."),
+    (["--subwords", "--minn", 5, "--maxn", 3], "Error: --minn (5) is above --maxn (3): n-grams "
+     "are --minn to --maxn characters long. Give a --minn of at most 3."),
+    (["--subwords", "--maxn", -1], "Error: --maxn must be 0 (no n-grams) or more, got -1."),
+    (["--subwords", "--bucket", 0], "Error: --bucket must be a positive integer, got 0."),
+    (["--save-fasttext", "{tmp}/m.bin"], "Error: --save-fasttext writes a subword model and the "
+     "run has none. Add --subwords (with --maxn above 0) or drop --save-fasttext."),
+])
+def test_bad_subword_options_are_usage_errors(runner, tmp_path, args, message):  # noqa: F811
+    (tmp_path / "tiny.txt").write_text("a a b c\n")
+    (tmp_path / "old.vec").write_text("1 2\na 1 2\n")
+    before = snapshot(tmp_path)
+    args = [str(a).format(tmp=tmp_path) for a in args]
+    result = run(runner, "train", tmp_path / "tiny.txt", "-o", tmp_path / "old.vec", *args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == message.format(tmp=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_word_vectors_are_the_mean_of_their_rows(trained):
+    """The .vec rows are fastText's word vectors of the .bin: own row and n-grams, averaged."""
+    vec, binary = trained
+    words, vectors = w2vformat.read(str(vec))
+    model = fasttext.read(str(binary))
+    assert model.words == words and model.bucket == BUCKET and (model.minn, model.maxn) == (3, 6)
+    np.testing.assert_allclose(fasttext.word_vectors(model), vectors, rtol=1e-5, atol=1e-6)
+    own = model.input[:len(words)]
+    assert not np.allclose(own, vectors, atol=1e-3)  # not the words' own rows alone
+
+
+def test_gensim_opens_our_fasttext_model(trained):
+    gensim_fasttext = pytest.importorskip("gensim.models.fasttext")
+    vec, binary = trained
+    words, vectors = w2vformat.read(str(vec))
+    kv = gensim_fasttext.load_facebook_vectors(str(binary))
+    assert kv.index_to_key == words
+    np.testing.assert_allclose(kv.vectors, vectors, rtol=1e-4, atol=1e-5)
+    model = fasttext.read(str(binary))
+    for word in MISSPELT:
+        np.testing.assert_allclose(kv[word], fasttext.unknown_vector(model, word),
+                                   rtol=1e-4, atol=1e-6)
+
+
+def test_an_unknown_misspelling_is_nearest_to_the_word_it_misspells(trained):
+    _, binary = trained
+    model = fasttext.read(str(binary))
+    vectors = fasttext.word_vectors(model)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for wrong, right in MISSPELT.items():
+        assert wrong not in model.words
+        v = fasttext.unknown_vector(model, wrong)
+        assert model.words[int(np.argmax(unit @ (v / np.linalg.norm(v))))] == right
+
+
+def test_maxn_0_trains_plain_vectors(runner, corpus, tmp_path):  # noqa: F811
+    plain, off = tmp_path / "plain.txt", tmp_path / "off.txt"
+    for path, extra in ((plain, []), (off, ["--subwords", "--maxn", 0])):
+        result = run(runner, "train", corpus, "-o", path, "--threads", 1, "--epochs", 1, *extra)
+        assert result.exit_code == 0, result.stderr
+    assert plain.read_bytes() == off.read_bytes()
+    assert os.path.getsize(plain) > 0
