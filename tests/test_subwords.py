@@ -94,3 +94,86 @@ def test_maxn_0_trains_plain_vectors(runner, corpus, tmp_path):  # noqa: F811
         assert result.exit_code == 0, result.stderr
     assert plain.read_bytes() == off.read_bytes()
     assert os.path.getsize(plain) > 0
+
+
+def gensim_test_model(name):
+    """A fastText .bin from gensim's test data (skipped without gensim)."""
+    gensim_test = pytest.importorskip("gensim.test.utils")
+    return gensim_test.datapath(name)
+
+
+@pytest.mark.parametrize("name", ["lee_fasttext_new.bin", "toy-model.bin"])
+def test_we_read_fasttext_models_others_publish(name):
+    """Every word's vector and an unknown word's equal gensim's reading of the same file
+    (but '</s>', to which fastText, unlike gensim, gives no n-grams)."""
+    from gensim.models.fasttext import load_facebook_vectors
+
+    import w2vns
+
+    path = gensim_test_model(name)
+    kv, theirs = w2vns.load(path), load_facebook_vectors(path)
+    assert kv.subwords is not None and len(kv) == len(theirs.index_to_key)
+    words = [w for w in kv.words if w != fasttext.EOS_WORD]
+    np.testing.assert_allclose(kv[words], theirs[words], rtol=1e-4, atol=1e-5)
+    for word in ("zzqxyab", "naïvetés"):
+        assert word not in kv
+        np.testing.assert_allclose(kv.get_vector(word), theirs[word], rtol=1e-4, atol=1e-6)
+
+
+def test_queries_build_unknown_words_and_say_so(trained, runner):  # noqa: F811
+    _, binary = trained
+    result = run(runner, "similar", binary, "trumpett", "-n", 1)
+    assert result.exit_code == 0
+    assert result.stdout.split("\t")[:2] == ["trumpett", "trumpet"]
+    assert result.stderr.splitlines() == [
+        "'trumpett' is not in the vocabulary: its vector is built from its character n-grams"]
+
+
+def test_print_word_vectors_reads_words_from_stdin(trained, runner):  # noqa: F811
+    vec, binary = trained
+    result = run(runner, "print-word-vectors", binary, input="trumpet hammmer\n")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["trumpet", "hammmer"]
+    words, vectors = w2vformat.read(str(vec))
+    np.testing.assert_allclose([float(x) for x in lines[0].split()[1:]],
+                               vectors[words.index("trumpet")], rtol=1e-3, atol=1e-5)
+    built = fasttext.unknown_vector(fasttext.read(str(binary)), "hammmer")
+    np.testing.assert_allclose([float(x) for x in lines[1].split()[1:]], built, rtol=1e-3,
+                               atol=1e-5)
+    plain = run(runner, "print-word-vectors", vec, input="hammmer\n")
+    assert plain.exit_code == 1
+    assert plain.stderr.splitlines()[-1] == "unknown word: hammmer (printed as zeros)"
+
+
+def test_the_api_builds_unknown_words(corpus):
+    import w2vns
+
+    kv = w2vns.train(corpus, subwords=True, bucket=BUCKET, threads=1, epochs=3, min_count=3,
+                     quiet=True)
+    assert "trumpett" not in kv and kv.subwords is not None
+    assert kv.most_similar(positive=[kv.get_vector("trumpett")], topn=1)[0][0] == "trumpet"
+
+
+def test_fasttext_models_before_version_12_are_read():
+    """No magic number, no pruning size, no quantisation flags (read by io.fasttext.read;
+    the vectors commands recognise a .bin model by its magic number)."""
+    from gensim.models.fasttext import load_facebook_vectors
+
+    path = gensim_test_model("non_ascii_fasttext.bin")
+    model, theirs = fasttext.read(path), load_facebook_vectors(path)
+    vectors = fasttext.word_vectors(model)
+    words = [w for w in model.words if w != fasttext.EOS_WORD]
+    rows = [model.words.index(w) for w in words]
+    np.testing.assert_allclose(vectors[rows], theirs[words], rtol=1e-4, atol=1e-5)
+
+
+def test_a_truncated_fasttext_model_is_one_error_line(trained, runner, tmp_path):  # noqa: F811
+    _, binary = trained
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(binary.read_bytes()[:-1000])
+    result = run(runner, "similar", cut, "trumpet")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: '{cut}' is truncated (in the output matrix): the fastText model is "
+        "incomplete. Copy or download it again."]

@@ -14,7 +14,8 @@ MODEL_CONTINUED_IN_PLACE = frozenset({("init_from=", "save_model=")})
 
 def load(path, *, limit=None, unicode_errors="replace", normalize=False):
     """Vectors from a word2vec text or binary file (plain or compressed), GloVe text (no
-    header line) or a .npy file.
+    header line), a .npy file or a fastText .bin model (whose unknown words get vectors
+    from their character n-grams: ``Embeddings.vector``, ``get_vector`` and the queries).
 
     Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
     ``normalize`` scales them to unit length in place (no second copy for queries).
@@ -63,6 +64,7 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     from .errors import OptionError, UsageError
     from .io.outputs import PathPlan, check_paths
     from .logs import python_log
+    from .training.subwords import subword_model
     from .vectors.embeddings import Embeddings
 
     sources = corpus_of(corpus)
@@ -90,7 +92,8 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
                          "too.")
     else:
         trained = loop.train(run)
-    return Embeddings(trained.vocab.words, trained.word_vectors, counts=trained.vocab.counts)
+    return Embeddings(trained.vocab.words, trained.word_vectors, counts=trained.vocab.counts,
+                      subwords=subword_model(trained))
 
 
 def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=None,

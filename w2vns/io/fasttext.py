@@ -13,6 +13,7 @@ A word's vector is the mean of its own row and its n-gram rows (``io.ngrams``), 
 fastText's ``getWordVector``; an unknown word's, the mean of its n-gram rows.
 """
 
+import os
 import struct
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ _ARGS = struct.Struct("<12id")
 _INT32, _INT64, _SHAPE = struct.Struct("<i"), struct.Struct("<q"), struct.Struct("<2q")
 _ENTRY_TAIL = struct.Struct("<qb")
 _DICT_HEAD = struct.Struct("<3iq")
-_READ_CHUNK = 1 << 16
+_FLOAT_BYTES = 4
 
 
 @dataclass
@@ -48,6 +49,7 @@ class FastTextModel:
     maxn: int
     bucket: int
     input: np.ndarray  # (len(words) + bucket, dim) float32
+    invalid_words: int = 0  # words that were not valid UTF-8 (bad bytes replaced)
 
     @property
     def subwords(self):
@@ -125,7 +127,7 @@ class _Reader:
             args = (first,) + _ARGS.unpack(_INT32.pack(0) + self.take(_ARGS.size - _INT32.size,
                                                                        "arguments"))[1:]
         dim, bucket, minn, maxn = args[0], args[8], args[9], args[10]
-        words, counts = self.dictionary(new_format)
+        words, counts, invalid = self.dictionary(new_format)
         if new_format and self.take(1, "flags") != b"\0":
             raise FormatError(f"'{self.path}' is a quantised fastText model (.ftz), which "
                               "w2vns does not read. Use the unquantised .bin.")
@@ -133,23 +135,41 @@ class _Reader:
         if cols != dim or rows < len(words):
             raise FormatError(f"'{self.path}': the input matrix is {rows} x {cols}, not at "
                               f"least {len(words)} x {dim}: the fastText model is damaged.")
-        matrix = np.frombuffer(self.take(rows * cols * 4, "input matrix"), dtype="<f4")
+        self.need(rows, cols, "input matrix")
+        matrix = np.frombuffer(self.take(rows * cols * _FLOAT_BYTES, "input matrix"),
+                               dtype="<f4")
         matrix = matrix.reshape(rows, cols).astype(np.float32)
-        return FastTextModel(words, counts, dim, minn, maxn, rows - len(words), matrix)
+        self.check_output(new_format)
+        return FastTextModel(words, counts, dim, minn, maxn, rows - len(words), matrix, invalid)
+
+    def check_output(self, new_format):
+        """The output matrix (unused) is whole: its header, and as many bytes as it says."""
+        if new_format:
+            self.take(1, "output matrix")
+        rows, cols = _SHAPE.unpack(self.take(_SHAPE.size, "output matrix"))
+        self.need(rows, cols, "output matrix")
+
+    def need(self, rows, cols, what):
+        """A FormatError unless the file holds a rows x cols matrix from here on."""
+        left = os.fstat(self.handle.fileno()).st_size - self.handle.tell()
+        if rows < 0 or cols < 0 or left < rows * cols * _FLOAT_BYTES:
+            self.take(left + 1, what)  # raises: truncated
 
     def dictionary(self, new_format):
         size, nwords, _, _ = _DICT_HEAD.unpack(self.take(_DICT_HEAD.size, "dictionary"))
         prune = _INT64.unpack(self.take(_INT64.size, "dictionary"))[0] if new_format else 0
-        words, counts = [], []
+        words, counts, invalid = [], [], 0
         for _ in range(size):
             raw = self._until_nul()
             count, kind = _ENTRY_TAIL.unpack(self.take(_ENTRY_TAIL.size, "dictionary"))
             if kind == ENTRY_WORD:
-                words.append(raw.decode("utf-8", "replace"))
+                word = raw.decode("utf-8", "replace")
+                invalid += word.encode("utf-8") != raw
+                words.append(word)
                 counts.append(count)
         if prune > 0:
             self.take(prune * 2 * _INT32.size, "dictionary")
-        return words[:nwords], np.array(counts[:nwords], dtype=np.int64)
+        return words[:nwords], np.array(counts[:nwords], dtype=np.int64), invalid
 
     def _until_nul(self):
         out = bytearray()

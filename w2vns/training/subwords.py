@@ -41,6 +41,19 @@ def word_vectors(words, own, buckets, config):
     return out
 
 
+def subword_model(trained):
+    """The n-grams of a trained subword model as ``io.fasttext`` holds them (None without
+    subwords): unknown words get vectors from them."""
+    from ..io.fasttext import FastTextModel
+
+    if trained.buckets is None:
+        return None
+    config = trained.config
+    return FastTextModel(list(trained.vocab.words), trained.vocab.counts,
+                         trained.vectors.shape[1], config.minn, config.maxn, config.bucket,
+                         joined(trained.vectors, trained.buckets))
+
+
 def joined(own, buckets):
     """The input matrix of which ``own`` and ``buckets`` are the two parts (no copy when
     they are views of it)."""
