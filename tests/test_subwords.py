@@ -177,3 +177,49 @@ def test_a_truncated_fasttext_model_is_one_error_line(trained, runner, tmp_path)
     assert result.stderr.splitlines() == [
         f"Error: '{cut}' is truncated (in the output matrix): the fastText model is "
         "incomplete. Copy or download it again."]
+
+
+def test_evaluate_scores_unknown_words_with_oov_ngrams(trained, runner, tmp_path):  # noqa: F811
+    import w2vns
+
+    vec, binary = trained
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("trumpet\tviolin\t8\ntrumpett\tguitar\t7\nhammmer\tcat\t1\n"
+                     "cat\tdog\t9\ngermanyy\tberlin\t6\n")
+    skipped = w2vns.evaluate(str(binary), similarity=[str(pairs)]).similarities[0]
+    built = w2vns.evaluate(str(binary), similarity=[str(pairs)], oov="ngrams").similarities[0]
+    assert (skipped.pairs, skipped.oov, skipped.built) == (2, 3, 0)
+    assert (built.pairs, built.oov, built.built) == (5, 0, 3)
+    before = snapshot(tmp_path)
+    result = run(runner, "evaluate", vec, "--similarity", pairs, "--oov", "ngrams")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: --oov ngrams builds unknown words from a subword model's n-grams, and "
+        f"'{vec}' has none. Pass a fastText .bin (w2vns train --subwords --save-fasttext) "
+        "or drop --oov."]
+    assert snapshot(tmp_path) == before
+
+
+def test_an_interrupted_subword_run_resumes_to_the_same_model(corpus, tmp_path):
+    """Checkpoints hold the n-gram rows: one thread, byte-identical outputs."""
+    from stopping import StopAfter
+    from w2vns.errors import Interrupted
+    from w2vns.training import checkpoint as ckpt
+    from w2vns.training import config
+    from w2vns.training.outputs import train_to_files
+    from w2vns.training.run import Run
+
+    cfg = config.build(None, epochs=2, threads=1, seed=11, batch_words=20000, subwords=True,
+                       bucket=BUCKET, min_count=3)
+    quiet = dict(log=lambda _: None, bar=False)
+    whole, out, ck = tmp_path / "whole.vec", tmp_path / "resumed.vec", tmp_path / "ck"
+    train_to_files(Run([corpus], cfg, str(whole), save_fasttext=str(whole) + ".bin", **quiet))
+    with pytest.raises(Interrupted):
+        train_to_files(Run([corpus], cfg, str(out), save_fasttext=str(out) + ".bin",
+                           checkpoint_dir=str(ck), stop=StopAfter(3), **quiet))
+    saved = ckpt.load_latest(str(ck), warn=print)
+    assert saved.model.syn0.shape[0] == len(saved.words) + BUCKET
+    train_to_files(Run([corpus], cfg, str(out), save_fasttext=str(out) + ".bin",
+                       resume_from=saved, **quiet))
+    assert out.read_bytes() == whole.read_bytes()
+    assert (tmp_path / "resumed.vec.bin").read_bytes() == (tmp_path / "whole.vec.bin").read_bytes()

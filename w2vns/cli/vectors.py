@@ -208,10 +208,14 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
                    "outside them; 0 for all words.")
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
               help="Analogy method: 3CosAdd or 3CosMul.")
+@click.option("--oov", type=click.Choice(["skip", "ngrams"]), default="skip", show_default=True,
+              help="Word-similarity pairs with an unknown word: skip them, or, with a "
+                   "subword model (a fastText .bin), score them with the word's vector built "
+                   "from its character n-grams.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
-def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, as_json,
-             limit, unicode_errors, no_header, quiet):
+def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, oov,
+             as_json, limit, unicode_errors, no_header, quiet):
     """Analogy accuracy and word-similarity correlation of VECTORS, on a whole suite.
 
     One row per set: the analogy set as its semantic sections, its syntactic (gram*)
@@ -239,6 +243,7 @@ def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, meth
       w2vns evaluate vectors.bin --similarity simlex.tsv --similarity men.tsv
     """
     from . import display
+    from ..errors import UsageError
     from ..vectors import evaluate as evaluation
 
     analogy_files, similarity_files = evaluation.suite_files(analogy_files, similarity_files,
@@ -246,7 +251,16 @@ def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, meth
     for path in (*analogy_files, *similarity_files):
         evaluation.check_file(path)
     kv = _load(vectors, limit, unicode_errors, no_header)
-    suite = evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
+    if oov == evaluation.OOV_NGRAMS and kv.subwords is None:
+        raise UsageError(f"--oov ngrams builds unknown words from a subword model's "
+                         f"n-grams, and '{vectors}' has none. Pass a fastText .bin (w2vns "
+                         "train --subwords --save-fasttext) or drop --oov.")
+    suite = evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method,
+                                      oov)
+    built = sum(result.built for result in suite.similarities)
+    if built:
+        _info(f"{built:,} word pair(s) scored with vectors built from character n-grams",
+              quiet)
     searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
     _check_scored(vectors, suite.results, searched)
     if as_json:

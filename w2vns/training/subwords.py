@@ -58,6 +58,9 @@ def joined(own, buckets):
     """The input matrix of which ``own`` and ``buckets`` are the two parts (no copy when
     they are views of it)."""
     base = own.base
-    if base is not None and base is buckets.base and own.ctypes.data == base.ctypes.data:
+    whole = (own.shape[0] + buckets.shape[0], own.shape[1])
+    if (isinstance(base, np.ndarray) and base.shape == whole
+            and own.ctypes.data == base.ctypes.data
+            and buckets.ctypes.data == base[own.shape[0]:].ctypes.data):
         return base
     return np.concatenate([own, buckets])
