@@ -53,19 +53,21 @@ def matrices():
 @pytest.mark.parametrize("share", [True, False])
 @pytest.mark.parametrize("hs", [False, True])
 def test_skipgram_subword_example_matches_numpy(share, hs):
-    """Each context word's input vector is the mean of its rows; its gradient goes, whole,
-    to each of them (a row listed twice takes it twice)."""
+    """The centre word's input vector is the mean of its rows, taken once; it predicts
+    each context word in turn; the summed gradient goes, whole, to each of the centre's
+    rows after its window (a row listed twice takes it twice)."""
     syn0, syn1, hs_rows = matrices()
     subs, tree = subword_rows(), B.Tree(*huffman.build_tree(COUNTS))
     sent = np.array([4, 9, 2, 4, 3], dtype=np.int32)
     ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
     for i in range(len(sent)):
+        rows = rows_of(subs, sent[i])
+        h, total = ref0[rows].mean(axis=0), 0.0
         for j in (i - 1, i + 1):
             if 0 <= j < len(sent):
-                rows = rows_of(subs, sent[j])
-                e, ref1, refh = reference_step(ref0[rows].mean(axis=0), sent[i], ref1, refh,
-                                               tree, hs)
-                np.add.at(ref0, rows, e)
+                e, ref1, refh = reference_step(h, sent[j], ref1, refh, tree, hs)
+                total = total + e
+        np.add.at(ref0, rows, total)
     got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
     tally = run_sentence(K.sg_sentence, sent, got0, got1, goth, subs,
                          make_params(hs=hs, share=share), tree)

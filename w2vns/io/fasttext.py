@@ -35,6 +35,7 @@ _INT32, _INT64, _SHAPE = struct.Struct("<i"), struct.Struct("<q"), struct.Struct
 _ENTRY_TAIL = struct.Struct("<qb")
 _DICT_HEAD = struct.Struct("<3iq")
 _FLOAT_BYTES = 4
+_WRITE_FLOATS = 1 << 22  # floats per write of a matrix (16 MiB)
 
 
 @dataclass
@@ -86,7 +87,16 @@ def write(path, words, counts, config, input_matrix, output_matrix):
         for matrix in (input_matrix, output_matrix):
             out.write(b"\0")  # not quantised
             out.write(_SHAPE.pack(*matrix.shape))
-            out.write(np.ascontiguousarray(matrix, dtype="<f4").tobytes())
+            _write_rows(out, matrix)
+
+
+def _write_rows(out, matrix):
+    """A matrix's float32 values, little-endian, a block of rows at a time (no copy of a
+    large matrix)."""
+    step = max(1, _WRITE_FLOATS // max(matrix.shape[1], 1))
+    for first in range(0, matrix.shape[0], step):
+        block = np.ascontiguousarray(matrix[first:first + step], dtype="<f4")
+        out.write(memoryview(block).cast("B"))
 
 
 def output_rows(trained):

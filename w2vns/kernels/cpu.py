@@ -30,7 +30,7 @@ from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row
                      prefetch_row, scale)
 from .losses import hs_update, ns_update, ns_update_window
 from .rng import draw_targets, kept, window_bounds
-from .subwords import active, add_compose, compose, prefetch_word, spread
+from .subwords import active, add_compose, compose, prefetch_word, spread, spread_row
 from .targets import draw_hard
 # Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
 _ALPHA_REFRESH_MASK = 255
@@ -136,8 +136,10 @@ def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0
                                 alias_index)
     for d in range(counts[slot]):
         prefetch_row(syn1neg, targets[slot, d])
-    if i + window < n:
-        prefetch_word(syn0, offsets, rows, sent[i + window])
+    if rows.shape[0] > 0:
+        prefetch_word(syn0, offsets, rows, sent[i])  # the next centre's input rows
+    elif i + window < n:
+        prefetch_row(syn0, sent[i + window])
 
 
 @njit(**LEAF)
@@ -200,14 +202,17 @@ def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
     its own draw), scored, for the hard strategies, against the sum of the block's input
     vectors; without HS each block is updated at once (``ns_update_window``), against the
     rows as the previous block left them. Otherwise every (centre, context) pair draws its
-    own targets, scored against that context's vector, and is one ``update``.
+    own targets, scored against that context's vector, and is one ``update``. With
+    subwords, ``sg_subword_sentence``.
     """
+    if active(subs.rows):
+        sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha)
+        return
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
     score_sum, draw_count = noise.score_sum, noise.draw_count
     offsets, codes, points = tree.offsets, tree.codes, tree.points
     sub_offsets, sub_rows = subs.offsets, subs.rows
-    sub = active(sub_rows)
     sent, h, hsum, neu1e, state = work.sent, work.h, work.hsum, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     grad, delta, logits = work.grad, work.delta, work.logits
@@ -238,7 +243,7 @@ def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
                                                 scores, state, alias_prob, alias_index,
                                                 syn1neg, negative, pool, hard)
                 scored += pooled
-            if ahead and not hs and not sub:
+            if ahead and not hs:
                 loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
                                          syn0, syn1neg, alpha, grad, delta)
                 terms += size * counts[slot]
@@ -247,10 +252,7 @@ def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
                 if j == i:
                     continue
                 context = sent[j]
-                if sub:
-                    compose(syn0, sub_offsets, sub_rows, context, h)
-                else:
-                    copy_row(syn0, context, h)
+                copy_row(syn0, context, h)
                 step_loss, step_terms, pooled = update(
                     h, centre, slot, not shared, syn1neg, syn1, targets, counts, candidates,
                     scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
@@ -258,10 +260,70 @@ def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
                 loss += step_loss
                 terms += step_terms
                 scored += pooled
-                if sub:
-                    spread(np.float32(1.0), neu1e, syn0, sub_offsets, sub_rows, context)
-                else:
-                    axpy_to_row(np.float32(1.0), neu1e, syn0, context)
+                axpy_to_row(np.float32(1.0), neu1e, syn0, context)
+    add_tallies(work.tally, loss, terms, pairs, scored)
+
+
+@njit(**KERNEL)
+def sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha):
+    """Skip-gram with subwords, as fastText: the centre word's input vector (the mean of
+    its rows, taken once per centre) predicts each context word of its window, one
+    ``update`` per pair; their gradients are summed and added to each of the centre's rows
+    once, after its window. Shared negatives: one draw per block as in ``sg_sentence``
+    (scored against the centre's vector by the hard strategies), the context word as the
+    positive of each pair.
+    """
+    syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
+    alias_prob, alias_index = noise.alias_prob, noise.alias_index
+    score_sum, draw_count = noise.score_sum, noise.draw_count
+    offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sub_offsets, sub_rows = subs.offsets, subs.rows
+    sent, h, neu1e, state, acc = work.sent, work.h, work.neu1e, work.state, work.delta
+    targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
+    logits = work.logits
+    window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
+    shrink, adaptive = params.shrink != 0, params.adaptive != 0
+    hard = scores_candidates(params)
+    ahead = ahead_of_time(params)
+    shared = negative > 0 and params.share != 0
+    loss = 0.0
+    pairs = terms = scored = 0
+    if ahead:
+        draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
+                   negative, window, sub_offsets, sub_rows)
+    for i in range(n):
+        if ahead:
+            draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
+                       syn1neg, negative, window, sub_offsets, sub_rows)
+        lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
+        pairs += hi - lo - 1
+        slot = i & 1
+        centre = sent[i]
+        compose(syn0, sub_offsets, sub_rows, centre, h)
+        for x in range(h.shape[0]):
+            acc[0, x] = np.float32(0.0)
+        for first in range(0, hi - lo - 1, SHARED_CONTEXTS):
+            start, stop, size = block_bounds(lo, hi, i, first)
+            if shared and (first > 0 or not ahead):
+                counts[slot], pooled = draw_for(centre, h, slot, targets, candidates, scores,
+                                                state, alias_prob, alias_index, syn1neg,
+                                                negative, pool, hard)
+                scored += pooled
+            for j in range(start, stop):
+                if j == i:
+                    continue
+                context = sent[j]
+                if shared:
+                    targets[slot, 0] = context
+                step_loss, step_terms, pooled = update(
+                    h, context, slot, not shared, syn1neg, syn1, targets, counts, candidates,
+                    scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
+                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+                loss += step_loss
+                terms += step_terms
+                scored += pooled
+                axpy_to_row(np.float32(1.0), neu1e, acc, 0)
+        spread_row(acc, 0, syn0, sub_offsets, sub_rows, centre)
     add_tallies(work.tally, loss, terms, pairs, scored)
 
 

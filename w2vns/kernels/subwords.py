@@ -16,7 +16,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from .leaves import LEAF, axpy_from_row, axpy_to_row, fill, prefetch_row, scale
+from .leaves import (LEAF, axpy_from_row, axpy_row_to_row, axpy_to_row, fill, prefetch_row,
+                     scale)
 
 Subwords = namedtuple("Subwords", "offsets rows")
 
@@ -56,6 +57,13 @@ def spread(a, grad, syn0, offsets, rows, word):
     """Each of ``word``'s input rows += a * grad."""
     for k in range(offsets[word], offsets[word + 1]):
         axpy_to_row(a, grad, syn0, rows[k])
+
+
+@njit(**LEAF)
+def spread_row(grads, k, syn0, offsets, rows, word):
+    """Each of ``word``'s input rows += grads[k]."""
+    for r in range(offsets[word], offsets[word + 1]):
+        axpy_row_to_row(np.float32(1.0), grads, k, syn0, rows[r])
 
 
 @njit(**LEAF)
