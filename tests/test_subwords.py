@@ -223,3 +223,22 @@ def test_an_interrupted_subword_run_resumes_to_the_same_model(corpus, tmp_path):
                        resume_from=saved, **quiet))
     assert out.read_bytes() == whole.read_bytes()
     assert (tmp_path / "resumed.vec.bin").read_bytes() == (tmp_path / "whole.vec.bin").read_bytes()
+
+
+def test_init_from_continues_the_ngram_rows(corpus, runner, tmp_path):  # noqa: F811
+    """A saved model keeps its n-gram rows and a continued run starts from them (a learning
+    rate near 0 leaves them as they were; a fresh start would not)."""
+    from w2vns.training import model_file
+
+    first, second = tmp_path / "first.model", tmp_path / "second.model"
+    result = run(runner, "train", corpus, "-o", tmp_path / "a.vec", *TRAIN,
+                 "--save-model", first)
+    assert result.exit_code == 0, result.stderr
+    result = run(runner, "train", corpus, "-o", tmp_path / "b.vec", "--init-from", first,
+                 "--save-model", second, "--epochs", 1, "--threads", 1, "--min-count", 3,
+                 "--alpha", 1e-9, "--min-alpha", 0)
+    assert result.exit_code == 0, result.stderr
+    saved, continued = (model_file.load(str(p)) for p in (first, second))
+    assert continued.config["subwords"] and continued.config["bucket"] == BUCKET
+    assert saved.arrays["buckets"].shape == (BUCKET, saved.dim)
+    np.testing.assert_allclose(continued.arrays["buckets"], saved.arrays["buckets"], atol=1e-6)

@@ -73,7 +73,7 @@ def _hash_bytes(data, start, stop):
 @njit(cache=True)
 def _word_ngrams(data, start, stop, minn, maxn, bucket, first_row, out, at):
     """Rows of the n-grams of the wrapped word ``data[start:stop]`` into ``out`` from
-    ``at``; returns the new end (``out=None``-free counting: pass a large enough ``out``)."""
+    ``at`` (large enough); returns the new end."""
     for i in range(start, stop):
         if not _is_start(data[i]):
             continue
