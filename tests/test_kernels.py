@@ -13,7 +13,7 @@ from references import (logistic_gradient, random_matrices, reference_nce, refer
 from w2vns.kernels import bundles as B
 from w2vns.kernels import cpu as K
 from w2vns.kernels import huffman
-from w2vns.kernels import leaves, losses, rng, targets
+from w2vns.kernels import leaves, losses, rng, subwords, targets
 from w2vns.training import vocab
 
 DIM = 16
@@ -130,7 +130,8 @@ def test_sigmoid_is_clipped_and_stops_only_learnt_terms():
 def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
     work = K.new_work(params, DIM, np.uint64(7))
     work.sent[:len(sent)] = sent
-    step(len(sent), B.Model(syn0, syn1neg, syn1), noise, tree, params, work, ALPHA)
+    step(len(sent), B.Model(syn0, syn1neg, syn1), noise, tree, subwords.none(), params, work,
+         ALPHA)
     return work.tally
 
 

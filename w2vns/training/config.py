@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ConfigError, OptionError, UsageError
+from ..io import ngram_defaults
 from ..io.recode import normalize_encoding
 from . import budget, devices, objectives
 
@@ -68,6 +69,15 @@ class TrainConfig:
     time_budget: Optional[float] = None  # seconds (or "45m", "2h"...): train to a deadline
     cbow_grad: Optional[str] = None  # None: DEFAULT_CBOW_GRAD[cbow_mean]
     loss: Optional[str] = None  # one of objectives.LOSSES; None: "hs" for --hs --negative 0, else "ns"
+    subwords: bool = False  # character n-gram vectors, as fastText
+    minn: int = ngram_defaults.DEFAULT_MINN  # shortest n-gram, in characters (with --subwords)
+    maxn: int = ngram_defaults.DEFAULT_MAXN  # longest n-gram; 0: no n-grams
+    bucket: int = ngram_defaults.DEFAULT_BUCKET  # hashed n-gram rows
+
+    @property
+    def uses_subwords(self):
+        """True when words have n-gram rows (--subwords with --maxn above 0)."""
+        return bool(self.subwords) and self.maxn > 0
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -121,6 +131,7 @@ class TrainConfig:
             budget.parse_duration(self.time_budget)  # a usage error naming the option
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
+        self._validate_subwords()
         devices.check_options(self)
 
     def _validate_objective(self):
@@ -140,6 +151,14 @@ class TrainConfig:
             raise OptionError("{ns_pool} ({0}) must be at least {negative} ({1}): the "
                               "negatives are picked from the pool.", self.ns_pool, self.negative)
 
+    def _validate_subwords(self):
+        if not _is_int(self.maxn) or self.maxn < 0:
+            raise OptionError("{maxn} must be 0 (no n-grams) or more, got {0}.", self.maxn)
+        if self.maxn > 0 and self.minn > self.maxn:
+            raise OptionError("{minn} ({0}) is above {maxn} ({1}): n-grams are {minn} to "
+                              "{maxn} characters long. Give a {minn} of at most {1}.",
+                              self.minn, self.maxn)
+
     def advisories(self, cores=None):
         """Warnings about legal values that are almost surely mistakes (one line each)."""
         cores = cores or available_cores()
@@ -150,7 +169,7 @@ class TrainConfig:
 
 # Fields checked alike by validate().
 POSITIVE_INTS = ("dim", "window", "min_count", "max_sentence_length", "prune_at",
-                 "batch_words", "sync_words")
+                 "batch_words", "sync_words", "minn", "bucket")
 OPTIONAL_POSITIVE_INTS = ("epochs", "threads", "max_vocab", "ns_pool")
 FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent")
 # More threads than this many per available core draws a warning.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint as ckpt
-from . import budget, devices, distributed, model_file, objectives, reading
+from . import budget, devices, distributed, model_file, objectives, reading, subwords
 from . import schedule as schedules
 from . import vocab as vocabulary
 from .config import divergence_advice
@@ -158,8 +158,10 @@ def _trained(state, tree, config, started):
     summary, model = state.summary, state.model
     summary.seconds = time.perf_counter() - started
     summary.peak_rss = peak_rss_bytes()
-    return Trained(state.vocab, model.syn0, model.syn1neg, config, summary,
-                   syn1=model.syn1 if config.hs else None, tree=tree if config.hs else None)
+    own, buckets = subwords.split(model.syn0, len(state.vocab))
+    return Trained(state.vocab, own, model.syn1neg, config, summary,
+                   syn1=model.syn1 if config.hs else None, tree=tree if config.hs else None,
+                   buckets=buckets)
 
 
 def _run_epochs(run, state):
@@ -172,8 +174,8 @@ def _run_epochs(run, state):
     config, counts = run.config, state.vocab.counts
     keep = vocabulary.keep_probabilities(counts, config.sample)
     tree = objectives.tree_for(counts, config)
-    with devices.start(config, state.model, Tables(state.noise, tree, keep), state.states,
-                       run.log) as device:
+    tables = Tables(state.noise, tree, keep, subwords.rows_for(state.vocab.words, config))
+    with devices.start(config, state.model, tables, state.states, run.log) as device:
         _Epochs(run, state, device).train()
     if not all(np.isfinite(m).all() for m in state.model):
         raise DivergenceError("training diverged (a vector is not finite). "

@@ -454,10 +454,11 @@ def params_for(config, pool):
 
 
 def _rows(vocab_size, config):
-    """Rows of the input, negative-sampling output and inner-node matrices."""
+    """Rows of the input (the words', then the hashed n-grams' with subwords),
+    negative-sampling output and inner-node matrices."""
     neg_rows = vocab_size if has_output_rows(config) else PLACEHOLDER_ROWS
     hs_rows = HS.rows(vocab_size) if config.hs else PLACEHOLDER_ROWS
-    return vocab_size, neg_rows, hs_rows
+    return vocab_size + (config.bucket if config.uses_subwords else 0), neg_rows, hs_rows
 
 
 def initial_model(vocab_size, config, rng):
@@ -467,9 +468,10 @@ def initial_model(vocab_size, config, rng):
     from ..kernels.bundles import Model
 
     dim = config.dim
-    syn0 = ((rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5))
-            / np.float32(dim))
-    _, neg_rows, hs_rows = _rows(vocab_size, config)
+    input_rows, neg_rows, hs_rows = _rows(vocab_size, config)
+    syn0 = rng.random((input_rows, dim), dtype=np.float32)  # in place: no copies
+    syn0 -= np.float32(0.5)
+    syn0 /= np.float32(dim)
     return Model(syn0, np.zeros((neg_rows, dim), dtype=np.float32),
                  np.zeros((hs_rows, dim), dtype=np.float32))
 
