@@ -288,7 +288,7 @@ def sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha):
     """
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
-    score_sum, draw_count = noise.score_sum, noise.draw_count
+    score_sum, draw_count, shift = noise.score_sum, noise.draw_count, noise.nce_shift
     offsets, codes, points = tree.offsets, tree.codes, tree.points
     sub_offsets, sub_rows = subs.offsets, subs.rows
     sent, h, neu1e, state, acc = work.sent, work.h, work.neu1e, work.state, work.delta
@@ -331,7 +331,8 @@ def sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha):
                 step_loss, step_terms, pooled = update(
                     h, context, slot, not shared, syn1neg, syn1, targets, counts, candidates,
                     scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
-                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha,
+                    params.loss, shift)
                 loss += step_loss
                 terms += step_terms
                 scored += pooled
