@@ -30,7 +30,7 @@ INITIAL_ARENA = 1 << 20
 
 
 @njit(cache=True)
-def _is_space(b):
+def is_space(b):
     return b == 32 or b == 0 or (9 <= b <= 13)
 
 
@@ -51,7 +51,7 @@ def _same(block, start, length, arena, offset):
 
 
 @njit(cache=True)
-def _lookup(block, start, end, slots, hashes, offsets, lengths, arena, state):
+def lookup(block, start, end, slots, hashes, offsets, lengths, arena, state):
     """Id of block[start:end], inserting it if new. state = [words, arena used]."""
     h = _hash(block, start, end)
     length = end - start
@@ -89,9 +89,9 @@ def tokenize(block, ids, slots, hashes, offsets, lengths, arena, state):
     start = -1
     for p in range(block.shape[0]):
         b = block[p]
-        if _is_space(b):
+        if is_space(b):
             if start >= 0:
-                ids[n] = _lookup(block, start, p, slots, hashes, offsets, lengths, arena, state)
+                ids[n] = lookup(block, start, p, slots, hashes, offsets, lengths, arena, state)
                 n += 1
                 start = -1
             if b == _NEWLINE:
@@ -100,7 +100,7 @@ def tokenize(block, ids, slots, hashes, offsets, lengths, arena, state):
         elif start < 0:
             start = p
     if start >= 0:
-        ids[n] = _lookup(block, start, block.shape[0], slots, hashes, offsets, lengths, arena,
+        ids[n] = lookup(block, start, block.shape[0], slots, hashes, offsets, lengths, arena,
                          state)
         n += 1
     return n
@@ -119,7 +119,7 @@ def clip_words(block, out, run, max_len):
     last = -1
     for p in range(block.shape[0]):
         b = block[p]
-        if _is_space(b):
+        if is_space(b):
             run = 0
             last = n
             out[n] = b
@@ -155,7 +155,7 @@ def absorb_words(src_arena, src_offsets, src_lengths, lo, hi, out, slots, hashes
     go to ``out``. Room as for ``tokenize``: hi - lo words and their bytes."""
     for w in range(lo, hi):
         start = src_offsets[w]
-        out[w - lo] = _lookup(src_arena, start, start + src_lengths[w], slots, hashes, offsets,
+        out[w - lo] = lookup(src_arena, start, start + src_lengths[w], slots, hashes, offsets,
                               lengths, arena, state)
 
 
@@ -230,7 +230,7 @@ class WordTable:
     def encode(self, raw):
         """Provisional ids of one block of bytes (cut at whitespace by the caller)."""
         block = np.frombuffer(raw, dtype=np.uint8)
-        words = self._reserve(len(block) // 2 + 1, len(block))
+        words = self.reserve(len(block) // 2 + 1, len(block))
         ids = np.empty(len(block) + 1, dtype=np.int32)
         n = tokenize(block, ids, self.slots, self.hashes, self.offsets, self.lengths, self.arena,
                      self.state)
@@ -241,13 +241,13 @@ class WordTable:
         """Ids here of ``other``'s words ``lo..hi-1`` (live ones), added when new, in order."""
         out = np.empty(hi - lo, dtype=np.int32)
         if hi > lo:
-            words = self._reserve(hi - lo, int(other.lengths[lo:hi].sum()))
+            words = self.reserve(hi - lo, int(other.lengths[lo:hi].sum()))
             absorb_words(other.arena, other.offsets, other.lengths, lo, hi, out, self.slots,
                          self.hashes, self.offsets, self.lengths, self.arena, self.state)
             self.live += self.ids_assigned - words
         return out
 
-    def _reserve(self, room, arena_bytes):
+    def reserve(self, room, arena_bytes):
         """Grow the arrays for ``room`` more words of ``arena_bytes`` bytes in all; return
         the ids assigned so far."""
         words = self.ids_assigned
