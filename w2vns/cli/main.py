@@ -13,6 +13,7 @@ from . import vectors as cli_vectors
 from .estimate import render_table
 from .options import quiet_option
 from .params import FINITE, FiniteFloat
+from .graph import walks as walks_command
 from .phrases import phrases as phrases_command
 from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
                       W2vnsError)
@@ -268,7 +269,7 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
         click.echo(render_table(result))
 
 
-for _command in (*cli_vectors.COMMANDS, phrases_command):
+for _command in (*cli_vectors.COMMANDS, phrases_command, walks_command):
     cli.add_command(_command)
 
 
