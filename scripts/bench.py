@@ -84,6 +84,21 @@ def warm_w2vns(lines, workdir, *extra):
          "--epochs", "1", "--max-vocab", "100", "-q", *extra])
 
 
+def train_command(tool, model, inputs, out, args):
+    """The command that trains ``model`` (sg, cbow) with ``tool`` (w2vns, gensim) on the
+    standard settings; ``inputs``: (what w2vns reads, the line-split copy gensim reads);
+    ``args``: threads, epochs and sample."""
+    w2v_input, lines = inputs
+    if tool == "w2vns":
+        return [sys.executable, "-m", "w2vns", "train", w2v_input, "-o", out, "-q",
+                "--model", model, "--dim", "100", "--window", "5", "--negative", "5",
+                "--sample", str(args.sample), "--min-count", "5",
+                "--epochs", str(args.epochs), "--threads", str(args.threads),
+                "--alpha", str(ALPHA[model])]
+    return [sys.executable, "-c", GENSIM_TRAIN, lines, out, "1" if model == "sg" else "0",
+            str(args.threads), str(args.epochs), str(ALPHA[model]), str(args.sample)]
+
+
 def checked_choices(value, known, script, what):
     """The comma-separated ``value`` as a list; exits naming any unknown item."""
     items = value.split(",")
@@ -164,16 +179,7 @@ def main():
         common = dict(threads=args.threads, epochs=args.epochs, alpha=ALPHA[model])
         for tool in tools:
             out = os.path.join(args.workdir, f"{tool}-{model}.bin")
-            if tool == "w2vns":
-                cmd = [sys.executable, "-m", "w2vns", "train", w2v_input, "-o", out, "-q",
-                       "--model", model, "--dim", "100", "--window", "5", "--negative", "5",
-                       "--sample", str(args.sample), "--min-count", "5",
-                       "--epochs", str(args.epochs), "--threads", str(args.threads),
-                       "--alpha", str(ALPHA[model])]
-            else:
-                cmd = [sys.executable, "-c", GENSIM_TRAIN, lines, out,
-                       "1" if model == "sg" else "0", str(args.threads), str(args.epochs),
-                       str(ALPHA[model]), str(args.sample)]
+            cmd = train_command(tool, model, (w2v_input, lines), out, args)
             wall, rss, _ = run(cmd)
             analogy, ws353 = evaluate(out, args.eval_dir)
             results.append(dict(model=model, tool=tool, wall=wall, rss=rss, analogy=analogy,

@@ -194,7 +194,7 @@ def test_sgns_step_matches_numpy(lanes):
                       None, scratch, None)
         for c in range(lane.slots):
             h[c] = h_full[first + c * stride]
-        loss = K.sgns_update(h, targets, targets.shape[0], syn1neg, alpha, neu1e, lane)
+        loss = K.sgns_update(h, targets, targets.shape[1], syn1neg, alpha, neu1e, lane)
         for c in range(lane.slots):
             neu1e_full[first + c * stride] = neu1e[c]
         loss_out[first] = loss
@@ -205,7 +205,7 @@ def test_sgns_step_matches_numpy(lanes):
     targets = np.array([5, 1, 7, 7, 3], dtype=np.int64)
     expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA))
     got1, neu1e, loss = syn1.copy(), np.zeros(DIM, np.float32), np.zeros(lanes)
-    step[1, lanes](h, targets, got1, ALPHA, neu1e, loss)
+    step[1, lanes](h, targets[None, :], got1, ALPHA, neu1e, loss)
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, expected_syn1, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-4)  # every lane has the total

@@ -3,6 +3,7 @@ means, the bare command. Every case: the exit code, the exact line, and every fi
 was."""
 
 import hashlib
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 import w2vns
 from w2vns.cli.main import cli
 from w2vns.errors import UsageError
+from w2vns.logs import LOGGER_NAME
 
 CORPUS = "the cat sat on the mat\nthe dog sat on the log\n" * 200
 TINY = ["--epochs", "1", "--threads", "1", "--min-count", "1", "--dim", "8"]
@@ -130,12 +132,14 @@ def test_quiet_phrases_prints_warnings_alone(folder):
     assert "pass 1/1" in run("phrases", latin).stderr
 
 
-def test_quiet_api_prints_warnings_alone(folder, capfd):
+def test_quiet_api_logs_warnings_alone(folder, capfd, caplog):
     corpus = str(folder / "corpus.txt")
-    w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
-    assert capfd.readouterr().err == ""
-    w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8)
-    assert "encoded 2,400 words" in capfd.readouterr().err
+    with caplog.at_level(logging.INFO, logger=LOGGER_NAME):
+        w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8, quiet=True)
+        assert caplog.records == []
+        w2vns.train(corpus, epochs=1, threads=1, min_count=1, dim=8)
+    assert any(r.getMessage().startswith("encoded 2,400 words") for r in caplog.records)
+    assert capfd.readouterr().err == ""  # the logging module decides where lines go
 
 
 def test_bare_command_prints_its_help_once_and_succeeds():
@@ -208,3 +212,77 @@ def test_quiet_vectors_commands_print_nothing_but_warnings(folder):
     for name in ("train", "estimate", "phrases", "similar", "analogy", "evaluate", "convert",
                  "plot"):
         assert "-q, --quiet" in run(name, "--help").stdout  # the same option everywhere
+
+
+TO_WORD2VEC = " Or run 'w2vns word2vec', which takes the C tool's options unchanged."
+
+
+@pytest.mark.parametrize("command,given,hint", [
+    ("train", ["--size", "50"], "w2vns calls it --dim."),
+    ("train", ["--vector_size", "50"], "w2vns calls it --dim."),
+    ("train", ["-size", "50"], "w2vns calls it --dim." + TO_WORD2VEC),
+    ("train", ["-iter", "3"], "w2vns calls it --epochs." + TO_WORD2VEC),
+    ("train", ["--iter", "3"], "w2vns calls it --epochs."),
+    ("train", ["-epoch", "3"], "w2vns calls it --epochs."),
+    ("train", ["--workers", "2"], "w2vns calls it --threads."),
+    ("train", ["-thread", "2"], "w2vns calls it --threads."),
+    ("train", ["--lr", "0.1"], "w2vns calls it --alpha."),
+    ("train", ["-ws", "5"], "w2vns calls it --window."),
+    ("train", ["-neg", "5"], "w2vns calls it --negative."),
+    ("train", ["-t", "1e-4"], "w2vns calls it --sample."),
+    ("train", ["--minCount", "3"], "w2vns spells it --min-count."),
+    ("train", ["--min_count", "3"], "w2vns spells it --min-count."),
+    ("train", ["-min-count", "3"], "w2vns spells it --min-count." + TO_WORD2VEC),
+    ("train", ["-window", "5"], "w2vns spells it --window." + TO_WORD2VEC),
+    ("train", ["-output", "{out}"], "w2vns spells it --output." + TO_WORD2VEC),
+    ("train", ["--max_vocab_size", "9"], "w2vns calls it --prune-at."),
+    ("train", ["--max_final_vocab", "9"], "w2vns calls it --max-vocab."),
+    ("train", ["--sg", "1"], "w2vns calls it --model sg."),
+    ("train", ["-cbow", "1"], "w2vns calls it --model cbow (or --model sg)." + TO_WORD2VEC),
+    ("train", ["-binary", "1"], "w2vns calls it --format binary." + TO_WORD2VEC),
+    ("train", ["-train", "{corpus}"], "w2vns calls it CORPUS, an argument: w2vns train "
+     "CORPUS." + TO_WORD2VEC),
+    ("train", ["--loss", "ns"], "w2vns calls it --hs (hierarchical softmax) or --negative N "
+     "(negative sampling)."),
+    ("estimate", ["--epoch", "3"], "w2vns calls it --epochs."),
+    ("phrases", ["-threshold", "50"], "w2vns spells it --threshold. Or run 'w2vns "
+     "word2phrase', which takes the C tool's options unchanged."),
+    ("phrases", ["--min_count", "3"], "w2vns spells it --min-count."),
+    ("similar", ["--top_n", "3"], "w2vns spells it --topn."),
+])
+def test_other_tools_option_names_get_the_w2vns_name(folder, command, given, hint):
+    names = {"corpus": folder / "corpus.txt", "out": folder / "old.bin"}
+    given = [arg.format(**names) for arg in given]
+    before = snapshot(folder)
+    result = run(command, folder / "corpus.txt", *given)
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: No such option '{given[0]}'. {hint} See 'w2vns "
+                             f"{command} --help'.\n")
+    assert snapshot(folder) == before
+
+
+def test_unknown_names_of_no_w2vns_option_keep_clicks_message(folder):
+    result = run("similar", folder / "old.bin", "--size", "3")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: No such option '--size'.")
+    assert "w2vns calls it" not in result.stderr
+    attached = run("train", folder / "corpus.txt", f"-o{folder / 'new.bin'}", *TINY, "-q")
+    assert attached.exit_code == 0  # -oPATH is -o PATH, not an option named 'o...'
+
+
+def test_shell_completion_prints_a_script_and_completes_through_rival_names():
+    env = dict(os.environ, _W2VNS_COMPLETE="bash_source")
+    script = subprocess.run([sys.executable, "-m", "w2vns"], env=env, capture_output=True,
+                            text=True)
+    assert script.returncode == 0
+    assert "_w2vns_completion()" in script.stdout
+    assert "_W2VNS_COMPLETE=bash_complete" in script.stdout
+    env = dict(os.environ, _W2VNS_COMPLETE="bash_complete", COMP_WORDS="w2vns word2",
+               COMP_CWORD="1")
+    words = subprocess.run([sys.executable, "-m", "w2vns"], env=env, capture_output=True,
+                           text=True)
+    assert words.stdout.split() == ["plain,word2phrase", "plain,word2vec"]
+    env.update(COMP_WORDS="w2vns train -size 50 --di", COMP_CWORD="4")
+    options = subprocess.run([sys.executable, "-m", "w2vns"], env=env, capture_output=True,
+                             text=True)
+    assert options.returncode == 0 and options.stdout.split() == ["plain,--dim"]

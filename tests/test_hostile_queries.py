@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from w2vns.cli.main import cli
-from w2vns.errors import UsageError, printable
+from w2vns.errors import UsageError, W2vnsError, printable
 from w2vns.io import w2vformat
 from w2vns.vectors.embeddings import Embeddings
 
@@ -26,6 +26,7 @@ ROWS = [[3, 1, 0, 1], [3, 1, 1, 0], [1, 2, 0, 1], [1, 2, 1, 0],
 FASTTEXT_MAGIC = 793712314  # int32 at offset 0 of a fastText .bin model
 FASTTEXT_VERSION = 12
 FASTTEXT_ARGS = (100, 5, 5, 1, 5, 1)  # dim, window, epochs, min count, negatives, ngrams
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 SEED = 20261122
 HUGE_VALUE = 1e30  # finite in float32, but its square is not
 USAGE, FAILURE = 2, 1
@@ -316,6 +317,10 @@ VECTORS_ERRORS = {
                        "the .vec file fastText writes beside it, or convert the model with "
                        "gensim: load_facebook_vectors('{p}').save_word2vec_format("
                        "'vectors.vec')."),
+    "HDF5 file": (_bytes("model.h5", HDF5_SIGNATURE + bytes(64)), "model.h5",
+                  "Error: '{p}' is an HDF5 file (a Keras or h5py model?), which w2vns does not "
+                  "read. Save the matrix with np.save as NAME.npy and its words, one per line, "
+                  "in NAME.vocab beside it: w2vns reads that pair."),
     "npz archive": (_npz, "vectors.npz",
                     "Error: '{p}' is a NumPy .npz archive, which w2vns does not read. Save the "
                     "matrix with np.save as NAME.npy and its words, one per line, in NAME.vocab "
@@ -368,7 +373,8 @@ VECTORS_ERRORS = {
                      "incomplete or missing."),
     "header of three numbers": (_bytes("three.txt", b"8 4 1\nking 3 1 0 1\n"), "three.txt",
                                 "Error: '{p}' line 1: expected the word2vec header 'count dim' "
-                                "(two whole numbers, dim > 0), found '8 4 1'."),
+                                "(two whole numbers, dim > 0), found '8 4 1'. If the file "
+                                "has no header line and line 1 is a vector, pass --no-header."),
 }
 
 
@@ -409,3 +415,107 @@ def test_file_text_in_messages_is_escaped_and_cut():
     assert printable("naïve 日本") == "naïve 日本"
     assert printable("x" * 50, limit=10) == "x" * 10 + "..."
     assert printable(b"\x00" * 50, limit=10) == "\\x00\\x00..."
+
+
+# ------------------------------------------------------------------------ --no-header
+
+NUMBER_WORD = "1990"  # a first word that is a number: line 1 holds only whole numbers
+NUMBER_ROW = [2, 1, 1, 1]
+QUESTIONS = ": family\nman woman king queen\n"
+COMMANDS = {
+    "similar": ["similar", "{v}", "king", NUMBER_WORD, "-n", "3"],
+    "analogy": ["analogy", "{v}", "man", "woman", "king", "--json"],
+    "evaluate": ["evaluate", "{v}", "--analogies", "{dir}/q.txt", "--similarity",
+                 "{dir}/p.tsv", "--json"],
+    "convert": ["convert", "{v}", "-"],
+    "plot": ["plot", "{v}", "king", "cat", "-n", "2", "-o", "{dir}/out/map.png"],
+}
+
+
+def _headerless(folder):
+    """n.txt (with its header) and glove.txt (the same rows, no header line), whose first
+    word is a number; the evaluation files and an output folder the commands need."""
+    words, rows = [NUMBER_WORD] + WORDS, np.array([NUMBER_ROW] + ROWS, dtype=np.float32)
+    w2vformat.write(str(folder / "n.txt"), words, rows, binary=False)
+    text = (folder / "n.txt").read_text(encoding="utf-8")
+    (folder / "glove.txt").write_text(text.split("\n", 1)[1], encoding="utf-8")
+    _write_texts(**{"q.txt": QUESTIONS, "p.tsv": PAIRS_KNOWN})(folder)
+    (folder / "out").mkdir(exist_ok=True)
+
+
+def _command(name, vectors, *extra):
+    if name == "plot":
+        pytest.importorskip("matplotlib")
+    return [a.replace("{v}", vectors) for a in COMMANDS[name]] + list(extra)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_vectors_command_reads_headerless_text_with_no_header(folder, name):
+    _headerless(folder)
+    expected = invoke(folder, _command(name, "{dir}/n.txt"))
+    result = invoke(folder, _command(name, "{dir}/glove.txt", "--no-header"))
+    assert expected.exit_code == result.exit_code == 0, result.stderr
+    assert expected.stdout or (folder / "out" / "map.png").stat().st_size  # plot: a picture
+    same = str(folder / "n.txt")
+    assert result.stdout.replace(str(folder / "glove.txt"), same) == expected.stdout
+    assert result.stderr.replace(str(folder / "glove.txt"), same) == expected.stderr
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_without_no_header_a_first_row_of_whole_numbers_is_a_bad_header(folder, name):
+    _headerless(folder)
+    result = invoke(folder, _command(name, "{dir}/glove.txt"))
+    assert_error(result, FAILURE, (
+        f"Error: '{folder}/glove.txt' line 1: expected the word2vec header 'count dim' (two "
+        f"whole numbers, dim > 0), found '1990 2 1 1 1'. If the file has no header line and "
+        "line 1 is a vector, pass --no-header."))
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_vectors_command_names_a_format_it_does_not_read(folder, name):
+    _headerless(folder)
+    for case in ("fastText model", "HDF5 file", "pickle"):
+        make, file_name, message = VECTORS_ERRORS[case]
+        path = folder / file_name
+        for extra in ([], ["--no-header"]):
+            result = invoke(folder, _command(name, str(path), *extra), make=make)
+            assert_error(result, FAILURE, message.format(p=path))
+
+
+@pytest.mark.parametrize("vectors", ["v.txt", "v.bin"])
+def test_no_header_refuses_a_file_that_has_one(folder, vectors):
+    result = invoke(folder, ["similar", f"{{dir}}/{vectors}", "king", "--no-header"])
+    assert_error(result, USAGE, (
+        f"Error: '{folder}/{vectors}' line 1 is a word2vec header ('8 4'), but --no-header "
+        "reads line 1 as a vector. Drop --no-header."))
+
+
+def test_no_header_refuses_a_npy_matrix(folder):
+    make = _write_texts(**{"m.vocab": "\n".join(WORDS) + "\n"})
+    np.save(folder / "m.npy", np.array(ROWS, dtype=np.float32))
+    result = invoke(folder, ["similar", "{dir}/m.npy", "king", "--no-header"], make=make)
+    assert_error(result, USAGE, f"Error: --no-header is for text vectors files; "
+                                f"'{folder}/m.npy' is a .npy matrix. Drop --no-header.")
+
+
+@pytest.mark.parametrize("text,shown", [
+    ("the cat sat on the mat\n", "the cat sat on the mat"),
+    ("king\n", "king"),
+    ("king 1 x 3\n", "king 1 x 3"),
+])
+def test_no_header_needs_a_vector_on_line_1(folder, text, shown):
+    result = invoke(folder, ["similar", "{dir}/words.txt", "king", "--no-header"],
+                    make=_write_text("words.txt", text))
+    assert_error(result, FAILURE, (
+        f"Error: '{folder}/words.txt' line 1: expected a word and its values (--no-header: no "
+        f"header line), found '{shown}'."))
+
+
+def test_no_header_reads_a_first_line_that_could_pass_for_a_header(tmp_path):
+    """'3 5' is the word '3' with the one value 5 when the next line is a row of one value."""
+    path = tmp_path / "one.txt"
+    path.write_text("3 5\n4 -6\nx 1.5\n", encoding="utf-8")
+    words, values = w2vformat.read(str(path), no_header=True)
+    assert words == ["3", "4", "x"] and values.tolist() == [[5.0], [-6.0], [1.5]]
+    with pytest.raises(W2vnsError):
+        w2vformat.read(str(path))

@@ -33,9 +33,9 @@ def make_noise(weights):
 
 
 def make_params(model="sg", window=1, negative=1, hs=False, strategy="unigram", pool=0,
-                share=True, mean=True):
+                share=True, mean=True, shrink=True):
     return B.Params(B.MODEL_CODES[model], window, negative, int(hs), B.STRATEGY_CODES[strategy],
-                    pool, int(share), int(mean), 100)
+                    pool, int(share), int(mean), 100, int(shrink), int(strategy == "adaptive"))
 
 
 def one_hot_noise(word):
@@ -60,7 +60,7 @@ def test_ns_update_matches_numpy(matrices, scale):
     unused = np.zeros(0, np.float32)  # no adaptive statistics
     logits = np.empty(len(targets), np.float32)
     loss = losses.ns_update(h, targets[None, :], 0, len(targets), got, ALPHA, neu1e, unused,
-                            unused, logits)
+                            unused, logits, False)
     np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got, expected_syn1, rtol=1e-4, atol=1e-6)
     assert loss == pytest.approx(expected_loss, rel=1e-4)

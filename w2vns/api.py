@@ -1,4 +1,5 @@
-"""The Python API, ``w2vns.load`` and ``w2vns.train``: the same code as the command line.
+"""The Python API, ``w2vns.load``, ``w2vns.train`` and ``w2vns.evaluate``: the same code as
+the command line.
 
 Nothing heavy is imported until a function is called, so ``import w2vns`` stays fast.
 """
@@ -23,12 +24,25 @@ def load(path, *, limit=None, unicode_errors="replace", normalize=False):
 
 
 def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
-          read_vocab=None, quiet=False, log=None, save_model=None, init_from=None, **options):
-    """Train on ``corpus`` (a path, URL or '-', or a list of them); options as the CLI's
-    long options with underscores (``dim=100, model="cbow"``, ...).
+          read_vocab=None, quiet=False, log=None, save_model=None, init_from=None,
+          callbacks=(), **options):
+    """Train on ``corpus``; options as the CLI's long options with underscores
+    (``dim=100, model="cbow"``, ...).
 
-    ``quiet``: nothing on stderr but warnings (as the command line's ``-q``); ``log``, a
-    callable taking one line, receives every line instead.
+    ``corpus`` is a path, URL or '-', or a list of them (strs naming existing files), or
+    Python data read once (a list, a generator, an open text file) of token lists
+    (``["the", "king"]``), of strings (``"the king"``, split as a line of a file is), or
+    of NumPy arrays of integer ids (item sessions, walks: each id's word is its decimal
+    number). ``w2vns.Sentences(items)`` and ``w2vns.IdSequences(blocks, names)`` say
+    which explicitly (see ``w2vns.training.sequences``). Python data trains exactly as a
+    file of one sentence per line would.
+
+    Lines go to the ``logging`` logger ``w2vns`` (progress every few seconds and the
+    summary at INFO, warnings at WARNING); ``quiet`` drops all but the warnings; ``log``,
+    a callable taking one line, receives every line instead. ``callbacks``: objects with
+    ``on_batch`` and/or ``on_epoch_end`` methods, called with a ``training.run.Status``
+    (epoch, epochs, words, seconds, the epoch's mean loss, alpha) after each batch and at
+    the end of each epoch; the Summary's ``epoch_loss`` lists every epoch's loss.
 
     With ``output`` the vectors are also written there, atomically, exactly as
     ``w2vns train -o output`` does ('-': stdout). ``save_model`` (with an output) also
@@ -37,17 +51,18 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     Returns the trained ``Embeddings``.
     """
     from .training import loop, outputs
-    from .training.run import Run
+    from .training.run import Run, check_callbacks
     from .training.runner import configure
+    from .training.sequences import corpus_of, in_memory
     from .errors import OptionError, UsageError
     from .io.outputs import PathPlan, check_paths
-    from .logs import stderr_log
+    from .logs import python_log
     from .vectors.embeddings import Embeddings
 
-    sources = [os.fspath(corpus)] if isinstance(corpus, (str, os.PathLike)) else [
-        os.fspath(source) for source in corpus]
+    sources = corpus_of(corpus)
+    paths = [] if in_memory(sources) else sources
     check_paths(PathPlan(
-        inputs=[("corpus=", s) for s in sources] + [("config_path=", config_path),
+        inputs=[("corpus=", s) for s in paths] + [("config_path=", config_path),
                                                     ("read_vocab=", read_vocab),
                                                     ("init_from=", init_from)],
         outputs=[("output=", output), ("save_context=", save_context),
@@ -57,8 +72,10 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
         cfg, saved = configure(config_path, options, init_from, read_vocab)
     except OptionError as exc:
         raise exc.for_keywords() from None
-    run = Run(sources, cfg, read_vocab=read_vocab, save_vocab=save_vocab, quiet=quiet,
-              init_from=saved, log=log if log is not None else stderr_log(quiet))
+    line = log if log is not None else python_log(quiet)
+    run = Run(sources, cfg, read_vocab=read_vocab, save_vocab=save_vocab, quiet=True,
+              bar=False, log_file=None if quiet else line, init_from=saved, log=line,
+              callbacks=check_callbacks(callbacks))
     if output is not None:
         trained = outputs.train_to_files(dataclasses.replace(
             run, output=os.fspath(output), save_context=save_context, save_model=save_model))
@@ -67,4 +84,37 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
                          "too.")
     else:
         trained = loop.train(run)
-    return Embeddings(trained.vocab.words, trained.vectors)
+    return Embeddings(trained.vocab.words, trained.vectors, counts=trained.vocab.counts)
+
+
+def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=None,
+             method="add"):
+    """Score ``vectors`` (an ``Embeddings``, or the path of a vectors file) on a suite of
+    evaluation sets, as ``w2vns evaluate`` does.
+
+    ``analogies`` and ``similarity``: a path or a list of paths; with neither, the sets
+    shipped with w2vns. ``suite_dir``: a directory whose every *.txt word-similarity set is
+    scored too (one named as a shipped set replaces it). ``restrict``: analogies search
+    only the first N words (default 30,000; 0: every word); ``method``: "add" (3CosAdd) or
+    "mul" (3CosMul). Returns a ``w2vns.vectors.evaluate.SuiteResult``: ``rows`` (one per set
+    and kind: name, kind, score, used, size, oov_ratio), ``analogies`` and
+    ``similarities`` (every number), ``as_dict()``.
+    """
+    from .vectors import evaluate as evaluation
+    from .vectors.embeddings import Embeddings
+
+    analogy_files, similarity_files = evaluation.suite_files(
+        _paths(analogies), _paths(similarity),
+        None if suite_dir is None else os.fspath(suite_dir), label="suite_dir=")
+    for path in (*analogy_files, *similarity_files):
+        evaluation.check_file(path)
+    kv = vectors if isinstance(vectors, Embeddings) else load(vectors, normalize=True)
+    restrict = evaluation.DEFAULT_RESTRICT if restrict is None else restrict
+    return evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
+
+
+def _paths(value):
+    """A path or a list of paths, as a list of strings."""
+    if isinstance(value, (str, os.PathLike)):
+        return [os.fspath(value)]
+    return [os.fspath(path) for path in value]

@@ -134,3 +134,31 @@ class GraphError(W2vnsError):
 
 class DeviceError(W2vnsError):
     """The requested compute device (--device cuda) cannot be used."""
+
+
+class UnknownWordError(W2vnsError, KeyError):
+    """A word (a key) that is not in the vocabulary: a KeyError, as gensim raises."""
+
+    def __init__(self, word):
+        super().__init__(f"unknown word: {word}")
+        self.word = word
+
+    def __str__(self):
+        return self.args[0]
+
+
+class UnknownAttributeError(W2vnsError, KeyError):
+    """A per-word attribute the vectors do not have (word counts of vectors read from a
+    file): a KeyError, as gensim's ``get_vecattr`` raises."""
+
+    def __str__(self):
+        return self.args[0]
+
+
+class QueryValueError(UsageError, ValueError):
+    """A query with nothing to compare, or a vector of the wrong size: a ValueError, as
+    gensim raises."""
+
+
+class QueryTypeError(UsageError, TypeError):
+    """A query argument of the wrong kind: a TypeError."""

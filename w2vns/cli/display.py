@@ -57,47 +57,51 @@ def table_lines(query, score_name):
     return lines
 
 
+SUITE_HEADER = ("set", "kind", "score", "used", "OOV")
+SUITE_LEFT_COLUMNS = 2  # set and kind are left-aligned, the numbers right-aligned
+
+
 def _percent(part, whole):
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
-def analogy_report(result):
-    """Lines: accuracy per section, then semantic, syntactic, total and the skipped count."""
-    scope = f"the first {result.restrict:,} words" if result.restrict else "the vocabulary"
-    lines = [f"analogies: {result.path} ({METHOD_NAMES[result.method]}, {scope})"]
-    rows = result.sections + [None, result.semantic, result.syntactic, result.total]
-    width = max([len("section")] + [len(s.name) for s in rows if s is not None])
-    lines.append(f"  {'section':<{width}}  {'correct':>7}  {'total':>6}  {'accuracy':>8}")
-    for score in rows:
-        if score is None:
-            lines.append("  " + "-" * (width + 27))
-            continue
-        lines.append(f"  {score.name:<{width}}  {score.correct:>7,}  {score.total:>6,}  "
-                     f"{_percent(score.correct, score.total):>8}")
-    lines.append(f"  skipped {result.oov:,} of {result.questions:,} questions "
-                 f"({_percent(result.oov, result.questions)}): a word outside {scope}")
-    if result.malformed:
-        lines.append(f"  ignored {result.malformed:,} malformed line(s)")
+def _score(value):
+    return "-" if value is None else f"{value:.{TABLE_DECIMALS}f}"
+
+
+def suite_table(rows):
+    """The suite as aligned columns: set, kind, score, used/size and the OOV share."""
+    cells = [SUITE_HEADER] + [
+        (row.name, row.kind, _score(row.score), f"{row.used:,}/{row.size:,}",
+         _percent(row.size - row.used, row.size)) for row in rows]
+    widths = [max(display_width(line[i]) for line in cells) for i in range(len(SUITE_HEADER))]
+    lines = []
+    for line in cells:
+        parts = [pad(text, width) if i < SUITE_LEFT_COLUMNS
+                 else " " * (width - display_width(text)) + text
+                 for i, (text, width) in enumerate(zip(line, widths))]
+        lines.append(COLUMN_GAP.join(parts))
     return lines
 
 
-def _correlation(value):
-    return "-" if value is None else f"{value:.4f}"
-
-
-def similarity_report(result):
-    """Lines: pairs scored and skipped, Spearman and Pearson correlation."""
-    seen = result.pairs + result.oov
-    lines = [f"similarity: {result.path}",
-             f"  pairs {result.pairs:,} of {seen:,}, skipped {result.oov:,} "
-             f"({_percent(result.oov, seen)}) with an unknown word",
-             f"  Spearman {_correlation(result.spearman)}  Pearson {_correlation(result.pearson)}"]
-    if result.malformed:
-        lines.append(f"  ignored {result.malformed:,} malformed line(s)")
+def suite_legend(suite):
+    """What the columns mean, then a note for each file with malformed lines."""
+    score = "Spearman's rho"
+    if suite.analogies:
+        first = suite.analogies[0]
+        scope = f"the first {first.restrict:,} words" if first.restrict else "every word"
+        score = (f"analogy accuracy ({METHOD_NAMES[first.method]}, {scope} searched), "
+                 f"else {score}")
+    lines = [f"score: {score}",
+             "used: questions or pairs scored / in the set; OOV: the share skipped for an "
+             "unknown word"]
+    for result in suite.results:
+        if result.malformed:
+            lines.append(f"note: ignored {result.malformed:,} malformed line(s) in "
+                         f"'{result.path}', the first at line {result.first_malformed}")
     return lines
 
 
-def evaluation_json(vectors, analogies, similarities):
-    return json.dumps({"vectors": vectors, "analogies": [r.as_dict() for r in analogies],
-                       "similarity": [r.as_dict() for r in similarities]},
-                      ensure_ascii=False, allow_nan=False)
+def evaluation_json(vectors, suite):
+    return json.dumps({"vectors": vectors, **suite.as_dict()}, ensure_ascii=False,
+                      allow_nan=False)

@@ -3,7 +3,7 @@ only, a thin layer over ``w2vns.training.walks``."""
 
 import click
 
-from .options import quiet_option
+from .options import W2vnsCommand, quiet_option
 from .params import FiniteFloat
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (malformed or unreadable graph, "
@@ -72,7 +72,7 @@ def split_given(given):
     return edge_format, walk, hold
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("graph", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the walks here (add .gz to compress).  [default: stdout]")

@@ -9,11 +9,12 @@ import sys
 
 import click
 
+from . import ctool
 from . import vectors as cli_vectors
 from .estimate import render_table
-from .options import quiet_option
-from .params import FINITE, FiniteFloat
+from .options import W2vnsCommand, quiet_option
 from .graph import walks as walks_command
+from .params import FINITE, FiniteFloat
 from .phrases import phrases as phrases_command
 from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
                       W2vnsError)
@@ -35,6 +36,8 @@ DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--h
 
 class W2vnsGroup(click.Group):
     """Turns every failure into one ``Error: ...`` line on stderr and an exit code."""
+
+    command_class = W2vnsCommand
 
     def main(self, args=None, prog_name=None, **extra):
         extra.pop("standalone_mode", None)
@@ -94,6 +97,11 @@ def training_options(func):
         click.option("--dim", type=int, default=None, help="Vector size.  [default: 100]"),
         click.option("--window", type=int, default=None,
                      help="Max context words on each side (randomly shrunk).  [default: 5]"),
+        click.option("--shrink-windows/--no-shrink-windows", default=None,
+                     help="Shrink each window to a random 1..--window words a side (as the "
+                          "C tool and gensim), or use every word within --window (items, "
+                          "walks: a --window longer than the sequences spans them whole).  "
+                          "[default: shrink]"),
         click.option("--negative", type=int, default=None,
                      help="Noise words per positive example.  [default: 5]"),
         click.option("--epochs", type=int, default=None, help="Passes over the corpus.  [default: 5]"),
@@ -269,7 +277,7 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
         click.echo(render_table(result))
 
 
-for _command in (*cli_vectors.COMMANDS, phrases_command, walks_command):
+for _command in (*cli_vectors.COMMANDS, phrases_command, walks_command, *ctool.COMMANDS):
     cli.add_command(_command)
 
 

@@ -2,7 +2,7 @@
 
 import click
 
-from .options import quiet_option
+from .options import W2vnsCommand, quiet_option
 from .params import FINITE
 from ..logs import stderr_log
 
@@ -12,7 +12,7 @@ EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unreadable input, 
 STDOUT = "-"
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the text here (add .gz to compress).  [default: stdout]")

@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from .options import quiet_option
+from .options import W2vnsCommand, quiet_option
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unknown word, malformed or "
                    "truncated file, disk), 2 usage error (bad option, missing file, bad or "
@@ -27,6 +27,10 @@ def vectors_options(func):
                      show_default=True,
                      help="Words that are not valid UTF-8: fail, replace the bad bytes by "
                           "U+FFFD, or drop them."),
+        click.option("--no-header", is_flag=True,
+                     help="The vectors file is text with no 'count dim' first line (GloVe): "
+                          "read line 1 as a vector. Such files are also recognised without "
+                          "it, unless line 1 holds only whole numbers."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -51,11 +55,12 @@ def _info(message, quiet):
         _log(message)
 
 
-def _load(path, limit, unicode_errors, normalize=True):
+def _load(path, limit, unicode_errors, no_header, normalize=True):
     """Embeddings for queries: rows normalised in place, repairs reported on stderr."""
     from ..vectors.embeddings import load
 
-    return load(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize, log=_log)
+    return load(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize, log=_log,
+                no_header=no_header)
 
 
 def _query_batches(arguments, make):
@@ -104,7 +109,7 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
     return failed
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, metavar="[WORD]...")
 @click.option("-n", "--topn", type=click.IntRange(min=1), default=10, show_default=True,
@@ -112,7 +117,8 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
 @query_output_options
 @vectors_options
 @click.pass_context
-def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors, quiet):
+def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_errors,
+            no_header, quiet):
     """Nearest neighbours of each WORD by cosine similarity, the query words excluded.
 
     With no WORD, queries are read from stdin, one per line; blank lines are skipped.
@@ -134,7 +140,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
 
     _check_words(ctx, words, "query", "Give the words to look up, or none at all to read "
                  "queries from stdin.")
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     emit = _printer(as_json, "similarity", "similarity")
     batches = _query_batches(words, query.similar_query)
     if _answer_all(batches, lambda b: query.answer_similar(kv, b, topn), emit, as_json,
@@ -142,7 +148,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
         ctx.exit(1)
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, metavar="[A B C]")
 @click.option("-n", "--topn", type=click.IntRange(min=1), default=5, show_default=True,
@@ -153,7 +159,7 @@ def similar(ctx, vectors, words, topn, as_json, ignore_missing, limit, unicode_e
 @vectors_options
 @click.pass_context
 def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, unicode_errors,
-            quiet):
+            no_header, quiet):
     """A is to B as C is to ?  The three question words are never answers.
 
     3CosAdd (default) ranks words x by cos(x, B - A + C); 3CosMul by
@@ -175,7 +181,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
                                "from stdin.", ctx)
     _check_words(ctx, words, "word", "Give three words A B C, or none to read 'A B C' lines "
                  "from stdin.")
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     emit = _printer(as_json, "score", "score")
     batches = _query_batches([" ".join(words)] if words else [], query.analogy_query)
     if _answer_all(batches, lambda b: query.answer_analogy(kv, b, topn, method), emit,
@@ -183,7 +189,7 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
         ctx.exit(1)
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.option("--analogies", "analogy_files", multiple=True, type=click.Path(dir_okay=False),
               metavar="FILE", help="Analogy questions (': section' lines, then 'A B C D' "
@@ -191,6 +197,9 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
 @click.option("--similarity", "similarity_files", multiple=True,
               type=click.Path(dir_okay=False), metavar="FILE",
               help="Word pairs with a human score ('word1<TAB>word2<TAB>score'). Repeatable.")
+@click.option("--suite-dir", type=click.Path(), metavar="DIR",
+              help="Also score every *.txt word-similarity set in DIR (same format); one "
+                   "named as a bundled set replaces it.")
 @click.option("--restrict", type=click.IntRange(min=0), default=DEFAULT_RESTRICT,
               show_default=True, metavar="N",
               help="Analogies: search only the first N words and skip questions with a word "
@@ -199,46 +208,49 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
               help="Analogy method: 3CosAdd or 3CosMul.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
-def evaluate(vectors, analogy_files, similarity_files, restrict, method, as_json, limit,
-             unicode_errors, quiet):
-    """Analogy accuracy and word-similarity correlation of VECTORS.
+def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, as_json,
+             limit, unicode_errors, no_header, quiet):
+    """Analogy accuracy and word-similarity correlation of VECTORS, on a whole suite.
 
-    Analogies: accuracy per section, semantic (sections not named gram*), syntactic
-    and total, with the questions skipped for a word outside the first --restrict
-    words. Similarity: Spearman and Pearson correlation of cosine similarity with
-    the human scores, over the pairs whose words are both known. Words match
-    case-insensitively. The numbers agree with gensim's evaluate_word_analogies and
-    evaluate_word_pairs. With no file given, the Google analogy set and WordSim-353
-    shipped with w2vns are used. A file with no usable line is an error (exit code 1);
-    a file none of whose questions or pairs has its words in the vectors is reported
-    on stderr, and is an error only when nothing at all could be scored.
+    One row per set: the analogy set as its semantic sections, its syntactic (gram*)
+    sections and all of them (accuracy, questions answered out of those in the set,
+    share skipped for a word outside the first --restrict words); then each
+    word-similarity set (Spearman correlation of cosine similarity with the human
+    scores, pairs scored out of those in the set, share skipped for an unknown word).
+    A set is named by its file name without extensions and 'EN-' prefix. Words match
+    case-insensitively; the numbers agree with gensim's evaluate_word_analogies and
+    evaluate_word_pairs. --json gives the same rows, with every section and Pearson's
+    correlation too, as one JSON object.
+
+    With no --analogies or --similarity file, the sets shipped with w2vns are scored:
+    the Google analogy set, WordSim-353 and MEN (see w2vns/data/README.md); the
+    sets that may not be shipped are scored from a copy, with the option --suite-dir.
+    A file with no usable line is an error (exit code 1); a set none of whose
+    questions or pairs has its words in the vectors is reported on stderr, and is an
+    error only when nothing at all could be scored.
 
     \b
     Examples:
       w2vns evaluate vectors.bin
-      w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0 --json
+      w2vns evaluate vectors.bin --suite-dir eval/word-sim --json
+      w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0
       w2vns evaluate vectors.bin --similarity simlex.tsv --similarity men.tsv
     """
     from . import display
     from ..vectors import evaluate as evaluation
 
-    if not analogy_files and not similarity_files:
-        analogy_files = [evaluation.bundled(evaluation.BUNDLED_ANALOGIES)]
-        similarity_files = [evaluation.bundled(evaluation.BUNDLED_SIMILARITY)]
+    analogy_files, similarity_files = evaluation.suite_files(analogy_files, similarity_files,
+                                                             suite_dir)
     for path in (*analogy_files, *similarity_files):
         evaluation.check_file(path)
-    kv = _load(vectors, limit, unicode_errors)
-    analogies = [evaluation.evaluate_analogies(kv, p, restrict, method) for p in analogy_files]
-    similarities = [evaluation.evaluate_similarity(kv, p) for p in similarity_files]
+    kv = _load(vectors, limit, unicode_errors, no_header)
+    suite = evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
     searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
-    _check_scored(vectors, [*analogies, *similarities], searched)
+    _check_scored(vectors, suite.results, searched)
     if as_json:
-        click.echo(display.evaluation_json(vectors, analogies, similarities))
+        click.echo(display.evaluation_json(vectors, suite))
         return
-    for result in analogies:
-        click.echo("\n".join(display.analogy_report(result)))
-    for result in similarities:
-        click.echo("\n".join(display.similarity_report(result)))
+    click.echo("\n".join(display.suite_table(suite.rows) + display.suite_legend(suite)))
 
 
 def _check_scored(vectors, results, restrict):
@@ -255,12 +267,12 @@ def _check_scored(vectors, results, restrict):
         _log(f"warning: {note}.")
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("source", metavar="IN", type=click.Path(dir_okay=False))
 @click.argument("target", metavar="OUT", type=click.Path(dir_okay=False))
 @click.option("--normalize", is_flag=True, help="Scale every vector to unit length.")
 @vectors_options
-def convert(source, target, normalize, limit, unicode_errors, quiet):
+def convert(source, target, normalize, limit, unicode_errors, no_header, quiet):
     """Convert vectors between formats, chosen by the extensions of IN and OUT.
 
     .bin: word2vec binary; .txt, .vec: word2vec text (with or without the 'count dim'
@@ -288,7 +300,7 @@ def convert(source, target, normalize, limit, unicode_errors, quiet):
     _check_paths([("IN", source)], [("OUT", path) for path in outputs])
     for path in outputs:
         check_writable(path, "OUT")
-    kv = _load(source, limit, unicode_errors, normalize=normalize)
+    kv = _load(source, limit, unicode_errors, no_header, normalize=normalize)
     kv.save(target, fmt)
     names = ["stdout" if path == STDOUT else path for path in outputs]
     _info(f"wrote {len(kv):,} vectors of dimension {kv.dim} to {' and '.join(names)}", quiet)
@@ -304,7 +316,7 @@ def _check_paths(inputs, outputs):
     check_paths(PathPlan(inputs + companions, outputs))
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, required=True, metavar="WORD...")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
@@ -319,7 +331,7 @@ def _check_paths(inputs, outputs):
               help="Leave unknown words out (reported on stderr) instead of failing.")
 @vectors_options
 def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
-         unicode_errors, quiet):
+         unicode_errors, no_header, quiet):
     """Draw each WORD and its nearest neighbours on a 2-D map, one colour per WORD.
 
     The unit vectors are projected by PCA (default) or t-SNE (--tsne) and drawn
@@ -339,7 +351,7 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
     plotting.picture_format(output)
     _check_paths([("VECTORS", vectors)], [("-o", output)])
     check_writable(output, "-o")
-    kv = _load(vectors, limit, unicode_errors)
+    kv = _load(vectors, limit, unicode_errors, no_header)
     unknown = kv.missing(dict.fromkeys(words))
     if unknown and not ignore_missing:
         raise click.ClickException(f"unknown word(s) in '{vectors}': {', '.join(unknown)}. "

@@ -346,7 +346,12 @@ class TokenScan:
     def run(self, sources, block_bytes=BLOCK_BYTES, prefetch=False):
         """Read ``sources``; with ``prefetch``, a second thread reads, decompresses and
         cuts the blocks while this one tokenises them (the same blocks, the same result)."""
-        pieces = input_pieces(sources, self.stats, block_bytes, self.readings)
+        return self.run_pieces(input_pieces(sources, self.stats, block_bytes, self.readings),
+                               prefetch)
+
+    def run_pieces(self, pieces, prefetch=False):
+        """Tokenise ``pieces`` (byte blocks cut at whitespace, as ``input_pieces`` gives);
+        with ``prefetch``, they are produced in a second thread."""
         if prefetch:
             pieces = Prefetched(pieces, PREFETCH_BLOCKS)
         with open(self.spool_path, "wb") as spool, contextlib.closing(pieces):

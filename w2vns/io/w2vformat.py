@@ -2,11 +2,12 @@
 
 Header ``V D\\n``; then per word: text ``word v1 ... vD\\n``; binary ``word `` followed
 by D little-endian float32 (the C tool adds ``\\n``, gensim does not). Text with no
-header line (GloVe's format) is recognised and read too. Compression follows the
-extension. A ``.npy`` matrix keeps its words one per line beside it, in the same path
-with the suffix ``.vocab``. Other formats met in the wild (fastText models, ``.npz``
-archives, pickles, compressed data under a plain name) are recognised by their first
-bytes and refused with a message that says what to do.
+header line (GloVe's format) is recognised and read too, or read as such on request
+(``no_header``). Compression follows the extension. A ``.npy`` matrix keeps its words
+one per line beside it, in the same path with the suffix ``.vocab``. Other formats met
+in the wild (fastText models, ``.npz`` archives, pickles, HDF5 files, compressed data
+under a plain name) are recognised by their first bytes and refused with a message that
+says what to do.
 """
 
 import itertools
@@ -48,6 +49,7 @@ REASON_CHARS = 200  # a library's explanation quoted in a message is cut to this
 TEXT_CONTROLS = "\t\n\r\x0b\x0c"  # the only control characters text vectors may hold
 FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # first bytes of a fastText .bin model
 ZIP_MAGIC = b"PK\x03\x04"
+HDF5_MAGIC = b"\x89HDF\r\n"  # an HDF5 file's first line (its signature goes on: \x1a\n)
 NPY_MAGIC = b"\x93NUMPY"
 PICKLE_PROTOCOLS = (2, 3, 4, 5)  # a pickle of these protocols starts with 0x80, protocol
 PICKLE_START = 0x80
@@ -173,18 +175,21 @@ def _write_text(handle, words, vectors):
 # ----------------------------------------------------------------------------- reading
 
 
-def read(path, binary=None, limit=None, unicode_errors="replace"):
+def read(path, binary=None, limit=None, unicode_errors="replace", no_header=False):
     """Read a vectors file. Returns (words, float32 matrix)."""
     fmt = None if binary is None else ("binary" if binary else "text")
-    found = read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors)
+    found = read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors,
+                      no_header=no_header)
     return found.words, found.vectors
 
 
-def read_file(path, fmt=None, limit=None, unicode_errors="replace"):
+def read_file(path, fmt=None, limit=None, unicode_errors="replace", no_header=False):
     """Read word2vec text or binary (plain or compressed) or ``.npy`` + ``.vocab``.
 
     ``limit`` reads only the first N vectors. Duplicate words keep their first row.
-    A truncated or malformed file raises FormatError naming the byte or line.
+    ``no_header``: the file is text whose line 1 is already a vector (GloVe's format),
+    whatever its extension; without it, such a file is recognised when line 1 cannot be a
+    header. A truncated or malformed file raises FormatError naming the byte or line.
     """
     path = os.fspath(path)
     _check_readable(path)
@@ -197,11 +202,14 @@ def read_file(path, fmt=None, limit=None, unicode_errors="replace"):
     if fmt == "tsv":
         raise UsageError(f"'{path}' is an Embedding Projector TSV, which w2vns writes but "
                          "does not read. Load the word2vec file it was made from.")
+    if no_header and fmt == "npy":
+        raise UsageError(f"--no-header is for text vectors files; '{path}' is a .npy matrix. "
+                         "Drop --no-header.")
     decoder = _WordDecoder(path, unicode_errors)
     if fmt == "npy":
         words, vectors = _read_npy(path, limit, decoder)
     else:
-        words, vectors = _read_word2vec(path, fmt, limit, decoder)
+        words, vectors = _read_word2vec(path, fmt, limit, decoder, no_header)
     words, vectors, duplicates = _drop_duplicates(words, vectors)
     return VectorsFile(words, vectors, decoder.invalid, duplicates)
 
@@ -247,10 +255,14 @@ def _drop_duplicates(words, vectors):
     return unique, np.ascontiguousarray(vectors[keep]), len(words) - len(keep)
 
 
-def _read_word2vec(path, fmt, limit, decoder):
+def _read_word2vec(path, fmt, limit, decoder, no_header=False):
+    """A word2vec file, or with ``no_header`` text with no header line; a failure of the
+    stream (a damaged compressed file) is a FormatError."""
     import smart_open
 
     try:
+        if no_header:
+            return _read_no_header(path, limit, decoder)
         if fmt is None:
             fmt = _sniff(path)
         with smart_open.open(path, "rb") as handle:
@@ -271,9 +283,10 @@ class _Shape:
     dim: int
 
 
-def _read_header(path, handle):
-    """(count, dim, bytes taken) from the first line; for text with no header line (GloVe),
-    (None, dim, bytes of a byte order mark) with line 1 left to read as a row."""
+def _first_line(path, handle):
+    """(line 1 up to MAX_HEADER_BYTES without a byte order mark, whether it was read to its
+    end, bytes taken, bytes of the byte order mark). FormatError for an empty file or one
+    in a format w2vns does not read."""
     line = handle.readline(MAX_HEADER_BYTES)
     complete = line.endswith(b"\n") or len(line) < MAX_HEADER_BYTES
     taken = len(line)
@@ -282,16 +295,28 @@ def _read_header(path, handle):
     if not line:
         raise FormatError(f"'{path}' is empty. Expected a word2vec file with a 'count dim' "
                           "header line.")
+    recognised = _recognised(path, line)
+    if recognised:
+        raise FormatError(recognised)
+    return line, complete, taken, bom
+
+
+def _is_header(fields):
+    """Two whole numbers, the second above 0: 'count dim'."""
+    return len(fields) == 2 and all(f.isdigit() for f in fields) and int(fields[1]) > 0
+
+
+def _read_header(path, handle):
+    """(count, dim, bytes taken) from the first line; for text with no header line (GloVe),
+    (None, dim, bytes of a byte order mark) with line 1 left to read as a row."""
+    line, complete, taken, bom = _first_line(path, handle)
     fields = line.split()
-    if len(fields) == 2 and all(f.isdigit() for f in fields) and int(fields[1]) > 0:
+    if _is_header(fields):
         if int(fields[1]) > MAX_DIM:
             raise FormatError(f"'{path}' line 1: the header announces {int(fields[1]):,} "
                               f"dimensions, more than the {MAX_DIM:,} w2vns reads: the header "
                               "is damaged, or this is not a word2vec file.")
         return int(fields[0]), int(fields[1]), taken
-    recognised = _recognised(path, line)
-    if recognised:
-        raise FormatError(recognised)
     dim = None if _is_binary(line) else _headerless_dim(line, complete, handle)
     if dim is None:
         raise FormatError(_not_vectors(path, line))
@@ -311,13 +336,48 @@ def _headerless_dim(line, complete, handle):
 
 def _is_row(fields):
     """A word and numbers, not all of them whole numbers (that is a damaged header)."""
-    if len(fields) < 2 or all(f.lstrip(b"+-").isdigit() for f in fields):
+    if all(f.lstrip(b"+-").isdigit() for f in fields):
+        return False
+    return _is_word_and_values(fields)
+
+
+def _is_word_and_values(fields):
+    """A word and at least one number."""
+    if len(fields) < 2:
         return False
     try:
         [float(f) for f in fields[1:]]
     except ValueError:
         return False
     return True
+
+
+def _is_one_value_row(line):
+    """A word and one number: what follows line 1 of a one-dimensional headerless file."""
+    fields = line.split()
+    return len(fields) == 2 and _is_word_and_values(fields)
+
+
+def _read_no_header(path, limit, decoder):
+    """Text whose line 1 is a row (``no_header``): GloVe's format, read as such even when
+    line 1 holds only whole numbers. A line 1 that is a word2vec header (the next line is
+    not a row of one value) is refused: the file has a header."""
+    import smart_open
+
+    with smart_open.open(path, "rb") as handle:
+        line, complete, _, bom = _first_line(path, handle)
+        if not complete:
+            line += handle.readline(MAX_TEXT_ROW_BYTES)
+        fields = line.split()
+        if _is_header(fields) and not _is_one_value_row(handle.readline(MAX_HEADER_BYTES)):
+            raise UsageError(f"'{path}' line 1 is a word2vec header ('{printable(line.strip())}'"
+                             "), but --no-header reads line 1 as a vector. Drop --no-header.")
+    if _is_binary(line):
+        raise FormatError(_not_vectors(path, line))
+    if not _is_word_and_values(fields) or len(fields) - 1 > MAX_DIM:
+        raise FormatError(f"'{path}' line 1: expected a word and its values (--no-header: no "
+                          f"header line), found '{printable(line.strip())}'.")
+    return _read_headerless(path, len(fields) - 1, bom, limit, decoder)
 
 
 def _sniff(path):
@@ -359,8 +419,10 @@ def _not_vectors(path, line):
                                                           else "")
         return (f"'{path}' is not a word2vec vectors file: it starts with binary data "
                 f"('{shown}'), not a 'count dim' header line.")
+    hint = (" If the file has no header line and line 1 is a vector, pass --no-header."
+            if _is_word_and_values(line.split()) else "")
     return (f"'{path}' line 1: expected the word2vec header 'count dim' (two whole numbers, "
-            f"dim > 0), found '{printable(line.strip())}'.")
+            f"dim > 0), found '{printable(line.strip())}'.{hint}")
 
 
 def _known_format(path, line):
@@ -371,6 +433,10 @@ def _known_format(path, line):
                 f"load_facebook_vectors('{path}').save_word2vec_format('vectors.vec').")
     if line.startswith(ZIP_MAGIC):
         return _zip_message(path)
+    if line.startswith(HDF5_MAGIC):
+        return (f"'{path}' is an HDF5 file (a Keras or h5py model?), which w2vns does not "
+                "read. Save the matrix with np.save as NAME.npy and its words, one per line, "
+                "in NAME.vocab beside it: w2vns reads that pair.")
     if line.startswith(NPY_MAGIC):
         return (f"'{path}' is a NumPy .npy matrix without the .npy suffix. Rename it to "
                 "NAME.npy and put its words, one per line, in NAME.vocab beside it.")

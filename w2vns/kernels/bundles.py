@@ -8,7 +8,11 @@
   how often it was drawn; zero-length when unused).
 * ``Tree``: the Huffman tree of hierarchical softmax in compressed rows: word ``w``'s code
   bits and inner nodes (root first) are ``codes/points[offsets[w]:offsets[w + 1]]``.
-* ``Params``: integer settings, one namedtuple of int64 (see the ``*_CODES`` below).
+* ``Params``: integer settings, one namedtuple of int64 (see the ``*_CODES`` below):
+  ``shrink`` 1 shrinks each window at random (0: every context word of the window is
+  used); ``adaptive`` 1 gathers the noise statistics of the adaptive strategy.
+
+Every array of ids the kernels see ends each sentence with ``EOS``.
 
 Per-thread counters go to a ``(threads, N_TALLIES)`` float64 array, slots named below.
 """
@@ -19,7 +23,9 @@ Model = namedtuple("Model", "syn0 syn1neg syn1")
 Noise = namedtuple("Noise", "alias_prob alias_index score_sum draw_count")
 Tree = namedtuple("Tree", "offsets codes points")
 Params = namedtuple("Params", "model window negative hs strategy pool share cbow_mean "
-                              "max_sentence")
+                              "max_sentence shrink adaptive")
+
+EOS = -1  # the end of a sentence in the id arrays
 
 MODEL_SG = 0
 MODEL_CBOW = 1

@@ -9,8 +9,10 @@ Layout of the data the kernels see:
 
 ``train_chunk`` runs one ``prange`` iteration per thread; each thread owns a disjoint
 slice of ``ids``, its own RNG state, buffers and counters (a ``Work`` bundle), and
-updates the shared matrices without locks (Hogwild). Both models call the same loss
-primitives (``losses``) and target-drawing leaves (``targets``).
+updates the shared matrices without locks (Hogwild). Both models call one ``update`` per
+example (as fastText's ``Model::update``), which calls the loss primitives (``losses``)
+and the target-drawing leaves (``targets``); the random numbers, draws and window
+bounds are the portable steps (``portable``), the same on the GPU.
 """
 
 from collections import namedtuple
@@ -18,15 +20,14 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .bundles import (MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC, STRATEGY_HARD,
-                      TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL, TALLY_TERMS)
+from .bundles import (EOS, MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC,
+                      STRATEGY_HARD, TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL,
+                      TALLY_TERMS)
 from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row, fill,
                      prefetch_row, scale)
 from .losses import hs_update, ns_update, ns_update_window
-from .rng import rng_below, rng_next, rng_uniform
-from .targets import draw_hard, draw_targets
-
-EOS = -1
+from .rng import draw_targets, kept, window_bounds
+from .targets import draw_hard
 # Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
 _ALPHA_REFRESH_MASK = 255
 # A thread's RNG state lives in the middle of a private buffer this long, so that no
@@ -100,13 +101,6 @@ def ahead_of_time(params):
     return params.negative > 0 and params.share != 0 and not scores_candidates(params)
 
 
-@njit(**LEAF)
-def window_bounds(i, n, window, state):
-    """[lo, hi) of centre ``i``'s context, the window shrunk at random as the C tool does."""
-    span = window - rng_below(rng_next(state, _OWN), window)
-    return max(0, i - span), min(n, i + span + 1)
-
-
 @njit(**STEP)
 def draw_for(positive, h, slot, targets, candidates, scores, state, alias_prob, alias_index,
              syn1neg, negative, pool, hard):
@@ -162,6 +156,32 @@ def window_sum(sent, start, stop, centre_at, syn0, out):
             axpy_from_row(np.float32(1.0), syn0, sent[j], out)
 
 
+@njit(**LEAF)
+def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, scores, state,
+           alias_prob, alias_index, score_sum, draw_count, offsets, codes, points, logits,
+           neu1e, negative, pool, hard, hs, adaptive, alpha):
+    """One example, shared by skip-gram and CBOW: the input vector ``h`` predicts
+    ``centre`` through each loss in use. With ``draw``, the targets are drawn into row
+    ``slot`` first (else they are there already). The output rows are updated in place
+    and ``neu1e`` receives the gradient for ``h``, which the caller applies to the input
+    rows that made it. Returns (loss, logistic terms, candidates scored)."""
+    fill(neu1e, np.float32(0.0))
+    loss = 0.0
+    terms = scored = 0
+    if negative > 0:
+        if draw:
+            counts[slot], scored = draw_for(centre, h, slot, targets, candidates, scores,
+                                            state, alias_prob, alias_index, syn1neg, negative,
+                                            pool, hard)
+        loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
+                          draw_count, logits, adaptive)
+        terms += counts[slot]
+    if hs:
+        loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
+        terms += offsets[centre + 1] - offsets[centre]
+    return loss, terms, scored
+
+
 @njit(**KERNEL)
 def sg_sentence(n, model, noise, tree, params, work, alpha):
     """Skip-gram over the ``n`` words of ``work.sent``: each context word predicts the centre.
@@ -171,7 +191,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     its own draw), scored, for the hard strategies, against the sum of the block's input
     vectors; without HS each block is updated at once (``ns_update_window``), against the
     rows as the previous block left them. Otherwise every (centre, context) pair draws its
-    own targets, scored against that context's vector.
+    own targets, scored against that context's vector, and is one ``update``.
     """
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
@@ -181,6 +201,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     grad, delta, logits = work.grad, work.delta, work.logits
     window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
+    shrink, adaptive = params.shrink != 0, params.adaptive != 0
     hard = scores_candidates(params)
     ahead = ahead_of_time(params)
     shared = negative > 0 and params.share != 0
@@ -193,7 +214,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
         if ahead:
             draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
                        syn1neg, negative, window)
-        lo, hi = window_bounds(i, n, window, state)
+        lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
         pairs += hi - lo - 1
         slot = i & 1
         centre = sent[i]
@@ -216,20 +237,13 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                     continue
                 context = sent[j]
                 copy_row(syn0, context, h)
-                fill(neu1e, np.float32(0.0))
-                if negative > 0:
-                    if not shared:
-                        counts[slot], pooled = draw_for(centre, h, slot, targets, candidates,
-                                                        scores, state, alias_prob, alias_index,
-                                                        syn1neg, negative, pool, hard)
-                        scored += pooled
-                    loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e,
-                                      score_sum, draw_count, logits)
-                    terms += counts[slot]
-                if hs:
-                    loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e,
-                                      logits)
-                    terms += offsets[centre + 1] - offsets[centre]
+                step_loss, step_terms, pooled = update(
+                    h, centre, slot, not shared, syn1neg, syn1, targets, counts, candidates,
+                    scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
+                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+                loss += step_loss
+                terms += step_terms
+                scored += pooled
                 axpy_to_row(np.float32(1.0), neu1e, syn0, context)
     add_tallies(work.tally, loss, terms, pairs, scored)
 
@@ -237,7 +251,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
 @njit(**KERNEL)
 def cbow_sentence(n, model, noise, tree, params, work, alpha):
     """CBOW over the ``n`` words of ``work.sent``: the mean (or sum) of the context
-    predicts the centre."""
+    predicts the centre, one ``update`` per centre."""
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
     score_sum, draw_count = noise.score_sum, noise.draw_count
@@ -246,6 +260,7 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     logits = work.logits
     window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
+    shrink, adaptive = params.shrink != 0, params.adaptive != 0
     mean = params.cbow_mean != 0
     hard = scores_candidates(params)
     ahead = ahead_of_time(params)
@@ -258,7 +273,7 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
         if ahead:
             draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
                        syn1neg, negative, window)
-        lo, hi = window_bounds(i, n, window, state)
+        lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
         width = hi - lo - 1
         if width == 0:
             continue
@@ -271,20 +286,13 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
         inv = np.float32(1.0) / np.float32(width)
         if mean:
             scale(h, inv)
-        slot = i & 1
-        fill(neu1e, np.float32(0.0))
-        if negative > 0:
-            if not ahead:
-                counts[slot], pooled = draw_for(centre, h, slot, targets, candidates, scores,
-                                                state, alias_prob, alias_index, syn1neg,
-                                                negative, pool, hard)
-                scored += pooled
-            loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
-                              draw_count, logits)
-            terms += counts[slot]
-        if hs:
-            loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
-            terms += offsets[centre + 1] - offsets[centre]
+        step_loss, step_terms, pooled = update(
+            h, centre, i & 1, not ahead, syn1neg, syn1, targets, counts, candidates, scores,
+            state, alias_prob, alias_index, score_sum, draw_count, offsets, codes, points,
+            logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+        loss += step_loss
+        terms += step_terms
+        scored += pooled
         share = np.float32(1.0) if mean else inv
         for j in range(lo, hi):
             if j != i:
@@ -314,8 +322,7 @@ def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_
             alpha = np.float32(alpha_start + (alpha_end - alpha_start) * ((p - lo) / length))
         w = ids[p]
         if w != EOS:
-            prob = keep_prob[w]
-            if prob >= np.float32(1.0) or rng_uniform(rng_next(work.state, _OWN)) < prob:
+            if kept(keep_prob[w], work.state, _OWN):
                 if n < params.max_sentence:
                     work.sent[n] = w
                     n += 1

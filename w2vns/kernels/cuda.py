@@ -28,8 +28,8 @@ from numba import config as numba_config
 from numba import cuda
 
 from .bundles import MODEL_SG, TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_TERMS
+from .portable import MAX_EXP, compiled
 
-MAX_EXP = np.float32(6.0)  # logits are clipped to [-MAX_EXP, MAX_EXP] before the sigmoid
 _CLIP_LOSS = np.float32(math.log1p(math.exp(-MAX_EXP)))  # -log sigmoid(MAX_EXP)
 
 SIMULATED = bool(numba_config.ENABLE_CUDASIM)
@@ -50,14 +50,6 @@ WORKERS_PER_BLOCK = 1 if SIMULATED else 4
 # points this module's ``cuda`` at the simulated one, and a call stays cheap.
 device_function = (lambda f: f) if SIMULATED else cuda.jit(device=True)
 
-_XS_MULT = np.uint64(2685821657736338717)
-_U32_MASK = np.uint64(0xFFFFFFFF)
-_SHIFT_12 = np.uint64(12)
-_SHIFT_25 = np.uint64(25)
-_SHIFT_27 = np.uint64(27)
-_SHIFT_32 = np.uint64(32)
-_SHIFT_40 = np.uint64(40)
-_INV_2_24 = np.float32(1.0 / (1 << 24))
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 _HALF = np.float32(0.5)
@@ -75,38 +67,13 @@ Lane = namedtuple("Lane", ["first", "stride", "slots", "state", "h", "neu1e", "t
                            "scratch", "sent"])
 
 
-# ---------------------------------------------------------------- random numbers
-@device_function
-def rng_next(state, t):
-    """Advance the xorshift64* state ``state[t]`` and return 64 random bits."""
-    x = state[t]
-    x ^= x >> _SHIFT_12
-    x ^= x << _SHIFT_25
-    x ^= x >> _SHIFT_27
-    state[t] = x
-    return x * _XS_MULT
-
-
-@device_function
-def rng_uniform(bits):
-    """A float32 in [0, 1) from the top 24 bits of ``bits``."""
-    return np.float32(bits >> _SHIFT_40) * _INV_2_24
-
-
-@device_function
-def rng_below(bits, n):
-    """An integer in [0, n) from the top 32 bits of ``bits`` (multiply-shift, no division)."""
-    return np.int64(((bits >> _SHIFT_32) * np.uint64(n)) >> _SHIFT_32)
-
-
-@device_function
-def draw_noise(state, t, alias_prob, alias_index):
-    """One draw from the noise distribution: O(1) with the alias method."""
-    bits = rng_next(state, t)
-    k = rng_below(bits, alias_prob.shape[0])
-    if np.uint32(bits & _U32_MASK) < alias_prob[k]:
-        return k
-    return np.int64(alias_index[k])
+# ---------------------------------------------------------------- the portable steps
+# Random numbers, noise and target draws, window bounds, subsampling: ``portable``'s,
+# compiled as device functions (the same draws from the same states as on the CPU).
+_STEPS = compiled(device_function, device_function)
+draw_targets = _STEPS.draw_targets
+window_bounds = _STEPS.window_bounds
+kept = _STEPS.kept
 
 
 # ---------------------------------------------------------------- lanes
@@ -219,33 +186,17 @@ def sigmoid_and_loss(f, label):
 
 # ---------------------------------------------------------------- the loss primitive
 @device_function
-def draw_targets(positive, negative, targets, state, t, alias_prob, alias_index):
-    """targets[0] = positive, then up to ``negative`` noise words; returns how many.
-
-    Noise draws equal to the positive word are dropped, as in the reference tool.
-    """
-    targets[0] = positive
-    count = 1
-    for _ in range(negative):
-        w = draw_noise(state, t, alias_prob, alias_index)
-        if w != positive:
-            targets[count] = w
-            count += 1
-    return count
-
-
-@device_function
 def sgns_update(h, targets, count, syn1neg, alpha, neu1e, lane):
     """One negative-sampling step for input vector ``h`` (the lane's columns of it).
 
-    ``targets[0]`` is the word to predict, ``targets[1:count]`` the noise words. Updates
+    ``targets[0, 0]`` is the word to predict, ``targets[0, 1:count]`` the noise words. Updates
     their output rows in place, writes the gradient for ``h`` into ``neu1e`` and
     returns the summed loss -log sigmoid(+-h.out).
     """
     fill(neu1e, _ZERO, lane)
     loss = 0.0
     for d in range(count):
-        w = targets[d]
+        w = targets[0, d]
         label = 1 if d == 0 else 0
         sig, term_loss = sigmoid_and_loss(dot_row(h, syn1neg, w, lane), label)
         g = (np.float32(label) - sig) * alpha
@@ -256,13 +207,6 @@ def sgns_update(h, targets, count, syn1neg, alpha, neu1e, lane):
 
 
 # ---------------------------------------------------------------- per-unit steps
-@device_function
-def window_bounds(i, n, window, state, t):
-    """[lo, hi) of centre ``i``'s context, the window shrunk at random as the C tool does."""
-    span = window - rng_below(rng_next(state, t), window)
-    return max(0, i - span), min(n, i + span + 1)
-
-
 @device_function
 def sg_sentence(sent, n, model, noise, params, alpha, lane):
     """Skip-gram over one subsampled unit: each context word predicts the centre.
@@ -277,14 +221,14 @@ def sg_sentence(sent, n, model, noise, params, alpha, lane):
     count = 0
     for i in range(n):
         if params.share:
-            count = draw_targets(sent[i], params.negative, lane.targets, lane.state, 0,
+            count = draw_targets(sent[i], params.negative, lane.targets, 0, lane.state, 0,
                                  noise.alias_prob, noise.alias_index)
-        lo, hi = window_bounds(i, n, params.window, lane.state, 0)
+        lo, hi = window_bounds(i, n, params.window, params.shrink, lane.state, 0)
         for j in range(lo, hi):
             if j == i:
                 continue
             if not params.share:
-                count = draw_targets(sent[i], params.negative, lane.targets, lane.state, 0,
+                count = draw_targets(sent[i], params.negative, lane.targets, 0, lane.state, 0,
                                      noise.alias_prob, noise.alias_index)
             context = sent[j]
             copy_row(model.syn0, context, lane.h, lane)
@@ -306,9 +250,9 @@ def cbow_sentence(sent, n, model, noise, params, alpha, lane):
     terms = 0
     pairs = 0
     for i in range(n):
-        count = draw_targets(sent[i], params.negative, lane.targets, lane.state, 0,
+        count = draw_targets(sent[i], params.negative, lane.targets, 0, lane.state, 0,
                              noise.alias_prob, noise.alias_index)
-        lo, hi = window_bounds(i, n, params.window, lane.state, 0)
+        lo, hi = window_bounds(i, n, params.window, params.shrink, lane.state, 0)
         width = hi - lo - 1
         if width == 0:
             continue
@@ -340,7 +284,7 @@ def subsample(ids, lo, hi, keep_prob, lane):
     for p in range(lo, hi):
         w = ids[p]
         prob = keep_prob[w]
-        if prob >= _ONE or rng_uniform(rng_next(lane.state, 0)) < prob:
+        if kept(prob, lane.state, 0):
             lane.sent[n] = w
             n += 1
     return n
@@ -368,7 +312,7 @@ def train_chunk(chunk, model, noise, keep_prob, params, rng, tallies):
     state = cuda.local.array(1, np.uint64)
     h = cuda.local.array(SLOTS, np.float32)
     neu1e = cuda.local.array(SLOTS, np.float32)
-    targets = cuda.local.array(MAX_TARGETS, np.int64)
+    targets = cuda.local.array((1, MAX_TARGETS), np.int64)  # one row: slot 0
     state[0] = rng[worker]
     dim = model.syn0.shape[1]
     lane = Lane(first, lanes, (dim - first + lanes - 1) // lanes, state, h, neu1e, targets,

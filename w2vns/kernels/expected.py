@@ -2,9 +2,9 @@
 
 Training subsamples each sentence first (token ``k`` kept with probability ``keep[w_k]``,
 independently) and then gives every kept centre word a window of ``span`` kept words on
-each side, ``span`` uniform in [1, window] (the random shrink), cut at the sentence ends.
-A kept centre with ``L`` kept words before it and ``R`` after it therefore has, on
-average, ``f(L) + f(R)`` context words, where
+each side, ``span`` uniform in [1, window] (the random shrink; ``span = window`` without
+it), cut at the sentence ends. A kept centre with ``L`` kept words before it and ``R``
+after it therefore has, on average, ``f(L) + f(R)`` context words, where
 
     f(m) = E[min(span, m)] = sum_{t=1..window} P(span >= t) [m >= t].
 
@@ -16,17 +16,18 @@ truncated at ``window`` (nothing beyond it matters), are carried along the sente
 import numpy as np
 from numba import njit
 
-EOS = -1
+from .bundles import EOS
 
 
 @njit(cache=True)
-def _tail_score(dist, window):
-    """E[min(span, L)] for L distributed as ``dist`` (slot ``window`` holds P(L >= window))."""
+def _tail_score(dist, window, shrink):
+    """E[min(span, L)] for L distributed as ``dist`` (slot ``window`` holds P(L >= window)):
+    P(span >= t) is (window - t + 1) / window with ``shrink``, else 1."""
     score = 0.0
     tail = 0.0
     for t in range(window, 0, -1):
         tail += dist[t]
-        score += (window - t + 1) / window * tail
+        score += ((window - t + 1) / window if shrink else 1.0) * tail
     return score
 
 
@@ -46,11 +47,11 @@ def _reset(dist):
 
 
 @njit(cache=True)
-def _sentence(ids, lo, hi, keep, window, left, alone, dist, kept, centres, pairs):
+def _sentence(ids, lo, hi, keep, window, shrink, left, alone, dist, kept, centres, pairs):
     """Add the expectations of sentence ``ids[lo:hi]`` to the per-word sums."""
     _reset(dist)
     for k in range(hi - lo):
-        left[k] = _tail_score(dist, window)
+        left[k] = _tail_score(dist, window, shrink)
         alone[k] = dist[0]
         _advance(dist, min(np.float64(keep[ids[lo + k]]), 1.0), window)
     _reset(dist)
@@ -58,14 +59,14 @@ def _sentence(ids, lo, hi, keep, window, left, alone, dist, kept, centres, pairs
         w = ids[lo + k]
         p = min(np.float64(keep[w]), 1.0)
         kept[w] += p
-        pairs[w] += p * (left[k] + _tail_score(dist, window))
+        pairs[w] += p * (left[k] + _tail_score(dist, window, shrink))
         # a centre trains only when its subsampled sentence keeps another word
         centres[w] += p * (1.0 - alone[k] * dist[0])
         _advance(dist, p, window)
 
 
 @njit(cache=True)
-def expected_counts(ids, keep, window, kept, centres, pairs):
+def expected_counts(ids, keep, window, kept, centres, pairs, shrink=True):
     """Add to ``kept[w]`` (tokens kept by subsampling), ``centres[w]`` (kept tokens in a
     sentence of two or more kept words: the centres trained) and ``pairs[w]`` ((centre,
     context) pairs with centre w) the expectations over ``ids``, sentences ending with EOS.
@@ -83,6 +84,7 @@ def expected_counts(ids, keep, window, kept, centres, pairs):
     for p in range(ids.shape[0]):
         if ids[p] == EOS:
             if p > start:
-                _sentence(ids, start, p, keep, window, left, alone, dist, kept, centres, pairs)
+                _sentence(ids, start, p, keep, window, shrink, left, alone, dist, kept, centres,
+                          pairs)
             start = p + 1
     return longest

@@ -14,6 +14,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from . import simd
+from .portable import MAX_EXP
 from .simd import FAST_MATH, vector_leaf
 
 # LEAF: inlined by Numba into every caller. The steps of the inner loops must be:
@@ -24,7 +25,6 @@ from .simd import FAST_MATH, vector_leaf
 LEAF = dict(cache=True, fastmath=set(FAST_MATH), inline="always")
 STEP = dict(cache=True, fastmath=set(FAST_MATH))
 
-MAX_EXP = np.float32(6.0)  # logits are clipped to [-MAX_EXP, MAX_EXP] before the sigmoid
 TABLE_SIZE = 4096
 _FLOATS_PER_LINE = 16  # 64-byte cache lines of float32
 # LLVM's name for the prefetch intrinsic on a generic pointer (typed pointers before LLVM 15).

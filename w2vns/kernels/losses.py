@@ -10,12 +10,14 @@ sentence kernels' inner loops, where unpacking a bundle would cost a reference c
 import numpy as np
 from numba import njit
 
-from .leaves import (LEAF, MAX_EXP, STEP, axpy_row_to_row, backprop_row, dot_row, dot_rows,
+from .leaves import (LEAF, STEP, axpy_row_to_row, backprop_row, dot_row, dot_rows,
                      sigmoid_and_loss)
+from .portable import MAX_EXP
 
 
 @njit(**LEAF)
-def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_count, grad):
+def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_count, grad,
+              adaptive):
     """Negative sampling: ``targets[slot, 0]`` is the word to predict, then
     ``targets[slot, 1:count]`` noise words. Returns the summed loss.
 
@@ -23,11 +25,10 @@ def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_co
     the processor overlaps), then each row is updated in turn; ``grad`` (at least
     ``count`` floats) holds the gradients in between.
 
-    With non-empty ``score_sum`` (the adaptive strategy), each noise word's sigmoid score
-    is added to its statistics (Hogwild: racing threads may lose an update, a statistic
-    does not mind).
+    With ``adaptive`` (the adaptive strategy), each noise word's sigmoid score is added
+    to its statistics in ``score_sum``/``draw_count`` (Hogwild: racing threads may lose
+    an update, a statistic does not mind).
     """
-    adaptive = score_sum.shape[0] > 0
     loss = 0.0
     for d in range(count):
         grad[d] = dot_row(h, syn1neg, targets[slot, d])

@@ -3,43 +3,18 @@
 Each fills row ``slot`` of ``targets`` with ``positive`` followed by the noise words and
 returns how many (rows rather than views: a view costs a reference count). Noise draws equal to the positive word are dropped, as in the reference tool.
 
-* sampling (unigram, uniform, adaptive): ``negative`` draws from the alias table; the
-  strategies differ only in the table the orchestration builds.
+* sampling (unigram, uniform, adaptive): ``negative`` draws from the alias table
+  (``portable.draw_targets``, the same on every target); the strategies differ only in
+  the table the orchestration builds.
 * hard: ``pool`` draws, each scored against the input vector ``h``; the ``negative``
   highest-scoring ones are kept (the words the model confuses most with the positive).
   Dynamic is hard with a pool that grows with progress (the caller passes the size).
 """
 
-import numpy as np
 from numba import njit
 
-from .leaves import LEAF, STEP, dot_row
-from .rng import rng_below, rng_next
-
-_U32_MASK = np.uint64(0xFFFFFFFF)
-
-
-@njit(**STEP)
-def draw_noise(state, t, alias_prob, alias_index):
-    """One draw from the noise distribution: O(1) with the alias method."""
-    bits = rng_next(state, t)
-    k = rng_below(bits, alias_prob.shape[0])
-    if np.uint32(bits & _U32_MASK) < alias_prob[k]:
-        return k
-    return np.int64(alias_index[k])
-
-
-@njit(**LEAF)
-def draw_targets(positive, negative, targets, slot, state, t, alias_prob, alias_index):
-    """targets[slot, 0] = positive, then up to ``negative`` noise words; returns how many."""
-    targets[slot, 0] = positive
-    count = 1
-    for _ in range(negative):
-        w = draw_noise(state, t, alias_prob, alias_index)
-        if w != positive:
-            targets[slot, count] = w
-            count += 1
-    return count
+from .leaves import STEP, dot_row
+from .rng import draw_noise
 
 
 @njit(**STEP)

@@ -57,6 +57,7 @@ class TrainConfig:
     binary_ok: bool = False  # read inputs that do not look like text (io/sniff.py) anyway
     device: str = "cpu"  # one of devices.NAMES (training/devices/)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
+    shrink_windows: bool = True  # a random 1..window words a side, as the C tool
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -212,3 +213,8 @@ def build(config_path=None, **overrides):
         return TrainConfig(**values).resolved()
     except TypeError as exc:
         raise ConfigError(f"bad config value: {exc}.") from None
+
+
+def learning_rate(progress, alpha, min_alpha):
+    """Linear decay from alpha to min_alpha over global progress in [0, 1]."""
+    return alpha - (alpha - min_alpha) * min(max(progress, 0.0), 1.0)

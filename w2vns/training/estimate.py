@@ -240,7 +240,7 @@ def _count_pass(cache, vocab, config):
     kept, centres, pairs = (np.zeros(size, dtype=np.float64) for _ in range(3))
     ends = []
     for batch, end in idcache.iter_batches(cache, COUNT_CHUNK_ITEMS):
-        expected_counts(batch, keep, config.window, kept, centres, pairs)
+        expected_counts(batch, keep, config.window, kept, centres, pairs, config.shrink_windows)
         ends.append(np.flatnonzero(batch == idcache.EOS) + (end - len(batch)))
     ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
     return kept, centres, pairs, ends
@@ -387,7 +387,7 @@ def _zipf_profile(request, config, workdir, log):
     one = np.concatenate([np.append(np.zeros(p, np.int32), idcache.EOS) for p in pieces])
     k, c, p = (np.zeros(1) for _ in range(3))
     expected_counts(one.astype(np.int32), np.array([mean_keep], np.float32), config.window,
-                    k, c, p)
+                    k, c, p, config.shrink_windows)
     kept = counts * keep * (words / counts.sum())  # counts are rounded; totals are not
     sentences = words / request.sentence_words
     items = int(round(words + sentences * len(pieces)))

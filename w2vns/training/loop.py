@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint as ckpt
-from . import devices, distributed, model_file, objectives, reading
+from . import devices, distributed, model_file, objectives, reading, sequences
 from . import vocab as vocabulary
-from .config import divergence_advice
+from .config import divergence_advice, learning_rate
 from ..errors import EXIT_SIGNAL, DivergenceError, InputError, Interrupted
 from ..io import idcache
 from ..io.workdir import run_directory
@@ -27,12 +27,7 @@ from .counters import Counts
 from .devices.base import Tables
 from .progress import Discard, Progress, available_memory_bytes, human_bytes, peak_rss_bytes
 from ..logs import to_stderr
-from .run import Run, Summary, Trained
-
-
-def learning_rate(progress, alpha, min_alpha):
-    """Linear decay from alpha to min_alpha over global progress in [0, 1]."""
-    return alpha - (alpha - min_alpha) * min(max(progress, 0.0), 1.0)
+from .run import Run, Status, Summary, Trained, notify
 
 
 @dataclass
@@ -140,7 +135,8 @@ def initial_weights(vocab_size, config, cluster=None):
 def _meta(run, cache):
     """What a fresh run's checkpoints record besides the state."""
     meta = dict(outputs=run.recorded_outputs(), config=dataclasses.asdict(run.config),
-                sources=list(run.sources), fingerprint=ckpt.fingerprint(run.sources),
+                sources=sequences.names_of(run.sources),
+                fingerprint=ckpt.fingerprint(sequences.names_of(run.sources)),
                 cache=dict(items=cache.items, words=cache.words, sentences=cache.sentences))
     if run.cluster:
         meta["ranks"] = run.cluster.size
@@ -227,6 +223,9 @@ class _Epochs:
             self._batch(batch, end)
             self._between_batches()
         position.end_epoch()
+        if self.run.callbacks:
+            notify(self.run.callbacks, "on_epoch_end",
+                   self._status(position.epoch, position.epoch_loss[-1]))
 
     def _batch(self, batch, end):
         config, position, strategy = self.config, self.state.position, self.strategy
@@ -245,6 +244,16 @@ class _Epochs:
                                   f"is not finite). {divergence_advice(config)}")
         position.advance(counted, end)
         self.progress.update(round(words * self.shown), position.epoch + 1, a1, counted.mean_loss)
+        if self.run.callbacks:
+            notify(self.run.callbacks, "on_batch",
+                   self._status(position.epoch + 1, position.epoch_counts.mean_loss, a1))
+
+    def _status(self, epoch, loss, alpha=None):
+        position, config = self.state.position, self.config
+        if alpha is None:
+            alpha = learning_rate(position.done / self.total, config.alpha, config.min_alpha)
+        return Status(epoch=epoch, epochs=config.epochs, words=round(position.done * self.shown),
+                      seconds=time.perf_counter() - self.started, loss=loss, alpha=alpha)
 
     def _between_batches(self):
         """Syncs, stop requests and periodic checkpoints."""

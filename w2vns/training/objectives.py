@@ -179,6 +179,7 @@ class Strategy:
     pool: PoolSchedule = NO_POOL  # candidates scored per example
     refresh: Optional[Callable] = None  # (noise, base weights): before each batch
     needs_negatives: bool = False  # acts on the negatives: refused with --negative 0
+    gathers_statistics: bool = False  # the kernels add each noise word's score and draw
     fixed_exponent: Optional[float] = None  # the one --ns-exponent that fits it
     exponent_conflict: str = ""  # why another --ns-exponent contradicts it
     devices: tuple = ALL_DEVICES
@@ -239,6 +240,7 @@ STRATEGIES = {s.name: s for s in (
              devices=("cpu",)),
     Strategy("adaptive", STRATEGY_ADAPTIVE, "noise re-estimated from the model's scores",
              unigram_weights, refresh=refresh_adaptive, needs_negatives=True,
+             gathers_statistics=True,
              devices=("cpu",)),
 )}
 NAMES = tuple(STRATEGIES)
@@ -283,7 +285,7 @@ def noise_for(counts, config, stats=None):
 
     strategy = strategy_of(config)
     prob, alias = build_alias(strategy.weights(counts, config))
-    if strategy.refresh is not None:
+    if strategy.gathers_statistics:
         if stats is None:
             stats = (np.zeros(len(counts), np.float32), np.zeros(len(counts), np.float32))
         score_sum, draw_count = stats
@@ -308,9 +310,11 @@ def params_for(config, pool):
     """The kernels' integer settings, with ``pool`` candidates per example."""
     from ..kernels.bundles import Params
 
+    strategy = strategy_of(config)
     return Params(MODEL_CODES[config.model], config.window, config.negative, int(config.hs),
-                  strategy_of(config).code, pool, int(config.share_negatives),
-                  int(config.cbow_mean), config.max_sentence_length)
+                  strategy.code, pool, int(config.share_negatives), int(config.cbow_mean),
+                  config.max_sentence_length, int(config.shrink_windows),
+                  int(strategy.gathers_statistics))
 
 
 def _rows(vocab_size, config):

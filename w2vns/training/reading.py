@@ -12,13 +12,17 @@ from ..io.parallel_scan import scan as scan_inputs
 from ..logs import to_stderr
 from . import checkpoint as ckpt
 from . import distributed
+from . import sequences
 from . import vocab as vocabulary
 from .progress import human_bytes
 from .run import Summary
 
 
 def check_inputs(sources, config):
-    """Every input exists and looks like text; how each one is read (a corpus.Readings)."""
+    """Every input exists and looks like text; how each one is read (a corpus.Readings).
+    Python data (``sequences``) is not checked here: it is read as it comes."""
+    if sequences.in_memory(sources):
+        return None
     check_sources(sources)
     return sniff_inputs(sources, config.encoding, config.binary_ok)
 
@@ -42,8 +46,8 @@ def encode(run, readings, given_vocab, workdir, started):
     cache (in the checkpoint directory, if any); returns (vocab, cache, Summary), the
     Summary handed to whoever follows the run."""
     config, cluster, log = run.config, run.cluster, run.log
-    share = (distributed.shares(run.sources, cluster.rank, cluster.size, readings) if cluster
-             else run.sources)
+    share = (distributed.shares(run.sources, cluster.rank, cluster.size, readings)
+             if cluster and not sequences.in_memory(run.sources) else run.sources)
     scan = scan_corpus(share, config, workdir, log, readings, cluster)
     scanned = time.perf_counter()
     vocab, table = vocabulary.from_scan(scan, config, given_vocab, log, run.init_from, cluster)
@@ -74,16 +78,22 @@ def encode(run, readings, given_vocab, workdir, started):
 def scan_corpus(sources, config, workdir, log, readings, cluster=None):
     """Tokenise and count ``sources`` into a spool file; logs what was read and warns
     about what was replaced, cut or pruned."""
-    scan = scan_inputs(sources, os.path.join(workdir, "spool.bin"), config.prune_at,
-                       config.threads, readings)
+    spool = os.path.join(workdir, "spool.bin")
+    if sequences.in_memory(sources):
+        scan = sources.scan(spool, config.prune_at, prefetch=config.threads > 1)
+    else:
+        scan = scan_inputs(sources, spool, config.prune_at, config.threads, readings)
     stats = scan.stats
+    names = sequences.names_of(sources)
     if stats.tokens == 0 and cluster is None:
-        names = ", ".join(f"'{s}'" for s in sources)
+        names = ", ".join(f"'{s}'" if s != sequences.NAME else s for s in names)
         raise CorpusError(f"corpus {names} contains no words. Check that the input is a "
                           "non-empty text file.")
     share = f" (process 0's share of {cluster.size})" if cluster else ""
     log(f"read {stats.tokens:,} words, {scan.distinct:,} distinct, "
-        f"{human_bytes(stats.bytes_read)} from {len(sources)} input(s){share}")
+        f"{human_bytes(stats.bytes_read)} from "
+        + (sequences.NAME if sequences.in_memory(sources) else f"{len(sources)} input(s)")
+        + share)
     for warning in read_warnings(stats, config.encoding, config.prune_at):
         log(warning)
     return scan

@@ -53,6 +53,7 @@ class Run:
     report: object = None  # a report.RunReport following the Summary
     summary: Optional[Callable] = None  # given the Summary as soon as it exists
     cluster: object = None  # a distributed.Cluster, under mpiexec
+    callbacks: tuple = ()  # objects with on_batch and/or on_epoch_end, given a Status
 
     @classmethod
     def resuming(cls, checkpoint, **settings):
@@ -81,6 +82,42 @@ class Run:
         first)."""
         return dataclasses.replace(self, output=None, save_context=None, save_vocab=None,
                                    save_model=None)
+
+
+CALLBACK_METHODS = ("on_batch", "on_epoch_end")
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a callback receives: after a batch (``on_batch``, as often as the progress
+    is shown) or at the end of an epoch (``on_epoch_end``)."""
+
+    epoch: int  # 1-based: the epoch under way, or the one just ended
+    epochs: int
+    words: int  # corpus words trained so far, over every epoch (all processes)
+    seconds: float  # since training started
+    loss: float  # the epoch's mean loss per logistic term so far (summed in float64)
+    alpha: float  # the learning rate reached
+
+
+def check_callbacks(callbacks):
+    """``callbacks`` as a tuple, each object having at least one of CALLBACK_METHODS."""
+    from ..errors import UsageError
+
+    callbacks = tuple(callbacks or ())
+    for callback in callbacks:
+        if not any(callable(getattr(callback, m, None)) for m in CALLBACK_METHODS):
+            raise UsageError(f"callbacks: {callback!r} has no {CALLBACK_METHODS[0]} or "
+                             f"{CALLBACK_METHODS[1]} method.")
+    return callbacks
+
+
+def notify(callbacks, method, status):
+    """Call ``method`` of every callback that has it with ``status``."""
+    for callback in callbacks:
+        handler = getattr(callback, method, None)
+        if handler is not None:
+            handler(status)
 
 
 @dataclass

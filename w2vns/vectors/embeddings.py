@@ -6,25 +6,16 @@ import numpy as np
 
 from ..io import matrix
 from ..io import w2vformat
-from ..errors import FormatError, UsageError, W2vnsError, printable
+from ..errors import FormatError, UnknownWordError, UsageError, printable
+from .gensim_api import COSMUL_EPSILON, GensimQueries
+
+__all__ = ["Embeddings", "UnknownWordError", "load"]
 
 ANALOGY_METHODS = ("add", "mul")  # 3CosAdd, 3CosMul (Levy & Goldberg 2014)
-COSMUL_EPSILON = 1e-6  # as gensim's most_similar_cosmul
 SCORE_BUDGET = 1 << 24  # floats in one batch of query x vocabulary scores (64 MiB)
 
 
-class UnknownWordError(W2vnsError, KeyError):
-    """A word that is not in the vocabulary."""
-
-    def __init__(self, word):
-        super().__init__(f"unknown word: {word}")
-        self.word = word
-
-    def __str__(self):
-        return self.args[0]
-
-
-class Embeddings:
+class Embeddings(GensimQueries):
     """Words, their float32 vectors, and cosine-similarity queries.
 
     Rows are normalised to unit length once, on the first query: into a copy, or in
@@ -32,27 +23,31 @@ class Embeddings:
     zero: its cosine similarity with any vector is 0, never NaN. A query whose own vector
     is zero (the mean of the query words, or B - A + C of a 3CosAdd analogy) has no
     direction: it gets no neighbours (an empty list). Every score is a finite number.
+
+    gensim's ``KeyedVectors`` names work too (``index_to_key``, ``most_similar(positive,
+    negative, topn)``, ``get_vecattr(key, "count")``...: see ``gensim_api``). ``counts``:
+    each word's count in the training corpus, or None when unknown (vectors read from a
+    file).
     """
 
-    def __init__(self, words, vectors, normalized=False):
+    def __init__(self, words, vectors, normalized=False, counts=None):
         self.words = list(words)
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.vectors.ndim != 2 or len(self.vectors) != len(self.words):
             raise UsageError(f"need one vector per word: {len(self.words)} words, "
                              f"vectors of shape {self.vectors.shape}.")
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        if self.counts is not None and self.counts.shape != (len(self.words),):
+            raise UsageError(f"need one count per word: {len(self.words)} words, counts of "
+                             f"shape {self.counts.shape}.")
         self._index = {}
         for i, word in enumerate(self.words):
             self._index.setdefault(word, i)
         self._unit = self.vectors if normalized else None
+        self.norms = None  # row lengths, once fill_norms() has run
 
     def __len__(self):
         return len(self.words)
-
-    def __contains__(self, word):
-        return word in self._index
-
-    def __getitem__(self, word):
-        return self.vectors[self.index(word)]
 
     def __repr__(self):
         return f"<Embeddings: {len(self):,} words x {self.dim} dimensions>"
@@ -84,6 +79,7 @@ class Embeddings:
         if self._unit is not self.vectors:
             matrix.normalized(self.vectors, out=self.vectors, norms=self._finite_norms())
             self._unit = self.vectors
+            self.norms = None
         return self
 
     def _finite_norms(self):
@@ -108,21 +104,6 @@ class Embeddings:
             return unit[ids].mean(axis=0)
         a, b, c = ids
         return unit[b] - unit[a] + unit[c]
-
-    def similarity(self, a, b):
-        """Cosine similarity of two words."""
-        unit = self.unit
-        return float(unit[self.index(a)] @ unit[self.index(b)])
-
-    def most_similar(self, words, topn=10, restrict=None):
-        """Neighbours of a word (or of the mean of several), the query words excluded.
-
-        ``restrict`` searches only the first N words of the file.
-        """
-        if isinstance(words, str):
-            words = [words]
-        ids = [self.index(w) for w in words]
-        return self.similar_batch([ids], topn, restrict)[0]
 
     def analogy(self, a, b, c, topn=5, method="add", restrict=None):
         """a is to b as c is to ? 'add': argmax cos(x, b - a + c); 'mul': 3CosMul."""
@@ -229,14 +210,17 @@ def _stderr(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, log=_stderr):
+def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, log=_stderr,
+         no_header=False):
     """Load word2vec text or binary (plain or compressed), GloVe text or .npy + .vocab.
 
     ``limit`` reads only the first N vectors; ``normalize`` scales them to unit
     length in place (all a similarity query needs, with no second copy). Repaired
-    words (invalid UTF-8, duplicates) are reported through ``log``.
+    words (invalid UTF-8, duplicates) are reported through ``log``. ``no_header``: text
+    with no 'count dim' line (GloVe), line 1 read as a vector whatever it holds.
     """
-    found = w2vformat.read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors)
+    found = w2vformat.read_file(path, fmt=fmt, limit=limit, unicode_errors=unicode_errors,
+                                no_header=no_header)
     if log is not None:
         report_repairs(found, unicode_errors, log)
     kv = Embeddings(found.words, found.vectors)

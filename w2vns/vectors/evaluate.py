@@ -8,16 +8,23 @@ answer is the best of the top 5 that is not a question word; similarity pairs wi
 an unknown word are skipped and counted. A file with no usable line is a FormatError;
 a file none of whose lines has its words in the vocabulary is a valid result (0 of N
 scored) that ``nothing_scored`` describes.
+
+A suite is the analogy set plus every word-similarity set, scored in one call
+(``evaluate_suite``) and summed up in one row per set and kind (``SuiteResult.rows``): the
+analogy set as its semantic sections, its syntactic (gram*) sections and all of them,
+then one row per similarity set. A set is named by its file name without extensions and
+without the ``EN-`` prefix (``EN-MEN-TR-3k.txt``: ``MEN-TR-3k``).
 """
 
 import math
 import os
+import zlib
 from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
 
-from ..errors import FormatError, InputError
+from ..errors import FormatError, InputError, printable
 from .embeddings import SCORE_BUDGET, top_indices
 
 DEFAULT_RESTRICT = 30000
@@ -26,13 +33,29 @@ ANALOGY_WORDS = 4
 SECTION_PREFIX = ": "
 SYNTACTIC_PREFIX = "gram"  # Google analogy sections named gram* are syntactic
 COMMENT_PREFIX = "#"
+REASON_CHARS = 200  # a library's explanation quoted in a message is cut to this length
 BUNDLED_ANALOGIES = "questions-words.txt"
 BUNDLED_SIMILARITY = "wordsim353.tsv"
+BUNDLED_SUITE = "word-sim"  # w2vns/data/word-sim: the similarity sets that may be shipped
+SUITE_PATTERN = ".txt"  # a suite directory's sets: its files ending so
+SET_PREFIX = "EN-"  # language prefix of the collected sets' file names, left out of names
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".zst", ".xz")
+ANALOGY_KINDS = ("semantic", "syntactic", "all")
+SIMILARITY_KIND = "similarity"
 
 
 def bundled(name):
     """Path of an evaluation set shipped in w2vns/data."""
     return str(resources.files("w2vns").joinpath("data", name))
+
+
+def set_name(path):
+    """A set's name: its file name without compression suffix, extension and 'EN-'."""
+    name = os.path.basename(path.rstrip("/"))
+    for suffix in COMPRESSED_SUFFIXES:
+        name = name.removesuffix(suffix)
+    name = os.path.splitext(name)[0] or name
+    return name.removeprefix(SET_PREFIX) or name
 
 
 @dataclass
@@ -41,7 +64,8 @@ class Score:
 
     name: str
     correct: int = 0
-    total: int = 0
+    total: int = 0  # questions answered: all four words in the searched vocabulary
+    questions: int = 0  # well-formed questions in the file
 
     @property
     def accuracy(self):
@@ -50,10 +74,11 @@ class Score:
     def add(self, other):
         self.correct += other.correct
         self.total += other.total
+        self.questions += other.questions
 
     def as_dict(self):
         return {"section": self.name, "correct": self.correct, "total": self.total,
-                "accuracy": self.accuracy}
+                "accuracy": self.accuracy, "questions": self.questions}
 
 
 @dataclass
@@ -65,6 +90,11 @@ class AnalogyResult:
     questions: int = 0  # well-formed questions in the file
     oov: int = 0  # skipped: a word outside the (restricted) vocabulary
     malformed: int = 0  # lines that are neither a header nor four words
+    first_malformed: int = None  # line number of the first of them
+
+    @property
+    def name(self):
+        return set_name(self.path)
 
     def summary(self, name, keep=lambda section: True):
         score = Score(name)
@@ -98,11 +128,12 @@ class AnalogyResult:
                 f"four words in {scope} of '{vectors}'")
 
     def as_dict(self):
-        return {"file": self.path, "method": self.method, "restrict": self.restrict,
-                "sections": [s.as_dict() for s in self.sections],
+        return {"name": self.name, "file": self.path, "method": self.method,
+                "restrict": self.restrict, "sections": [s.as_dict() for s in self.sections],
                 "semantic": self.semantic.as_dict(), "syntactic": self.syntactic.as_dict(),
                 "total": self.total.as_dict(), "questions": self.questions, "oov": self.oov,
-                "oov_ratio": self.oov_ratio, "malformed": self.malformed}
+                "oov_ratio": self.oov_ratio, "malformed": self.malformed,
+                "first_malformed": self.first_malformed}
 
 
 @dataclass
@@ -111,8 +142,18 @@ class SimilarityResult:
     pairs: int = 0  # pairs scored
     oov: int = 0  # skipped: a word outside the vocabulary
     malformed: int = 0
+    first_malformed: int = None  # line number of the first malformed line
     spearman: float = None  # None: fewer than two pairs, or constant scores
     pearson: float = None
+
+    @property
+    def name(self):
+        return set_name(self.path)
+
+    @property
+    def size(self):
+        """Well-formed pairs in the file."""
+        return self.pairs + self.oov
 
     @property
     def oov_ratio(self):
@@ -127,9 +168,10 @@ class SimilarityResult:
                 f"'{vectors}'")
 
     def as_dict(self):
-        return {"file": self.path, "pairs": self.pairs, "oov": self.oov,
+        return {"name": self.name, "file": self.path, "pairs": self.pairs, "oov": self.oov,
                 "oov_ratio": self.oov_ratio, "malformed": self.malformed,
-                "spearman": self.spearman, "pearson": self.pearson}
+                "first_malformed": self.first_malformed, "spearman": self.spearman,
+                "pearson": self.pearson}
 
 
 # ------------------------------------------------------------------------------ files
@@ -142,16 +184,23 @@ def check_file(path):
 
 
 def _lines(path):
+    """(line number, line) of a text file, plain or compressed; FormatError if it cannot be
+    read to the end (damaged compressed data, a read error)."""
     check_file(path)
     import smart_open
 
-    with smart_open.open(path, "r", encoding="utf-8", errors="replace") as handle:
-        yield from enumerate(handle, start=1)
+    try:
+        with smart_open.open(path, "r", encoding="utf-8", errors="replace") as handle:
+            yield from enumerate(handle, start=1)
+    except (OSError, EOFError, zlib.error) as exc:
+        reason = printable(str(exc), REASON_CHARS)
+        raise FormatError(f"cannot read evaluation file '{path}': {reason}. The file may be "
+                          "truncated or corrupt.") from None
 
 
 def read_analogies(path):
-    """[(section, [(a, b, c, d), ...]), ...] and the count of malformed lines."""
-    sections, malformed = [], 0
+    """[(section, [(a, b, c, d), ...]), ...] and the line numbers of malformed lines."""
+    sections, malformed = [], []
     for line_no, line in _lines(path):
         if line.startswith(SECTION_PREFIX):
             sections.append((line.lstrip(SECTION_PREFIX).strip(), []))
@@ -163,7 +212,7 @@ def read_analogies(path):
             raise FormatError(f"'{path}' line {line_no}: a question before the first "
                               "': section' header.")
         if len(words) != ANALOGY_WORDS:
-            malformed += 1
+            malformed.append(line_no)
             continue
         sections[-1][1].append(tuple(words))
     if not any(questions for _, questions in sections):
@@ -174,34 +223,44 @@ def read_analogies(path):
 
 
 def _ignored(malformed):
-    return f" ({malformed:,} line(s) of another form)" if malformed else ""
+    return f" ({len(malformed):,} line(s) of another form)" if malformed else ""
+
+
+def _first(lines):
+    return lines[0] if lines else None
 
 
 def read_pairs(path):
-    """[(word1, word2, score), ...] from tab- (or space-) separated lines; '#' comments.
-    A score that is not a finite number makes its line malformed."""
-    pairs, malformed = [], 0
-    for _, line in _lines(path):
+    """[(word1, word2, score), ...] from tab- (or space-) separated lines; '#' comments;
+    and the line numbers of malformed lines. A score that is not a finite number makes
+    its line malformed."""
+    pairs, malformed = [], []
+    for line_no, line in _lines(path):
         if line.startswith(COMMENT_PREFIX) or not line.strip():
             continue
-        fields = line.rstrip("\r\n").split("\t")
-        if len(fields) != 3:
-            fields = line.split()
-        try:
-            a, b, score = fields
-            score = float(score)
-        except ValueError:
-            malformed += 1
-            continue
-        if math.isfinite(score) and a.strip() and b.strip():
-            pairs.append((a, b, score))
+        pair = _pair(line)
+        if pair is None:
+            malformed.append(line_no)
         else:
-            malformed += 1
+            pairs.append(pair)
     if not pairs:
         raise FormatError(f"'{path}' holds no word pair{_ignored(malformed)}: expected lines "
                           "'word1<TAB>word2<TAB>score' with a number as score, '#' starting "
                           "a comment.")
     return pairs, malformed
+
+
+def _pair(line):
+    """(word1, word2, score) of a line, or None if it is not one."""
+    fields = line.rstrip("\r\n").split("\t")
+    if len(fields) != 3:
+        fields = line.split()
+    try:
+        a, b, score = fields
+        score = float(score)
+    except ValueError:
+        return None
+    return (a, b, score) if math.isfinite(score) and a.strip() and b.strip() else None
 
 
 # -------------------------------------------------------------------------- analogies
@@ -221,10 +280,11 @@ def evaluate_analogies(kv, path, restrict=DEFAULT_RESTRICT, method="add"):
     limit = restrict or None
     upper = [w.upper() for w in kv.words[:limit]]
     known = uppercase_index(upper)
-    result = AnalogyResult(path, method, restrict or 0, malformed=malformed)
+    result = AnalogyResult(path, method, restrict or 0, malformed=len(malformed),
+                           first_malformed=_first(malformed))
     asked, owners = [], []
     for name, questions in sections:
-        result.sections.append(Score(name))
+        result.sections.append(Score(name, questions=len(questions)))
         for question in questions:
             result.questions += 1
             question = tuple(w.upper() for w in question)
@@ -273,7 +333,7 @@ def evaluate_similarity(kv, path):
     """Spearman and Pearson correlation of cosine similarity with human scores."""
     pairs, malformed = read_pairs(path)
     known = uppercase_index(kv.words)
-    result = SimilarityResult(path, malformed=malformed)
+    result = SimilarityResult(path, malformed=len(malformed), first_malformed=_first(malformed))
     gold, model = [], []
     unit = kv.unit
     for a, b, score in pairs:
@@ -323,3 +383,121 @@ def spearman(x, y):
     if len(x) < 2:
         return None
     return pearson(average_ranks(x), average_ranks(y))
+
+
+# ------------------------------------------------------------------------------ suite
+
+
+def bundled_similarity():
+    """The similarity sets shipped with w2vns: WordSim-353, then those in data/word-sim."""
+    return [bundled(BUNDLED_SIMILARITY)] + _set_files(bundled(BUNDLED_SUITE))
+
+
+def _set_files(directory):
+    """The regular files of ``directory`` whose names end in .txt, in set-name order."""
+    names = sorted((n for n in os.listdir(directory) if n.endswith(SUITE_PATTERN)),
+                   key=lambda n: (set_name(n), n))
+    return [p for p in (os.path.join(directory, n) for n in names) if os.path.isfile(p)]
+
+
+def suite_directory(directory, label="--suite-dir"):
+    """The word-similarity sets of a directory given by the user (``label`` names the
+    option): every *.txt file in it, in set-name order; at least one."""
+    if not os.path.isdir(directory):
+        state = "not a directory" if os.path.exists(directory) else "not found"
+        raise InputError(f"{label} '{directory}' is {state}. Give the directory that holds "
+                         "the word-similarity sets, one *.txt file each.")
+    try:
+        files = _set_files(directory)
+    except OSError as exc:
+        raise InputError(f"cannot list {label} '{directory}': {exc.strerror}.") from None
+    if not files:
+        raise InputError(f"{label} '{directory}' holds no *.txt file. Give the directory that "
+                         "holds the word-similarity sets, one *.txt file each "
+                         "('word1<TAB>word2<TAB>score' lines).")
+    return files
+
+
+def suite_files(analogies=(), similarity=(), suite_dir=None, label="--suite-dir"):
+    """The analogy and similarity files of a suite: those given or, with none given, the
+    bundled sets; then every set in ``suite_dir``, which replaces a bundled set of the
+    same name."""
+    analogies, similarity = list(analogies), list(similarity)
+    from_bundle = not analogies and not similarity
+    if from_bundle:
+        analogies, similarity = [bundled(BUNDLED_ANALOGIES)], bundled_similarity()
+    if suite_dir is not None:
+        extra = suite_directory(suite_dir, label)
+        if from_bundle:
+            replaced = {set_name(path) for path in extra}
+            similarity = [path for path in similarity if set_name(path) not in replaced]
+        similarity += extra
+    return analogies, similarity
+
+
+@dataclass(frozen=True)
+class SuiteRow:
+    """One line of a suite's summary: a set, what was measured, and its coverage."""
+
+    name: str
+    kind: str  # semantic, syntactic, all (analogies) or similarity
+    score: float  # accuracy or Spearman correlation; None when nothing was scored
+    used: int  # questions answered or pairs scored
+    size: int  # well-formed questions or pairs in the set
+    file: str
+
+    @property
+    def oov_ratio(self):
+        """Share of the set skipped for a word outside the (searched) vocabulary."""
+        return (self.size - self.used) / self.size if self.size else 0.0
+
+    def as_dict(self):
+        return {"set": self.name, "kind": self.kind, "score": self.score, "used": self.used,
+                "size": self.size, "oov_ratio": self.oov_ratio, "file": self.file}
+
+
+def analogy_rows(result):
+    """Semantic sections, syntactic (gram*) sections, and all of them."""
+    rows = []
+    for kind, score in zip(ANALOGY_KINDS, (result.semantic, result.syntactic, result.total)):
+        accuracy = score.accuracy if score.total else None
+        rows.append(SuiteRow(result.name, kind, accuracy, score.total, score.questions,
+                             result.path))
+    return rows
+
+
+def similarity_row(result):
+    return SuiteRow(result.name, SIMILARITY_KIND, result.spearman, result.pairs, result.size,
+                    result.path)
+
+
+@dataclass
+class SuiteResult:
+    """Every analogy and similarity result of one set of vectors."""
+
+    analogies: list = field(default_factory=list)
+    similarities: list = field(default_factory=list)
+
+    @property
+    def rows(self):
+        """Analogy rows first (semantic, syntactic, all), then one row per similarity set."""
+        rows = [row for result in self.analogies for row in analogy_rows(result)]
+        return rows + [similarity_row(result) for result in self.similarities]
+
+    @property
+    def results(self):
+        return [*self.analogies, *self.similarities]
+
+    def as_dict(self):
+        return {"rows": [row.as_dict() for row in self.rows],
+                "analogies": [result.as_dict() for result in self.analogies],
+                "similarity": [result.as_dict() for result in self.similarities]}
+
+
+def evaluate_suite(kv, analogy_files, similarity_files, restrict=DEFAULT_RESTRICT,
+                   method="add"):
+    """Score ``kv`` on every analogy and similarity file (all are checked to exist first)."""
+    for path in (*analogy_files, *similarity_files):
+        check_file(path)
+    return SuiteResult([evaluate_analogies(kv, p, restrict, method) for p in analogy_files],
+                       [evaluate_similarity(kv, p) for p in similarity_files])

@@ -1,0 +1,112 @@
+#!/usr/bin/env python
+"""The evaluation suite for w2vns and gensim on the standard corpus, in one run.
+
+Each tool trains skip-gram and CBOW with the settings of scripts/bench.py (gensim with
+corpus_file on the corpus split into 1000-word lines); every vectors file is then scored
+by `w2vns evaluate` on the analogy set (accuracy on the semantic sections, the syntactic
+ones and all, 30,000 most frequent words searched) and on every word-similarity set of
+the suite directory (Spearman correlation over the pairs whose words are known). One
+markdown table, one column per set, then the pairs each set could use.
+
+    python scripts/bench_quality.py                      # standard run: 5 epochs, sg and cbow
+    python scripts/bench_quality.py --words 4000000 --epochs 1     # quick look
+    python scripts/bench_quality.py --models sg --tools w2vns --json quality.json
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import (DEFAULT_CORPUS, DEFAULT_EVAL, HERE, checked_choices,  # noqa: E402
+                   corpus_lines, run, train_command, warm_w2vns)
+
+MODELS = ("sg", "cbow")
+TOOLS = ("w2vns", "gensim")
+SCORE_DECIMALS = 3
+ANALOGY_KINDS = {"semantic": "sem", "syntactic": "syn", "all": "all"}
+
+
+def suite_scores(vectors, eval_dir):
+    """The rows of `w2vns evaluate --json` for ``vectors``, run in a child process."""
+    cmd = [sys.executable, "-m", "w2vns", "evaluate", vectors,
+           "--analogies", os.path.join(eval_dir, "questions-words.txt"),
+           "--suite-dir", os.path.join(eval_dir, "word-sim"), "--json"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"bench_quality: evaluating {vectors} failed ({out.returncode}):\n"
+                 f"{out.stderr}")
+    return json.loads(out.stdout)["rows"]
+
+
+def column(row):
+    """A row's column heading: the set, with the analogy kind for analogy rows."""
+    kind = ANALOGY_KINDS.get(row["kind"])
+    return f"analogy {kind}" if kind else row["set"]
+
+
+def cell(score):
+    return "-" if score is None else f"{score:.{SCORE_DECIMALS}f}"
+
+
+def markdown(results):
+    """The table: a row per model and tool, a column per set; then the coverage rows."""
+    columns = [column(row) for row in results[0]["rows"]]
+    lines = ["| model | tool | " + " | ".join(columns) + " |",
+             "|---|---|" + "---|" * len(columns)]
+    for r in results:
+        lines.append(f"| {r['model']} | {r['tool']} | "
+                     + " | ".join(cell(row["score"]) for row in r["rows"]) + " |")
+    seen = []
+    for r in results:
+        used = [f"{row['used']:,}/{row['size']:,}" for row in r["rows"]]
+        if used not in seen:
+            seen.append(used)
+            lines.append(f"| {r['model']} | {r['tool']} used | " + " | ".join(used) + " |")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    ap.add_argument("--eval-dir", default=DEFAULT_EVAL,
+                    help="holds questions-words.txt and the word-sim/ suite directory")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--sample", type=float, default=1e-4)
+    ap.add_argument("--words", type=int, default=0, help="train on the first N words only")
+    ap.add_argument("--workdir", default=os.path.join(HERE, "..", "bench-out"))
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    models = checked_choices(args.models, MODELS, "bench_quality", "model")
+    tools = checked_choices(args.tools, TOOLS, "bench_quality", "tool")
+    os.makedirs(args.workdir, exist_ok=True)
+    lines, w2v_input = corpus_lines(args.corpus, args.workdir, args.words)
+    if "w2vns" in tools:
+        warm_w2vns(lines, args.workdir, "--threads", str(args.threads))
+
+    results = []
+    for model in models:
+        for tool in tools:
+            out = os.path.join(args.workdir, f"quality-{tool}-{model}.bin")
+            wall, _, _ = run(train_command(tool, model, (w2v_input, lines), out, args))
+            results.append(dict(model=model, tool=tool, wall=wall,
+                                rows=suite_scores(out, args.eval_dir)))
+            print(f"{model} {tool}: trained in {wall:.1f}s", file=sys.stderr, flush=True)
+
+    words = f"the first {args.words:,} words" if args.words else "the whole corpus"
+    print(f"\n{os.path.basename(args.corpus)}, {words}, {args.epochs} epoch(s), "
+          f"{args.threads} threads; analogies: accuracy, 30,000 words searched; "
+          "similarity sets: Spearman\n")
+    print("\n".join(markdown(results)))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
