@@ -13,6 +13,7 @@ POSITIVE = FiniteFloat(low=0, low_open=True)
 SAMPLERS = ("auto", "rejection", "precomputed")  # as training.walks.SAMPLERS (--help stays light)
 WALK_FIELDS = ("walks_per_node", "walk_length", "p", "q", "sampler")
 GRAPH_FIELDS = ("directed", "weighted", "delimiter")
+HOLD_OUT_FIELDS = ("hold_out", "hold_out_file")
 
 
 def graph_options(func):
@@ -70,6 +71,24 @@ def split_given(given):
                          "held-out edges are written to the file.")
     hold = HoldOut(fraction, path).validate() if fraction is not None else None
     return edge_format, walk, hold
+
+
+def graph_source(given):
+    """The GraphSource of ``train --graph`` (None without --graph), its options taken out
+    of ``given``; a usage error for a walk option without --graph."""
+    from ..errors import UsageError
+    from ..training.walks import GraphSource
+
+    graph = given.pop("graph")
+    named = [k for k in (*GRAPH_FIELDS, *WALK_FIELDS, *HOLD_OUT_FIELDS) if given[k] is not None]
+    edge_format, walk, hold = split_given(given)
+    if graph:
+        return GraphSource(list(graph), edge_format, walk, hold)
+    if named:
+        option = "--" + named[0].replace("_", "-")
+        raise UsageError(f"{option} is an option of --graph: give --graph GRAPH, or drop "
+                         f"{option}.")
+    return None
 
 
 @click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)

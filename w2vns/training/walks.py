@@ -26,6 +26,8 @@ from ..errors import OptionError
 from ..io import graph as graph_io
 from ..io.atomic import STDOUT, atomic_output
 from ..kernels import walks as kernels
+from . import config as configuration
+from .sequences import IdSequences
 
 BLOCK_WALKS = 4096  # walks per block: enough for every thread, about 1.3 MB at length 80
 PRECOMPUTED_MAX_BYTES = 256 << 20  # the largest precomputed tables ``auto`` builds
@@ -151,7 +153,7 @@ class Walker:
                                      kernels.MODE_CODES[self.mode])
             self.tables = (_tables(graph, self.csr, self.bias) if self.mode == "precomputed"
                            else empty)
-        self.setup_seconds = time.perf_counter() - started
+        self.seconds = time.perf_counter() - started  # preparing and walking
         self.walks = self.nodes_walked = 0
 
     @property
@@ -191,11 +193,13 @@ class Walker:
 
     def _block(self, starts, first, states, out):
         size = len(starts) * (self.options.walk_length + 1)
+        started = time.perf_counter()
         with Threads(self.options.threads):
             kernels.walk_block(self.csr, self.bias, self.tables, starts, first,
                                self.options.seed, self.options.walk_length, states, out)
         block = out[:size]
         block = block[block != kernels.PAD]
+        self.seconds += time.perf_counter() - started
         self.walks += len(starts)
         self.nodes_walked += len(block) - len(starts)
         return block
@@ -241,10 +245,12 @@ def load_graph(sources, edge_format, log):
     return graph
 
 
-def apply_hold_out(graph, hold, seed, log):
-    """The graph without the held-out edges, which are written to ``hold.path``."""
+def apply_hold_out(graph, hold, seed, log, write=True):
+    """The graph without the held-out edges, which are written to ``hold.path`` (unless
+    not ``write``)."""
     rest, held = graph_io.hold_out(graph, hold.fraction, seed)
-    graph_io.write_links(hold.path, graph.names, held)
+    if write:
+        graph_io.write_links(hold.path, graph.names, held)
     if len(held.edges) < held.wanted:
         log(f"warning: held out {len(held.edges):,} edges instead of {held.wanted:,}: the "
             "others are the last edge of one of their nodes")
@@ -263,5 +269,54 @@ def write_walks(walker, output, log):
         for block in walker.blocks():
             handle.write(names.text(block))
     where = "stdout" if output == STDOUT else f"'{output}'"
-    log(f"wrote {walker.walks:,} walks, {walker.nodes_walked:,} nodes, to "
-        f"{where} in {time.perf_counter() - started + walker.setup_seconds:.1f}s")
+    log(f"wrote {walker.walks:,} walks, {walker.nodes_walked:,} nodes, to {where} in "
+        f"{time.perf_counter() - started:.1f}s (walking {walker.seconds:.1f}s)")
+
+
+# --------------------------------------------------------------- graph to vectors, in one run
+
+# node2vec's settings, the defaults of a run on a graph where neither the command line nor
+# the config file gives them: every node is kept (it starts walks of its own).
+GRAPH_DEFAULTS = {"dim": 128, "window": 10, "epochs": 1, "min_count": 1}
+
+
+@dataclass(frozen=True)
+class GraphSource:
+    """A run's corpus as the walks over a graph: the edge lists, how they read, the walk
+    options given (WalkOptions fields; seed and threads are the run's) and the hold-out."""
+
+    sources: list
+    edge_format: graph_io.EdgeFormat
+    walk: dict
+    hold_out: HoldOut = None
+
+
+def graph_defaults(options, config_path=None):
+    """``options`` with GRAPH_DEFAULTS for the settings given neither there (None is not
+    given) nor in the config file."""
+    given = set(configuration.load_toml(config_path)) if config_path else set()
+    given |= {name for name, value in options.items() if value is not None}
+    return {**options, **{k: v for k, v in GRAPH_DEFAULTS.items() if k not in given}}
+
+
+def graph_sequences(source, config, cluster=None, log=lambda line: None):
+    """The walks of ``source`` (a GraphSource) as the run's corpus, an IdSequences made as
+    it is read: under mpiexec (``cluster``) this process's share of the walks. Every
+    process reads the graph; the first one alone writes the held-out edges."""
+    graph_io.check_graph_sources(source.sources)
+    graph = load_graph(source.sources, source.edge_format, log)
+    if source.hold_out is not None:
+        graph = apply_hold_out(graph, source.hold_out, config.seed, log,
+                               write=cluster is None or cluster.is_root)
+    walker = Walker(graph, WalkOptions(seed=config.seed, threads=config.threads,
+                                       **source.walk))
+    log(f"walking: {walker.describe()}")
+    rank, size = (cluster.rank, cluster.size) if cluster is not None else (0, 1)
+    return IdSequences(_logged(walker, walker.blocks(rank, size), log), names=graph.names)
+
+
+def _logged(walker, blocks, log):
+    """``blocks``, then a line about the walks they held."""
+    yield from blocks
+    log(f"walked {walker.walks:,} walks, {walker.nodes_walked:,} nodes in "
+        f"{walker.seconds:.1f}s")
