@@ -10,7 +10,7 @@ from scipy.stats import chi2
 from w2vns.io.graph import build_csr
 from w2vns.kernels import walks as kernels
 from w2vns.training.walks import (PRECOMPUTED_MAX_BYTES, WalkOptions, Walker, choose_mode,
-                                  precomputed_bytes)
+                                  expected_proposals, precomputed_bytes)
 
 NODES = 9
 EDGES = 22
@@ -168,10 +168,13 @@ def test_blocks_are_shared_between_processes_without_overlap():
     assert sorted(np.concatenate(shares).tolist()) == sorted(whole.tolist())
 
 
-def test_auto_precomputes_only_small_tables():
+def test_auto_precomputes_small_tables_where_rejection_is_slow():
     graph = small_graph(False, False)
-    options = WalkOptions(p=0.5)
     assert precomputed_bytes(graph) < PRECOMPUTED_MAX_BYTES
-    assert choose_mode(graph, options) == "precomputed"
+    assert expected_proposals(graph, 4.0, 4.0) == pytest.approx(4.0)  # 1/4 kept, everywhere
+    assert expected_proposals(graph, 0.5, 1.0) == pytest.approx(1.0)  # the strip: none lost
+    assert choose_mode(graph, WalkOptions(p=4, q=4)) == "precomputed"
+    assert choose_mode(graph, WalkOptions(p=0.5)) == "rejection"
     assert choose_mode(graph, WalkOptions()) == "first-order"
-    assert choose_mode(graph, WalkOptions(p=0.5, walks_per_node=1, walk_length=1)) == "rejection"
+    assert choose_mode(graph, WalkOptions(p=4, q=4, walks_per_node=1, walk_length=1)) == \
+        "rejection"  # tables larger than the walks
