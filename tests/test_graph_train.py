@@ -105,6 +105,16 @@ def test_the_walks_train_as_their_text_would(planted, tmp_path):
     assert counts[0] == counts[1] and len(counts[0]) == COMMUNITIES * MEMBERS
 
 
+def test_one_thread_and_a_seed_give_the_same_file(planted, tmp_path):
+    edges, _ = planted
+    outputs = [tmp_path / f"{k}.bin" for k in "ab"]
+    for out in outputs:
+        result = run("train", "--graph", edges, "-o", out, "--threads", "1", "--seed", "5",
+                     "--p", "0.5", "--dim", "8", "--walks-per-node", "2", "-q")
+        assert result.exit_code == 0, result.output
+    assert outputs[0].read_bytes() == outputs[1].read_bytes()
+
+
 def test_node2vec_settings_are_the_defaults_unless_given(planted, tmp_path):
     edges, _ = planted
     config = tmp_path / "c.toml"
