@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo-out
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-cuda bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,18 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# The CUDA kernels compiled to PTX and assembled by ptxas (no GPU needed; a few minutes),
+# in a virtual environment of their own: numba-cuda replaces numba's CUDA target there.
+CUDA_VENV := .venv-cuda
+$(CUDA_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CUDA_VENV)
+	$(CUDA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CUDA_VENV)/bin/python -m pip install --quiet -e . pytest 'numba-cuda[cu13]' nvidia-cuda-nvcc
+	touch $@
+
+test-cuda: $(CUDA_VENV)/.installed
+	$(CUDA_VENV)/bin/python -m pytest -q -s tests/test_cuda_compile.py
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench.py

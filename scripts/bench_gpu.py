@@ -6,7 +6,7 @@ min-count 5) on the standard corpus, once per tool, each in its own process, one
 the other on the same machine: wall seconds (vocabulary pass included), words/s, analogy
 accuracy (questions-words, 30,000 most frequent words) and WordSim-353 Spearman, all
 scored by the same evaluator as scripts/bench.py. Prints a Markdown table, and whether
-the GPU run reaches the goal: 10M words/s, analogy within 0.01 of the CPU run.
+the GPU run reaches the goal: 20M words/s, analogy within 0.01 of the CPU run.
 
 Needs a CUDA GPU and the cuda extra (pip install 'w2vns[cuda]'); without them it stops
 at once with the reason.
@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import bench  # noqa: E402  (scripts/bench.py: corpus split, timed runs, evaluation)
 
 TOOLS = ("w2vns-cuda", "w2vns-cpu", "gensim")
-GOAL_WORDS_PER_SECOND = 10e6
+GOAL_WORDS_PER_SECOND = 20e6
 GOAL_ANALOGY_GAP = 0.01
 STANDARD_CORPUS_WORDS = 17_210_356
 
@@ -134,8 +134,8 @@ def main():
             else:
                 device = tool.split("-", 1)[1]
                 threads = args.threads if device == "cpu" else "GPU"
-                cmd = w2vns_command(w2v_input, out, model, args, device,
-                                    args.threads if device == "cpu" else 1)
+                # all cores on both devices: reading and encoding are in the timed wall
+                cmd = w2vns_command(w2v_input, out, model, args, device, args.threads)
             wall, rss, _ = bench.run(cmd)
             analogy, ws353 = bench.evaluate(out, args.eval_dir)
             results.append(dict(model=model, tool=tool, threads=threads, wall=wall, rss=rss,

@@ -11,17 +11,27 @@ the best of several repeats, measured alternately where possible.
     python scripts/bench_kernel.py                          # sg and cbow, 1 thread, 4M words
     python scripts/bench_kernel.py --threads 2 --models cbow --repeats 7
     python scripts/bench_kernel.py --models cbow --dim 96 --hs      # another dim, HS alone
+    python scripts/bench_kernel.py --compare ../old-checkout --rounds 6   # old against new
+
+``--compare`` times this checkout's kernel against another checkout's (its root), on the
+same encoded words: each round runs one process per checkout, alternately, so that the
+machine's drift hits both alike; the table gives the best CPU seconds of each (process
+time: other processes on a shared machine inflate it far less than wall time) and the
+ratio.
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))
+ROOT_VARIABLE = "BENCH_KERNEL_ROOT"  # the checkout a --compare child imports w2vns from
+sys.path.insert(0, os.environ.get(ROOT_VARIABLE) or os.path.dirname(HERE))
 
 from bench import DEFAULT_CORPUS, checked_choices, processor, split_lines  # noqa: E402
 
@@ -68,16 +78,61 @@ def time_model(model, ids, counts, threads, sample, repeats, dim=100, hs=False):
     tree = objectives.tree_for(counts, config)
     params = objectives.params_for(config, objectives.strategy_of(config).pool.at(config, 0.0))
     starts, ends = idcache.split_slices(ids, threads)
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(repeats + 1):  # the first call loads (or compiles) the kernel
         model_arrays, states = initial_weights(len(counts), config)
         tallies = np.zeros((threads, N_TALLIES), dtype=np.float64)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         cpu.train_chunk(ids, starts, ends, model_arrays, noise, tree, keep, params, states,
                         tallies, config.alpha, config.min_alpha)
         seconds.append(time.perf_counter() - start)
+        cpu_seconds.append(time.process_time() - start_cpu)
     total = tallies.sum(axis=0)
+    time_model.cpu_seconds = cpu_seconds[1:]
     return seconds[1:], total[TALLY_LOSS] / max(total[TALLY_TERMS], 1)
+
+
+def child(args):
+    """One checkout's timings on the saved words, as JSON on stdout (``--compare``)."""
+    import numpy as np
+
+    ids, counts = np.load(args.child[0]), np.load(args.child[1])
+    out = {}
+    for model in args.models.split(","):
+        seconds, loss = time_model(model, ids, counts, args.threads, args.sample, args.repeats,
+                                   args.dim, args.hs)
+        out[model] = dict(wall=min(seconds), cpu=min(time_model.cpu_seconds), loss=loss)
+    print(json.dumps(out))
+
+
+def compare(args, ids, counts, models, workdir):
+    """This checkout against ``args.compare``, alternately, ``args.rounds`` rounds."""
+    import numpy as np
+
+    saved = [os.path.join(workdir, name) for name in ("ids.npy", "counts.npy")]
+    np.save(saved[0], ids)
+    np.save(saved[1], counts)
+    trees = {"this": os.path.dirname(HERE), "other": os.path.abspath(args.compare)}
+    best = {tree: {m: dict(wall=float("inf"), cpu=float("inf")) for m in models} for tree in trees}
+    for _ in range(args.rounds):
+        for tree, root in trees.items():
+            command = [sys.executable, os.path.abspath(__file__), "--child", *saved,
+                       "--models", ",".join(models), "--threads", str(args.threads),
+                       "--sample", str(args.sample), "--repeats", str(args.repeats),
+                       "--dim", str(args.dim)] + (["--hs"] if args.hs else [])
+            got = json.loads(subprocess.run(command, check=True, capture_output=True, text=True,
+                                            env=dict(os.environ, **{ROOT_VARIABLE: root})).stdout)
+            for m in models:
+                for key in ("wall", "cpu"):
+                    best[tree][m][key] = min(best[tree][m][key], got[m][key])
+    print(f"this: {trees['this']}; other: {trees['other']}; best of {args.rounds} rounds x "
+          f"{args.repeats} repeats\n")
+    print("| model | this CPU s | other CPU s | this / other (CPU) | this / other (wall) |")
+    print("|---|---|---|---|---|")
+    for m in models:
+        this, other = best["this"][m], best["other"][m]
+        print(f"| {m} | {this['cpu']:.3f} | {other['cpu']:.3f} | {this['cpu'] / other['cpu']:.3f} "
+              f"| {this['wall'] / other['wall']:.3f} |")
 
 
 def main():
@@ -90,10 +145,18 @@ def main():
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--hs", action="store_true", help="hierarchical softmax alone (negative 0)")
+    ap.add_argument("--compare", metavar="CHECKOUT", help="another checkout's root to time "
+                    "against this one, alternately")
+    ap.add_argument("--rounds", type=int, default=4, help="rounds of --compare")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child:
+        return child(args)
     models = checked_choices(args.models, MODELS, "bench_kernel", "model")
     with tempfile.TemporaryDirectory(prefix="w2vns-bench-") as workdir:
         ids, counts = encoded(args.corpus, args.limit_words, workdir)
+        if args.compare:
+            return compare(args, ids, counts, models, workdir)
     words = int((ids >= 0).sum())
     print(f"{processor()}; {words:,} words, {args.threads} thread(s), dim {args.dim}, "
           f"{'hierarchical softmax' if args.hs else 'negative sampling'}, "

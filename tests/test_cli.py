@@ -108,7 +108,7 @@ ERRORS = [
      "binary-ok, cbow-mean, device, dim, encoding, epochs, format, hs, max-sentence-length, max-vocab, "
      "min-alpha, "
      "min-count, model, negative, ns-exponent, ns-pool, ns-strategy, prune-at, sample, seed, "
-     "share-negatives, shrink-windows, sync-words, threads, window."),
+     "share-negatives, shrink-windows, sync-words, threads, time-budget, window."),
     (["train", "{tiny}", "-o", "{tmp}/vectors"], 2,
      "Error: cannot tell the format of '{tmp}/vectors' from its extension. Name it .bin "
      "(binary) or .txt/.vec (text), or pass --format binary|text."),

@@ -115,17 +115,29 @@ def test_worker_states_are_derived_from_the_checkpointed_ones():
 
 
 # ---------------------------------------------------------------- NumPy references
-def reference_sg(sent, syn0, syn1, noise_of_pair, alpha):
-    """Skip-gram with window 1: for each centre, each neighbour predicts it, in order."""
+def reference_block(syn0, syn1, contexts, targets, alpha):
+    """The device's order for a block of context rows sharing ``targets`` (the centre word
+    first): each target in turn meets every context row as the previous targets left it;
+    its row gains the sum of the block's gradients, each context row its own, at once."""
+    labels = [1.0] + [0.0] * (len(targets) - 1)
+    for t, label in zip(targets, labels):
+        w = syn1[t].copy()
+        h = syn0[contexts]
+        g = logistic_gradient(h @ w, label) * alpha
+        syn1[t] += g @ h
+        syn0[contexts] += np.outer(g, w)
+
+
+def reference_sg(sent, syn0, syn1, noise_of_block, alpha, share=True):
+    """Skip-gram with window 1 in float64: the centre's two context words form one block
+    with shared negatives, else each is a block with its own draw."""
     ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
-    pair = 0
+    block = 0
     for i in range(len(sent)):
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(sent):
-                targets = [sent[i], *noise_of_pair[pair]]
-                e, ref1, _ = reference_sgns(ref0[sent[j]], targets, ref1, alpha)
-                ref0[sent[j]] += e
-                pair += 1
+        contexts = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
+        for part in ([contexts] if share else [[c] for c in contexts]):
+            reference_block(ref0, ref1, part, [sent[i], *noise_of_block[block]], alpha)
+            block += 1
     return ref0, ref1
 
 
@@ -144,12 +156,14 @@ def reference_cbow(sent, syn0, syn1, noise, alpha, mean):
 
 # ---------------------------------------------------------------- device side
 ROWS = 12
-DIM = 40  # with 32 lanes: lanes 0-7 own two columns, the others one
+DIM = 40  # with 32 lanes: the 2-column class, lanes 0-7 own two columns, the others one
+# Widths of several classes: with 32 lanes 1, 2 (the last lanes idle) and 4 columns a lane.
+WIDTHS = [8, DIM, 100]
 
 
-@pytest.fixture
-def matrices():
-    return random_matrices(ROWS, DIM)
+@pytest.fixture(params=WIDTHS)
+def matrices(request):
+    return random_matrices(ROWS, request.param)
 
 
 def noise_table(words):
@@ -164,9 +178,10 @@ def device_run(sent, syn0, syn1, noise_words, *, model="sg", negative=1, mean=Tr
     """Train one sentence (window 1, no subsampling) through the device kernel.
 
     Returns the new matrices, the logistic terms and the positive pairs counted."""
-    cfg = config.build(None, model=model, dim=DIM, window=1, negative=negative, sample=0,
+    dim = syn0.shape[1]
+    cfg = config.build(None, model=model, dim=dim, window=1, negative=negative, sample=0,
                        cbow_mean=mean, share_negatives=share, threads=1, device="cuda")
-    got = Model(syn0.copy(), syn1.copy(), np.zeros((1, DIM), np.float32))
+    got = Model(syn0.copy(), syn1.copy(), np.zeros((1, dim), np.float32))
     noise = Noise(*noise_table(noise_words), np.zeros(0, np.float32), np.zeros(0, np.float32))
     tables = Tables(noise, objectives.tree_for(np.ones(ROWS), cfg), np.ones(ROWS, np.float32))
     trainer = device.CudaDevice(cfg, got, tables, np.array([seed], np.uint64), lambda _: None,
@@ -175,42 +190,6 @@ def device_run(sent, syn0, syn1, noise_words, *, model="sg", negative=1, mean=Tr
                             ALPHA, ALPHA)
     trainer.copy_back()
     return got.syn0, got.syn1neg, counted.logistic_terms, counted.positive_pairs
-
-
-@simulator
-@pytest.mark.parametrize("lanes", [1, 32])
-def test_sgns_step_matches_numpy(lanes):
-    """One negative-sampling step (a repeated noise word, on purpose) in a test kernel."""
-    from w2vns.kernels import cuda as K
-
-    @cuda.jit
-    def step(h_full, targets, syn1neg, alpha, neu1e_full, loss_out):
-        first, stride = cuda.threadIdx.x, cuda.blockDim.x
-        dim = h_full.shape[0]
-        h = cuda.local.array(K.SLOTS, np.float32)
-        neu1e = cuda.local.array(K.SLOTS, np.float32)
-        scratch = cuda.shared.array(K.WARP, np.float32)
-        lane = K.Lane(first, stride, (dim - first + stride - 1) // stride, None, h, neu1e,
-                      None, scratch, None)
-        for c in range(lane.slots):
-            h[c] = h_full[first + c * stride]
-        loss = K.sgns_update(h, targets, targets.shape[1], syn1neg, alpha, neu1e, lane)
-        for c in range(lane.slots):
-            neu1e_full[first + c * stride] = neu1e[c]
-        loss_out[first] = loss
-
-    rng = np.random.default_rng(3)
-    syn1 = rng.normal(0, 0.5, (ROWS, DIM)).astype(np.float32)
-    h = rng.normal(0, 0.5, DIM).astype(np.float32)
-    targets = np.array([5, 1, 7, 7, 3], dtype=np.int64)
-    expected_e, expected_syn1, expected_loss = reference_sgns(h, targets, syn1, float(ALPHA))
-    got1, neu1e, loss = syn1.copy(), np.zeros(DIM, np.float32), np.zeros(lanes)
-    step[1, lanes](h, targets[None, :], got1, ALPHA, neu1e, loss)
-    np.testing.assert_allclose(neu1e, expected_e, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(got1, expected_syn1, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(loss, expected_loss, rtol=1e-4)  # every lane has the total
-    untouched = [r for r in range(ROWS) if r not in targets]
-    np.testing.assert_array_equal(got1[untouched], syn1[untouched])
 
 
 @simulator
@@ -236,7 +215,7 @@ def test_skipgram_unit_matches_numpy(matrices, lanes, share):
     syn0, syn1 = matrices
     sent = [4, 9, 2, 4]
     got0, got1, terms, pairs = device_run(sent, syn0, syn1, [11], lanes=lanes, share=share)
-    ref0, ref1 = reference_sg(sent, syn0, syn1, [[11]] * 6, float(ALPHA))
+    ref0, ref1 = reference_sg(sent, syn0, syn1, [[11]] * 6, float(ALPHA), share)
     assert (terms, pairs) == (12, 6)
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-5)
@@ -256,11 +235,12 @@ def test_cbow_unit_matches_numpy(matrices, mean, lanes):
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-5)
 
 
-def _matching_draws(got0, got1, sent, syn0, syn1, noise_words):
-    """The noise word of each of the 4 pairs of a 3-word unit that reproduces the result."""
+def _matching_draws(got0, got1, sent, syn0, syn1, noise_words, share):
+    """The noise word of each block of a 3-word unit (3 shared, 4 per pair) that
+    reproduces the result."""
     found = []
-    for draws in itertools.product(noise_words, repeat=4):
-        ref0, ref1 = reference_sg(sent, syn0, syn1, [[w] for w in draws], float(ALPHA))
+    for draws in itertools.product(noise_words, repeat=3 if share else 4):
+        ref0, ref1 = reference_sg(sent, syn0, syn1, [[w] for w in draws], float(ALPHA), share)
         if np.allclose(got0, ref0, rtol=1e-4, atol=1e-5) and np.allclose(got1, ref1, rtol=1e-4,
                                                                          atol=1e-5):
             found.append(draws)
@@ -274,14 +254,14 @@ def test_shared_negatives_are_drawn_per_centre_and_fresh_ones_per_pair(matrices)
     when negatives are shared."""
     syn0, syn1 = matrices
     sent, noise_words = [3, 5, 8], (10, 11)
-    middle_pairs_differ = {True: [], False: []}
+    middle_pairs_differ = []
     for share in (True, False):
         for seed in range(1, 9):
             got0, got1, _, _ = device_run(sent, syn0, syn1, noise_words, share=share, seed=seed)
-            draws = _matching_draws(got0, got1, sent, syn0, syn1, noise_words)
-            middle_pairs_differ[share].append(draws[1] != draws[2])  # pairs of centre 1
-    assert not any(middle_pairs_differ[True])
-    assert any(middle_pairs_differ[False])
+            draws = _matching_draws(got0, got1, sent, syn0, syn1, noise_words, share)
+            if not share:
+                middle_pairs_differ.append(draws[1] != draws[2])  # pairs of centre 1
+    assert any(middle_pairs_differ)
 
 
 @pytest.fixture(scope="module")

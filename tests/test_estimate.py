@@ -34,6 +34,8 @@ OBJECTIVES = {
     "sg hard": dict(model="sg", ns_strategy="hard"),
     "sg hard per-pair": dict(model="sg", ns_strategy="hard", share_negatives=False),
     "cbow dynamic": dict(model="cbow", ns_strategy="dynamic", batch_words=3000),
+    "sg whole windows": dict(model="sg", shrink_windows=False),
+    "cbow whole windows": dict(model="cbow", shrink_windows=False),
 }
 
 

@@ -519,3 +519,13 @@ def test_no_header_reads_a_first_line_that_could_pass_for_a_header(tmp_path):
     assert words == ["3", "4", "x"] and values.tolist() == [[5.0], [-6.0], [1.5]]
     with pytest.raises(W2vnsError):
         w2vformat.read(str(path))
+
+
+def test_the_api_reads_headerless_text_with_no_header(folder):
+    import w2vns
+
+    _headerless(folder)
+    with_header = w2vns.load(str(folder / "n.txt"))
+    without = w2vns.load(str(folder / "glove.txt"), no_header=True)
+    assert without.words == with_header.words
+    assert (without.vectors == with_header.vectors).all()

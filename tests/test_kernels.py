@@ -258,6 +258,42 @@ def test_a_shared_draw_serves_at_most_a_block(matrices, hs):
     assert tally[B.TALLY_POOL] == 2 * 3 * len(sent)
 
 
+@pytest.mark.parametrize("model, share, hs", [("sg", True, False), ("sg", False, False),
+                                               ("sg", True, True), ("cbow", True, False)])
+def test_adaptive_statistics_count_every_noise_term(matrices, model, share, hs):
+    """Each (input, noise word) term adds one draw and its sigmoid score, whichever path
+    trains it (a whole block at once, one pair, a CBOW centre); nothing without adaptive."""
+    syn0, syn1 = matrices
+    sent = np.array([4, 9, 2, 4, 7, 1], dtype=np.int32)
+    for strategy in ("adaptive", "unigram"):
+        noise = one_hot_noise(NOISE_WORD)
+        params = make_params(model, window=2, strategy=strategy, share=share, hs=hs)
+        step = K.sg_sentence if model == "sg" else K.cbow_sentence
+        tally = _run_sentence(step, sent, syn0.copy(), syn1.copy(), syn1.copy(), params, noise,
+                              B.Tree(*huffman.build_tree(COUNTS)))
+        examples = tally[B.TALLY_PAIRS] if model == "sg" else len(sent)
+        drawn = noise.draw_count[NOISE_WORD]
+        assert drawn == (examples if strategy == "adaptive" else 0)
+        assert noise.draw_count.sum() == drawn
+        assert 0 < noise.score_sum[NOISE_WORD] < drawn or strategy == "unigram"
+
+
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_without_shrinking_every_window_is_whole(matrices, model):
+    syn0, syn1 = matrices
+    sent = np.array([4, 9, 2, 4, 7, 1, 3], dtype=np.int32)
+    window = 3
+    whole = sum(min(i, window) + min(len(sent) - 1 - i, window) for i in range(len(sent)))
+    step = K.sg_sentence if model == "sg" else K.cbow_sentence
+    pairs = {}
+    for shrink in (False, True):
+        tally = _run_sentence(step, sent, syn0.copy(), syn1.copy(), syn1.copy(),
+                              make_params(model, window=window, shrink=shrink),
+                              one_hot_noise(NOISE_WORD), B.Tree(*huffman.build_tree(COUNTS)))
+        pairs[shrink] = tally[B.TALLY_PAIRS]
+    assert pairs[False] == whole and pairs[True] < whole
+
+
 def test_hard_keeps_the_best_scored_candidates():
     """A planted model: the output rows of words 3 and 8 align with h, word 5 opposes it."""
     rng_ = np.random.default_rng(0)

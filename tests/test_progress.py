@@ -33,3 +33,13 @@ def test_a_bar_on_a_terminal_and_quiet_turns_it_off():
     progress.update(500, 1, 0.02, 0.5)
     assert quiet.getvalue() == ""  # quiet: nothing on the stream, not even on a terminal
     assert lines and lines[0].startswith("epoch 1/2")  # the log file still gets the lines
+
+
+def test_more_epochs_than_planned_extend_the_total():
+    stream = io.StringIO()
+    progress = Progress(1000, 2, stream=stream, log_every=0)
+    progress.update(2000, 2, 0.02, 0.5)
+    progress.update(500, 3, 0.01, 0.5)  # a time budget's forecast was short by one epoch
+    progress.close()
+    last = stream.getvalue().strip().splitlines()[-1]
+    assert last.startswith("epoch 3/3  83.3%")

@@ -6,21 +6,25 @@ Nothing heavy is imported until a function is called, so ``import w2vns`` stays 
 
 import dataclasses
 import os
+import time
 
 # --init-from's file is read whole first and --save-model's replaced atomically at the end.
 MODEL_CONTINUED_IN_PLACE = frozenset({("init_from=", "save_model=")})
 
 
-def load(path, *, limit=None, unicode_errors="replace", normalize=False):
+def load(path, *, limit=None, unicode_errors="replace", normalize=False, no_header=False):
     """Vectors from a word2vec text or binary file (plain or compressed), GloVe text (no
     header line) or a .npy file.
 
     Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
-    ``normalize`` scales them to unit length in place (no second copy for queries).
+    ``normalize`` scales them to unit length in place (no second copy for queries);
+    ``no_header``: a text file whose first line is a vector, even one of numbers only
+    (GloVe; gensim's ``no_header=True``).
     """
     from .vectors.embeddings import load as load_vectors
 
-    return load_vectors(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize)
+    return load_vectors(path, limit=limit, unicode_errors=unicode_errors, normalize=normalize,
+                        no_header=no_header)
 
 
 def train(corpus, output=None, *, config_path=None, save_context=None, save_vocab=None,
@@ -48,8 +52,13 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     ``w2vns train -o output`` does ('-': stdout). ``save_model`` (with an output) also
     writes the model file that ``init_from`` continues (``--save-model``, ``--init-from``).
     An output that is an input or another output is refused before anything is read.
+    ``time_budget`` (seconds, or "45m", "2h", "1h30m" as ``--time-budget`` takes them)
+    trains to a deadline counted from this call, as ``w2vns train --time-budget`` does;
+    ``epochs`` is then a maximum.
+
     Returns the trained ``Embeddings``.
     """
+    started = time.perf_counter()
     from .training import loop, outputs
     from .training.run import Run, check_callbacks
     from .training.runner import configure
@@ -75,7 +84,7 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     line = log if log is not None else python_log(quiet)
     run = Run(sources, cfg, read_vocab=read_vocab, save_vocab=save_vocab, quiet=True,
               bar=False, log_file=None if quiet else line, init_from=saved, log=line,
-              callbacks=check_callbacks(callbacks))
+              callbacks=check_callbacks(callbacks), started=started)
     if output is not None:
         trained = outputs.train_to_files(dataclasses.replace(
             run, output=os.fspath(output), save_context=save_context, save_model=save_model))

@@ -4,8 +4,8 @@ Heavy modules (numpy, numba, smart_open) are imported inside commands so that
 ``w2vns --help`` starts fast.
 """
 
-import functools
 import sys
+import time
 
 import click
 
@@ -20,7 +20,7 @@ from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Inter
                       W2vnsError)
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
-from ..training import devices, objectives
+from ..training import budget, devices, objectives
 from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
@@ -32,6 +32,7 @@ NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 # Failures every process of a distributed run meets alike: only the first one reports them.
 SHARED_EXITS = (EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM)
 DEFAULT_PEER_TIMEOUT = 30.0  # as training.distributed.DEFAULT_PEER_TIMEOUT (--help stays light)
+PROCESS_STARTED = "process_started"  # the context's record of when the process started
 
 
 class W2vnsGroup(click.Group):
@@ -65,6 +66,14 @@ class W2vnsGroup(click.Group):
             _fail("out of memory. Lower --dim, --max-vocab, --threads or --batch-words, or "
                   "free memory, and run again.", EXIT_FAILURE)
         sys.exit(code or 0)
+
+
+def _started():
+    """When the command started: the process's start when run as a program (``main``),
+    else now (a --time-budget counts from then)."""
+    obj = click.get_current_context().obj
+    return obj[PROCESS_STARTED] if isinstance(obj, dict) and PROCESS_STARTED in obj \
+        else time.perf_counter()
 
 
 def _fail(message, code):
@@ -104,7 +113,9 @@ def training_options(func):
                           "[default: shrink]"),
         click.option("--negative", type=int, default=None,
                      help="Noise words per positive example.  [default: 5]"),
-        click.option("--epochs", type=int, default=None, help="Passes over the corpus.  [default: 5]"),
+        click.option("--epochs", type=int, default=None,
+                     help="Passes over the corpus; with --time-budget, at most this many.  "
+                          "[default: 5; none with --time-budget]"),
         click.option("--alpha", type=FINITE, default=None,
                      help="Start learning rate.  [default: 0.025 sg, 0.05 cbow]"),
         click.option("--min-alpha", type=FINITE, default=None,
@@ -198,6 +209,13 @@ def training_options(func):
               metavar="SECONDS",
               help="Under mpiexec: stop with an error when another process has not answered "
                    f"for this long.  [default: {DEFAULT_PEER_TIMEOUT:g}]")
+@click.option("--time-budget", metavar="DURATION", default=None,
+              help="Train to a deadline: the whole run (reading, training, writing) ends "
+                   "within DURATION (90s, 45m, 2h, 1h30m, or seconds) from the start. The "
+                   "epochs that fit are planned from a short calibration; the learning rate "
+                   "decays with the time left, reaching --min-alpha at the deadline, where "
+                   "training stops (the last epoch partial). --epochs, if given, is then a "
+                   "maximum. A resumed run continues with the time its checkpoint left.")
 @click.option("--graph", multiple=True, metavar="GRAPH",
               help="Train node vectors on random walks over this graph (edge lists as "
                    "'w2vns walks' reads them) instead of a CORPUS. Repeatable.")
@@ -222,16 +240,19 @@ def train(corpus, **given):
       zcat corpus.gz | w2vns train - -o vectors.txt
       w2vns train --config configs/text8-sg.toml corpus.txt -o v.bin
       w2vns train big.txt -o v.bin --checkpoint-dir ck --report run.json
+      w2vns train big.txt -o v.bin --time-budget 45m
       w2vns train --resume ck
       w2vns train today.txt --init-from yesterday.model --save-model today.model -o v.bin
       w2vns train corpus.txt -o vectors.bin --device cuda
       mpiexec -n 4 w2vns train corpus.txt -o vectors.bin --threads 4
       w2vns train --graph edges.txt -o nodes.bin --p 0.25 --q 4
     """
+    started = _started()
     import dataclasses
 
     from ..training.runner import TrainRequest, run_train
 
+    given["started"] = started
     given["checkpoint_every"] = given["checkpoint_every"] or DEFAULT_CHECKPOINT_MINUTES
     given["peer_timeout"] = given["peer_timeout"] or DEFAULT_PEER_TIMEOUT
     graph = graph_source(given)
@@ -296,4 +317,8 @@ for _command in (*cli_vectors.COMMANDS, phrases_command, walks_command, *ctool.C
     cli.add_command(_command)
 
 
-main = functools.partial(cli.main, prog_name="w2vns")
+def main(args=None, **extra):
+    """The w2vns program: the commands, knowing when the process started (a
+    --time-budget counts from then)."""
+    extra.setdefault("obj", {PROCESS_STARTED: time.perf_counter() - budget.process_age()})
+    return cli.main(args=args, prog_name="w2vns", **extra)

@@ -13,10 +13,10 @@
 import numpy as np
 from numba import njit
 
+from .tokenizer import fnv1a, is_space
+
 EMPTY = -1
 NO_WORD = -1
-_FNV_OFFSET = np.uint64(14695981039346656037)
-_FNV_PRIME = np.uint64(1099511628211)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing of bigram keys
 _NEWLINE = 10
 _SPACE = 32
@@ -81,19 +81,11 @@ def bigram_count(keys, counts, key):
 
 
 @njit(cache=True)
-def _hash(data, start, end):
-    h = _FNV_OFFSET
-    for k in range(start, end):
-        h = (h ^ np.uint64(data[k])) * _FNV_PRIME
-    return h
-
-
-@njit(cache=True)
 def build_word_slots(slots, arena, offsets, lengths):
     """Fill ``slots`` (all EMPTY, at most half full after) with word i at its hash."""
     mask = slots.shape[0] - 1
     for w in range(offsets.shape[0]):
-        s = np.int64(_hash(arena, offsets[w], offsets[w] + lengths[w]) & np.uint64(mask))
+        s = np.int64(fnv1a(arena, offsets[w], offsets[w] + lengths[w]) & np.uint64(mask))
         while slots[s] != EMPTY:
             s = (s + 1) & mask
         slots[s] = w
@@ -103,7 +95,7 @@ def build_word_slots(slots, arena, offsets, lengths):
 def find_word(block, start, end, slots, arena, offsets, lengths):
     """Index of the word block[start:end] in the table, or NO_WORD."""
     mask = slots.shape[0] - 1
-    s = np.int64(_hash(block, start, end) & np.uint64(mask))
+    s = np.int64(fnv1a(block, start, end) & np.uint64(mask))
     length = end - start
     while slots[s] != EMPTY:
         w = slots[s]
@@ -118,11 +110,6 @@ def find_word(block, start, end, slots, arena, offsets, lengths):
                 return w
         s = (s + 1) & mask
     return NO_WORD
-
-
-@njit(cache=True)
-def _is_space(b):
-    return b == _SPACE or b == 0 or (9 <= b <= 13)
 
 
 @njit(cache=True)
@@ -154,7 +141,7 @@ def rewrite(block, out, slots, arena, offsets, lengths, entry_word, word_counts,
     size = block.shape[0]
     while p < size:
         b = block[p]
-        if _is_space(b):
+        if is_space(b):
             if b == _NEWLINE:
                 out[n] = _NEWLINE
                 n += 1
@@ -164,7 +151,7 @@ def rewrite(block, out, slots, arena, offsets, lengths, entry_word, word_counts,
             p += 1
             continue
         start = p
-        while p < size and not _is_space(block[p]):
+        while p < size and not is_space(block[p]):
             p += 1
         entry = find_word(block, start, p, slots, arena, offsets, lengths)
         word = entry_word[entry] if entry >= 0 else NO_WORD

@@ -31,11 +31,13 @@ INITIAL_ARENA = 1 << 20
 
 @njit(cache=True)
 def is_space(b):
+    """Whether byte ``b`` separates tokens: ASCII whitespace or NUL."""
     return b == 32 or b == 0 or (9 <= b <= 13)
 
 
 @njit(cache=True)
-def _hash(block, start, end):
+def fnv1a(block, start, end):
+    """The 64-bit FNV-1a hash of ``block[start:end]``."""
     h = _FNV_OFFSET
     for k in range(start, end):
         h = (h ^ np.uint64(block[k])) * _FNV_PRIME
@@ -53,7 +55,7 @@ def _same(block, start, length, arena, offset):
 @njit(cache=True)
 def lookup(block, start, end, slots, hashes, offsets, lengths, arena, state):
     """Id of block[start:end], inserting it if new. state = [words, arena used]."""
-    h = _hash(block, start, end)
+    h = fnv1a(block, start, end)
     length = end - start
     mask = slots.shape[0] - 1
     i = np.int64(h & np.uint64(mask))

@@ -82,6 +82,11 @@ def work_bytes(params, dim):
             + N_TALLIES * np.dtype(np.float64).itemsize)
 
 
+# ``update`` is compiled on its own and inlined by LLVM (forceinline), not by Numba: inlined
+# by Numba, each of its array arguments would be a new reference, an atomic count update
+# per example on matrices that every thread shares.
+EXAMPLE = dict(forceinline=True, **STEP)
+
 # The sentence kernels unpack the bundles once; the per-centre steps they call take plain
 # arrays and are inlined (leaves.LEAF): inside the loops a bundle's field or a row view
 # would cost a reference count per access.
@@ -156,7 +161,7 @@ def window_sum(sent, start, stop, centre_at, syn0, out):
             axpy_from_row(np.float32(1.0), syn0, sent[j], out)
 
 
-@njit(**LEAF)
+@njit(**EXAMPLE)
 def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, scores, state,
            alias_prob, alias_index, score_sum, draw_count, offsets, codes, points, logits,
            neu1e, negative, pool, hard, hs, adaptive, alpha):
@@ -229,7 +234,8 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                 scored += pooled
             if ahead and not hs:
                 loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
-                                         syn0, syn1neg, alpha, grad, delta)
+                                         syn0, syn1neg, alpha, grad, delta, score_sum,
+                                         draw_count, adaptive)
                 terms += size * counts[slot]
                 continue
             for j in range(start, stop):

@@ -78,7 +78,7 @@ def hs_update(h, word, offsets, codes, points, syn1, alpha, neu1e, logits):
 
 @njit(**LEAF)
 def ns_update_window(sent, lo, hi, centre_at, targets, slot, count, syn0, syn1neg, alpha,
-                     grad, delta):
+                     grad, delta, score_sum, draw_count, adaptive):
     """Negative sampling for a block of a skip-gram window at once (HogBatch). Returns
     the summed loss.
 
@@ -89,7 +89,9 @@ def ns_update_window(sent, lo, hi, centre_at, targets, slot, count, syn0, syn1ne
     write per block instead of one per context word. ``grad`` holds (contexts, count)
     gradients and ``delta`` (contexts, dim) context updates. The sum is of gradients that
     all saw the same rows, so the caller keeps blocks short (``bundles.SHARED_CONTEXTS``):
-    summed over hundreds of context words they overshoot and training diverges.
+    summed over hundreds of context words they overshoot and training diverges. With
+    ``adaptive``, every (context, noise word) score is added to the noise statistics, as
+    ``ns_update`` adds them.
     """
     loss = 0.0
     c = 0
@@ -103,6 +105,10 @@ def ns_update_window(sent, lo, hi, centre_at, targets, slot, count, syn0, syn1ne
                                               label)
             grad[c, d] = (np.float32(label) - sig) * alpha
             loss += term_loss
+            if adaptive and d > 0:
+                w = targets[slot, d]
+                score_sum[w] += sig
+                draw_count[w] += np.float32(1.0)
         c += 1
     dim = syn0.shape[1]
     for k in range(c):

@@ -10,6 +10,7 @@ new one is complete, so a corrupt or truncated newest file falls back to the one
 its counts a ``counters.Counts``, kept in the files under the meta names they always had.
 """
 
+import dataclasses
 import glob
 import hashlib
 import json
@@ -103,11 +104,13 @@ class Saver:
     """Writes one run's checkpoints into ``directory``: the epoch loop's ``state`` (its
     model, noise statistics, RNG states, vocabulary and position) with ``meta`` (options,
     inputs, outputs, the id cache), every ``every_minutes`` (0: only when stopped).
-    ``device`` first copies the model back: checkpoints hold host arrays."""
+    ``device`` first copies the model back: checkpoints hold host arrays. ``extra``: a
+    callable giving what else the meta records at the time of writing (a time budget's
+    state)."""
 
-    def __init__(self, directory, every_minutes, meta, state, device, log):
+    def __init__(self, directory, every_minutes, meta, state, device, log, extra=None):
         self.directory, self.every_minutes, self.meta = directory, every_minutes, meta
-        self.state, self.device, self.log = state, device, log
+        self.state, self.device, self.log, self.extra = state, device, log, extra
 
     def due(self, now, last_save):
         """Is a periodic checkpoint due at ``now`` (seconds, like ``last_save``)?"""
@@ -120,11 +123,27 @@ class Saver:
         self.device.copy_back()
         state = self.state
         noise, vocab = state.noise, state.vocab
-        path = save(self.directory, state.position, self.meta if meta is None else meta,
+        meta = self.meta if meta is None else meta
+        if self.extra is not None:
+            meta = dict(meta, **self.extra())
+        path = save(self.directory, state.position, meta,
                     state.model, state.states if states is None else states,
                     (noise.score_sum, noise.draw_count), vocab.words, vocab.counts)
         self.log(f"checkpoint written: {path}")
         return path
+
+
+def run_meta(run, cache):
+    """What a fresh run's (a run.Run's) checkpoints record besides the state: outputs,
+    options, inputs and the id cache ``cache``."""
+    from .sequences import names_of
+
+    meta = dict(outputs=run.recorded_outputs(), config=dataclasses.asdict(run.config),
+                sources=names_of(run.sources), fingerprint=fingerprint(names_of(run.sources)),
+                cache=dict(items=cache.items, words=cache.words, sentences=cache.sentences))
+    if run.cluster:
+        meta["ranks"] = run.cluster.size
+    return meta
 
 
 def fingerprint(sources):

@@ -12,7 +12,7 @@ from typing import Optional
 
 from ..errors import ConfigError, OptionError, UsageError
 from ..io.recode import normalize_encoding
-from . import devices, objectives
+from . import budget, devices, objectives
 
 MODELS = ("sg", "cbow")
 FORMATS = ("text", "binary")
@@ -27,6 +27,7 @@ CBOW_ALPHA = 0.05
 # analogy 0.005 to 0.02 lower on the standard and the 4M-word runs, CBOW's 0.01 lower); see
 # README "Choosing an objective".
 MIN_ALPHA_RATIO = {"sg": 0.2, "cbow": 0.2}
+DEFAULT_EPOCHS = 5  # without --time-budget; with one, --epochs is a cap and has none
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class TrainConfig:
     dim: int = 100
     window: int = 5
     negative: int = 5
-    epochs: int = 5
+    epochs: Optional[int] = None  # None: DEFAULT_EPOCHS, or as many as --time-budget allows
     alpha: Optional[float] = None  # None: SG_ALPHA for sg, CBOW_ALPHA for cbow
     min_alpha: Optional[float] = None  # None: alpha * MIN_ALPHA_RATIO[model]
     sample: float = 1e-3
@@ -58,6 +59,7 @@ class TrainConfig:
     device: str = "cpu"  # one of devices.NAMES (training/devices/)
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
     shrink_windows: bool = True  # a random 1..window words a side, as the C tool
+    time_budget: Optional[float] = None  # seconds (or "45m", "2h"...): train to a deadline
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -67,12 +69,16 @@ class TrainConfig:
             alpha * MIN_ALPHA_RATIO.get(self.model, MIN_ALPHA_RATIO["sg"]))
         threads = self.threads if self.threads is not None else available_cores()
         self.validate()
+        seconds = None if self.time_budget is None else budget.parse_duration(self.time_budget)
+        epochs = self.epochs if self.epochs is not None or seconds is not None \
+            else DEFAULT_EPOCHS
         fixed = objectives.STRATEGIES[self.ns_strategy].fixed_exponent
         exponent = self.ns_exponent if self.ns_exponent is not None else (
             fixed if fixed is not None else DEFAULT_NS_EXPONENT)
         pool = self.ns_pool if self.ns_pool is not None else POOL_PER_NEGATIVE * max(self.negative, 1)
         done = dataclasses.replace(self, alpha=alpha, min_alpha=min_alpha, threads=threads,
-                                   ns_exponent=exponent, ns_pool=pool)
+                                   ns_exponent=exponent, ns_pool=pool, epochs=epochs,
+                                   time_budget=seconds)
         done.validate()
         return done
 
@@ -99,6 +105,8 @@ class TrainConfig:
             raise OptionError("{min_alpha} ({0:g}) is above {alpha} ({1:g}): the learning rate "
                               "decays from {alpha} to {min_alpha}. Give a {min_alpha} of at "
                               "most {1:g}.", self.min_alpha, self.alpha)
+        if self.time_budget is not None:
+            budget.parse_duration(self.time_budget)  # a usage error naming the option
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
         devices.check_options(self)
@@ -128,9 +136,9 @@ class TrainConfig:
 
 
 # Fields checked alike by validate().
-POSITIVE_INTS = ("dim", "window", "epochs", "min_count", "max_sentence_length", "prune_at",
+POSITIVE_INTS = ("dim", "window", "min_count", "max_sentence_length", "prune_at",
                  "batch_words", "sync_words")
-OPTIONAL_POSITIVE_INTS = ("threads", "max_vocab", "ns_pool")
+OPTIONAL_POSITIVE_INTS = ("epochs", "threads", "max_vocab", "ns_pool")
 FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent")
 # More threads than this many per available core draws a warning.
 THREADS_PER_CORE_WARNING = 2

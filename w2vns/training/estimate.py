@@ -53,6 +53,7 @@ CALIBRATION_MARGIN = 1.2  # aim a little past the time asked for ...
 CALIBRATION_ENOUGH = 0.5  # ... and stop at a run of at least this share of it
 WARMUP_SENTENCES = 8
 WRITE_SAMPLE_ROWS = 2_000
+WRITE_SAMPLE_NAME = "sample.vec"
 SYNTHETIC_CALIBRATION_WORDS = 4_000_000  # --words mode: the calibration corpus at most
 READ_SAMPLE_WORDS = 400_000  # --words mode: text generated to time the reading pass
 COUNT_CHUNK_ITEMS = 1 << 22
@@ -142,13 +143,17 @@ def estimate(request, config, log=_silent):
     from . import devices
 
     _check_request(request)
+    if config.time_budget is not None:
+        raise UsageError("estimate plans a run of --epochs passes, not a time budget: remove "
+                         "time-budget from the config (a budgeted train logs its plan as it "
+                         "starts).")
     devices.require(config)
     readings = None
     if request.words is None:  # the inputs are checked and sniffed before any work
         check_sources(list(request.sources))
         readings = sniff_inputs(list(request.sources), config.encoding, config.binary_ok)
     with run_directory("estimate") as workdir:
-        baseline, startup = _warm_up(config, workdir)
+        baseline, startup = warm_up(config, workdir)
         if request.words is not None:
             profile = _zipf_profile(request, config, workdir, log)
         else:
@@ -199,7 +204,7 @@ def resident_bytes():
         return peak_rss_bytes()
 
 
-def _warm_up(config, workdir):
+def warm_up(config, workdir):
     """Run every kernel once on a tiny corpus (loading or compiling it), then measure the
     runtime's resident size: what any run holds before its data. Returns (bytes, seconds
     it took: what a fresh run spends loading its compiled kernels)."""
@@ -562,24 +567,35 @@ def _prefix(cache, words, max_sentence):
 
 
 def _calibrate(profile, config, seconds, workdir):
-    """Train on ever longer prefixes of the corpus until one run takes about ``seconds``
-    (at least half). The speed is the marginal one between the last two runs: a run's fixed
-    costs (first touches of freshly allocated matrices, thread start-up) would otherwise be
-    spread over the few words of a calibration and make long runs look slow; they go to the
-    set-up time instead."""
+    """The calibration of ``estimate``: the speed on the profile's corpus (see
+    ``calibrate``), the output-writing time, and which corpus it ran on."""
+    calibration = calibrate(profile.cache, profile.vocab, config, seconds)
+    calibration.update(write_seconds=write_seconds(len(profile.vocab), config, workdir),
+                       corpus="the corpus (its first sentences)" if profile.basis != "zipf"
+                       else "a synthetic Zipf corpus")
+    return calibration
+
+
+def calibrate(cache, vocab, config, seconds):
+    """Train on ever longer prefixes of the encoded corpus ``cache`` until one run takes
+    about ``seconds`` (at least half). The speed is the marginal one between the last two
+    runs: a run's fixed costs (first touches of freshly allocated matrices, thread start-up)
+    would otherwise be spread over the few words of a calibration and make long runs look
+    slow; they go to the set-up time instead. Returns dict(words, seconds,
+    words_per_second, setup_seconds)."""
     from . import loop
 
     one_epoch = dataclasses.replace(config, epochs=1)
     words = CALIBRATION_FIRST_WORDS
     previous = None
     while True:
-        part = _prefix(profile.cache, words, config.max_sentence_length)
+        part = _prefix(cache, words, config.max_sentence_length)
         started = time.perf_counter()
         with _quiet_stderr():
-            summary = loop.train_cache(part, profile.vocab, one_epoch, _silent)
+            summary = loop.train_cache(part, vocab, one_epoch, _silent)
         wall = time.perf_counter() - started
         took = max(summary.train_seconds, 1e-6)
-        if took >= CALIBRATION_ENOUGH * seconds or part.words >= profile.cache.words:
+        if took >= CALIBRATION_ENOUGH * seconds or part.words >= cache.words:
             break
         previous = (part.words, took)
         growth = min(max(CALIBRATION_MARGIN * seconds / took, 2.0), CALIBRATION_MAX_GROWTH)
@@ -592,20 +608,18 @@ def _calibrate(profile, config, seconds, workdir):
             speed = marginal
             fixed = took - part.words / speed
     return dict(words=part.words, seconds=took, words_per_second=speed,
-                setup_seconds=max(wall - took, 0.0) + fixed,
-                write_seconds=_write_seconds(len(profile.vocab), config, workdir),
-                corpus="the corpus (its first sentences)" if profile.basis != "zipf"
-                else "a synthetic Zipf corpus")
+                setup_seconds=max(wall - took, 0.0) + fixed)
 
 
-def _write_seconds(vocab_size, config, workdir):
-    """Seconds to write the vectors: a sample of rows timed and scaled."""
+def write_seconds(vocab_size, config, workdir, name=WRITE_SAMPLE_NAME):
+    """Seconds to write the vectors: a sample of rows timed and scaled. ``name``: the
+    sample file's name, whose extension chooses compression as an output's does."""
     from ..io import w2vformat
 
     rows = min(vocab_size, WRITE_SAMPLE_ROWS)
     vectors = np.random.default_rng(config.seed).random((rows, config.dim), dtype=np.float32)
     words = [f"word{r}" for r in range(rows)]
-    path = os.path.join(workdir, "sample.vec")
+    path = os.path.join(workdir, name)
     started = time.perf_counter()
     w2vformat.write(path, words, vectors, config.format != "text")
     seconds = time.perf_counter() - started

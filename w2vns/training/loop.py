@@ -1,9 +1,10 @@
 """The epoch loop, and the runs around it: a fresh run (``train``), a resumed one
 (``resume``) and a calibration run on an encoded corpus (``train_cache``).
 
-The loop walks the encoded corpus in batches, maps global progress to the learning rate,
-asks the objective's registry entry (``objectives``) what changes between batches (the
-adaptive noise table, the dynamic pool), hands each batch to the device (``devices``),
+The loop walks the encoded corpus in batches, takes the learning rate from its schedule
+(``schedule``: over the words of --epochs, or the time of --time-budget), asks the
+objective's registry entry (``objectives``) what changes between batches (the adaptive
+noise table, the dynamic pool), hands each batch to the device (``devices``),
 reports progress, honours stop requests and writes checkpoints; under mpiexec it
 synchronises the processes' models (``distributed.Syncs``). It has no device-specific
 code: the arithmetic lives in the kernels, behind the device.
@@ -17,15 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint as ckpt
-from . import devices, distributed, model_file, objectives, reading, sequences
+from . import budget, devices, distributed, model_file, objectives, reading
+from . import schedule as schedules
 from . import vocab as vocabulary
-from .config import divergence_advice, learning_rate
+from .config import divergence_advice
 from ..errors import EXIT_SIGNAL, DivergenceError, InputError, Interrupted
 from ..io import idcache
 from ..io.workdir import run_directory
 from .counters import Counts
 from .devices.base import Tables
-from .progress import Discard, Progress, available_memory_bytes, human_bytes, peak_rss_bytes
+from .progress import available_memory_bytes, human_bytes, peak_rss_bytes, run_progress
 from ..logs import to_stderr
 from .run import Run, Status, Summary, Trained, notify
 
@@ -43,6 +45,7 @@ class State:
     summary: Summary
     checkpoint_dir: str = None  # where checkpoints go (None: none are written) ...
     meta: dict = None  # ... with this record of the run
+    plan: object = None  # a budget.Plan: the schedule follows the time (--time-budget)
 
 
 def train(run):
@@ -58,6 +61,7 @@ def train(run):
     config, log = run.config, run.log
     readings = reading.check_inputs(run.sources, config)
     devices.require(config, run.cluster)
+    budget.check(config, run.cluster)
     for advice in config.advisories():
         log(f"warning: {advice}")
     given_vocab = vocabulary.read_vocab(run.read_vocab) if run.read_vocab else None  # first
@@ -67,14 +71,16 @@ def train(run):
     with run_directory() as workdir:
         vocab, cache, summary = reading.encode(run, readings, given_vocab, workdir, started)
         _check_memory(len(vocab), config, log)
+        plan = budget.plan(run, cache, vocab, workdir) if config.time_budget else None
         model, states = initial_weights(len(vocab), config, run.cluster)
         if run.init_from is not None:
             known = model_file.carry_over(run.init_from, vocab, config, model, log)
             log(f"continuing '{run.init_from.path}': {known:,} known words start from their "
                 f"saved vectors, {len(vocab) - known:,} new words")
         noise = objectives.noise_for(vocab.counts, config)
+        meta = ckpt.run_meta(run, cache) if run.checkpoint_dir else None
         state = State(cache, vocab, model, noise, states, ckpt.Position(), summary,
-                      run.checkpoint_dir, _meta(run, cache) if run.checkpoint_dir else None)
+                      run.checkpoint_dir, meta, plan)
         tree = _run_epochs(run, state)
     return _trained(state, tree, config, started)
 
@@ -84,6 +90,7 @@ def resume(run):
     started = time.perf_counter()
     checkpoint, config, cluster = run.resume_from, run.config, run.cluster
     devices.require(config, cluster)
+    budget.check(config, cluster)
     directory = os.path.dirname(checkpoint.path)
     position, states, cache_meta = distributed.rank_state(checkpoint, cluster)
     cache = idcache.IdCache(os.path.join(directory, reading.cache_name(cluster)), **cache_meta)
@@ -96,11 +103,14 @@ def resume(run):
                       corpus_words=reading.global_words(cache.words, cluster),
                       ranks=cluster.size if cluster else 1)
     run.announce(summary)
-    run.log(f"resuming from '{checkpoint.path}': epoch {position.epoch + 1}/{config.epochs}, "
-            f"{position.done / max(cache.words * config.epochs, 1):.1%} done")
+    run.log(f"resuming from '{checkpoint.path}': epoch {position.epoch + 1}"
+            + (f"/{config.epochs}, {position.done / max(cache.words * config.epochs, 1):.1%} "
+               "done" if config.time_budget is None else ""))
+    plan = budget.resumed(run, checkpoint.meta.get("budget"), cache.words, position.done) \
+        if config.time_budget else None
     noise = objectives.noise_for(vocab.counts, config, stats=checkpoint.noise_stats)
     state = State(cache, vocab, checkpoint.model, noise, states, position, summary, directory,
-                  dict(checkpoint.meta, cache=cache_meta))
+                  dict(checkpoint.meta, cache=cache_meta), plan)
     tree = _run_epochs(run, state)
     return _trained(state, tree, config, started)
 
@@ -130,17 +140,6 @@ def initial_weights(vocab_size, config, cluster=None):
     states = rng.integers(1, np.iinfo(np.int64).max, size=config.threads,
                           dtype=np.int64).astype(np.uint64)
     return model, states
-
-
-def _meta(run, cache):
-    """What a fresh run's checkpoints record besides the state."""
-    meta = dict(outputs=run.recorded_outputs(), config=dataclasses.asdict(run.config),
-                sources=sequences.names_of(run.sources),
-                fingerprint=ckpt.fingerprint(sequences.names_of(run.sources)),
-                cache=dict(items=cache.items, words=cache.words, sentences=cache.sentences))
-    if run.cluster:
-        meta["ranks"] = run.cluster.size
-    return meta
 
 
 def _check_memory(vocab_size, config, log):
@@ -187,15 +186,18 @@ class _Epochs:
         self.run, self.state, self.device, self.config = run, state, device, config
         self.strategy = objectives.strategy_of(config)
         self.base = self.strategy.weights(state.vocab.counts, config)
-        self.total = max(state.cache.words * config.epochs, 1)
+        self.schedule = (schedules.TimeSchedule(config, state.cache.words, state.plan)
+                         if state.plan else schedules.WordSchedule(config, state.cache.words))
         self.shown = state.summary.corpus_words / max(state.cache.words, 1)  # global per local
         self.saver = (ckpt.Saver(state.checkpoint_dir, run.checkpoint_every or 0.0, state.meta,
-                                 state, device, run.log)
+                                 state, device, run.log,
+                                 lambda: self.schedule.checkpoint_meta(state.position.done))
                       if state.checkpoint_dir else None)
-        self.progress = _progress(run, state, self.shown)
+        self.progress = run_progress(run, state.summary.corpus_words, self.schedule.epochs,
+                                     round(state.position.done * self.shown))
         self.started = self.last_save = time.perf_counter()
-        self.sync = distributed.Syncs(run.cluster, config, state, self.total) if run.cluster \
-            else None
+        self.sync = distributed.Syncs(run.cluster, config, state, self.schedule.total) \
+            if run.cluster else None
 
     def train(self):
         position, stop = self.state.position, self.run.stop
@@ -203,8 +205,9 @@ class _Epochs:
         if self.sync:
             self.sync.start()
         stop.deferred = True
+        self.schedule.start()
         try:
-            while position.epoch < self.config.epochs:
+            while not self.schedule.finished(position):
                 self._epoch()
             if self.sync:
                 self.sync.finish(stop, self.saver)
@@ -222,6 +225,8 @@ class _Epochs:
         for batch, end in idcache.iter_batches(cache, batch_items, start=position.offset):
             self._batch(batch, end)
             self._between_batches()
+            if self.schedule.out_of_time and end < cache.items:
+                return  # the deadline, in the middle of the epoch
         position.end_epoch()
         if self.run.callbacks:
             notify(self.run.callbacks, "on_epoch_end",
@@ -230,15 +235,16 @@ class _Epochs:
     def _batch(self, batch, end):
         config, position, strategy = self.config, self.state.position, self.strategy
         words = len(batch) - int(np.count_nonzero(batch == idcache.EOS))
-        a0 = learning_rate(position.done / self.total, config.alpha, config.min_alpha)
-        a1 = learning_rate((position.done + words) / self.total, config.alpha, config.min_alpha)
+        started = time.perf_counter()
+        a0, a1 = self.schedule.rates(position.done, words)
         if strategy.refresh is not None:
             rebuild_start = time.perf_counter()
             strategy.refresh(self.state.noise, self.base)
             self.state.summary.noise_seconds += time.perf_counter() - rebuild_start
-        pool = strategy.pool.at(config, position.done / self.total)
+        pool = strategy.pool.at(config, self.schedule.progress(position.done))
         params = objectives.params_for(config, pool)
         counted = dataclasses.replace(self.device.train(batch, params, a0, a1), words=words)
+        self.schedule.record(words, time.perf_counter() - started)
         if not np.isfinite(counted.loss):
             raise DivergenceError(f"training diverged in epoch {position.epoch + 1} (the loss "
                                   f"is not finite). {divergence_advice(config)}")
@@ -249,16 +255,16 @@ class _Epochs:
                    self._status(position.epoch + 1, position.epoch_counts.mean_loss, a1))
 
     def _status(self, epoch, loss, alpha=None):
-        position, config = self.state.position, self.config
-        if alpha is None:
-            alpha = learning_rate(position.done / self.total, config.alpha, config.min_alpha)
-        return Status(epoch=epoch, epochs=config.epochs, words=round(position.done * self.shown),
+        position = self.state.position
+        alpha = self.schedule.alpha(position.done) if alpha is None else alpha
+        return Status(epoch=epoch, epochs=self.schedule.epochs,
+                      words=round(position.done * self.shown),
                       seconds=time.perf_counter() - self.started, loss=loss, alpha=alpha)
 
     def _between_batches(self):
         """Syncs, stop requests and periodic checkpoints."""
         now, stop, saver = time.perf_counter(), self.run.stop, self.saver
-        due = saver is not None and saver.due(now, self.last_save)
+        due = saver is not None and not self.schedule.out_of_time and saver.due(now, self.last_save)
         if self.sync:
             if self.sync.run(stop, due, saver):
                 self.last_save = now
@@ -282,18 +288,9 @@ class _Epochs:
         summary.epoch_loss = list(position.epoch_loss)
         summary.epochs_done = position.epoch
         summary.train_seconds = time.perf_counter() - self.started
+        self.schedule.finish(summary, position, self.run.log)
         if self.strategy.refresh is not None:
             self.run.log(f"{self.strategy.name} noise: tables rebuilt in "
                          f"{summary.noise_seconds:.2f}s, "
                          f"{summary.noise_seconds / max(summary.train_seconds, 1e-9):.1%} "
                          "of training")
-
-
-def _progress(run, state, shown):
-    """Progress over the whole run; under mpiexec, shown by the first process alone."""
-    cluster = run.cluster
-    silent = cluster is not None and not cluster.is_root
-    return Progress(state.summary.corpus_words, run.config.epochs, quiet=run.quiet or silent,
-                    bar=run.bar and not silent, log_file=run.log_file,
-                    done=round(state.position.done * shown),
-                    stream=Discard() if silent else None)

@@ -73,6 +73,7 @@ class Progress:
         self.stream = stream if stream is not None else sys.stderr
         self.total = total_words * epochs
         self.epochs = epochs
+        self.epoch_words = total_words
         self.log_every = log_every
         use_bar = bar if bar is not None else _is_terminal(self.stream)
         self.bar = None
@@ -91,6 +92,10 @@ class Progress:
 
     def update(self, words, epoch, alpha, loss):
         self.done += words
+        if epoch > self.epochs:  # more epochs than planned (a time budget's forecast)
+            self.epochs, self.total = epoch, self.epoch_words * epoch
+            if self.bar is not None:
+                self.bar.total = self.total
         now = time.perf_counter()
         if self.bar is not None:
             self.bar.set_description(f"epoch {epoch}/{self.epochs}", refresh=False)
@@ -123,3 +128,13 @@ def _is_terminal(stream):
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def run_progress(run, corpus_words, epochs, done):
+    """The Progress of a run (a run.Run) over ``epochs`` epochs of ``corpus_words``, from
+    ``done`` words; under mpiexec, shown by the first process alone."""
+    cluster = run.cluster
+    silent = cluster is not None and not cluster.is_root
+    return Progress(corpus_words, epochs, quiet=run.quiet or silent,
+                    bar=run.bar and not silent, log_file=run.log_file, done=done,
+                    stream=Discard() if silent else None)

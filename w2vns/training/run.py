@@ -3,6 +3,7 @@ line (or the API) to the epoch loop; ``Summary`` is what it reports as it goes a
 ``Trained`` what it returns; ``StopControl`` takes the stop requests (signals)."""
 
 import dataclasses
+import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -54,6 +55,7 @@ class Run:
     summary: Optional[Callable] = None  # given the Summary as soon as it exists
     cluster: object = None  # a distributed.Cluster, under mpiexec
     callbacks: tuple = ()  # objects with on_batch and/or on_epoch_end, given a Status
+    started: float = field(default_factory=time.perf_counter)  # a --time-budget's start
 
     @classmethod
     def resuming(cls, checkpoint, **settings):
@@ -137,6 +139,7 @@ class Summary:
     ranks: int = 1  # processes under mpiexec
     syncs: int = 0  # model synchronisations between them
     comm_seconds: float = 0.0  # waiting for and exchanging with the other processes
+    budget: Optional[dict] = None  # a --time-budget's plan and outcome (budget.outcome)
 
     @property
     def words_trained(self):

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
+from . import budget
 from . import checkpoint as ckpt
 from . import config as configuration
 from . import distributed
@@ -50,6 +51,7 @@ class TrainRequest:
     init_from: Optional[str] = None
     peer_timeout: float = distributed.DEFAULT_PEER_TIMEOUT  # under mpiexec
     graph: Optional[walks.GraphSource] = None  # the corpus is the walks over this graph
+    started: Optional[float] = None  # time.perf_counter() at the command's start
 
     @classmethod
     def from_command_line(cls, corpus, given, argv):
@@ -186,7 +188,8 @@ def _run(request, report, log, log_file, cluster=None):
               read_vocab=request.read_vocab, init_from=saved,
               checkpoint_dir=request.checkpoint_dir, checkpoint_every=request.checkpoint_every,
               resume_from=checkpoint, stop=StopControl(), log=log, log_file=log_file,
-              quiet=request.quiet, report=report, cluster=cluster)
+              quiet=request.quiet, report=report, cluster=cluster,
+              started=time.perf_counter() if request.started is None else request.started)
     with handle_signals(run.stop.request, STOP_SIGNALS):
         train_to_files(run)
 
@@ -256,6 +259,8 @@ def _differences(request, stored, meta):
     given.update({k: v for k, v in request.options.items() if v is not None})
     problems = []
     for name, value in sorted(given.items()):
+        if name == "time_budget":  # "45m" as the option gives it, seconds as stored
+            value = budget.parse_duration(value)
         if getattr(stored, name) != value:
             problems.append(f"--{name.replace('_', '-')} is {value} but the checkpoint has "
                             f"{getattr(stored, name)}")
