@@ -39,10 +39,11 @@ def graph_options(func):
                      help="node2vec's in-out parameter: moving away from the previous node "
                           "weighs 1/q (q > 1 stays near it, q < 1 explores).  [default: 1]"),
         click.option("--sampler", type=click.Choice(SAMPLERS), default=None,
-                     help="node2vec steps: precomputed alias tables per edge (fast, memory "
-                          "for the sum over edges of the head's degree), rejection sampling "
-                          "(memory of the graph), or auto: precomputed when the tables are "
-                          "small.  [default: auto]"),
+                     help="node2vec steps: precomputed alias tables per edge (one draw a "
+                          "step, memory for the sum over edges of the head's degree), "
+                          "rejection sampling (memory of the graph), or auto: precomputed "
+                          "when the tables are small and rejection would be slow.  "
+                          "[default: auto]"),
         click.option("--hold-out", type=POSITIVE, default=None, metavar="FRACTION",
                      help="Take this fraction of the edges out of the graph first (every "
                           "node keeps one), for link prediction; needs --hold-out-file."),
