@@ -11,6 +11,16 @@ most frequent words) and WordSim-353 Spearman, both scored by gensim's evaluator
     python scripts/bench_objectives.py                         # the standard run, sg and cbow
     python scripts/bench_objectives.py --limit-words 4000000 --epochs 3 --models sg
     python scripts/bench_objectives.py --objectives unigram,per-pair --w2vns-args="--min-alpha 0.0025"
+    python scripts/bench_objectives.py --limit-words 4000000 --epochs 1 --max-vocab 5000 \
+        --objectives unigram,nce,softmax,hs+ns --compare-softmax
+
+``--compare-softmax`` measures how close each objective comes to the exact softmax: every
+w2vns row with output vectors also saves them, and each model is scored on held-out
+(context word, centre word) pairs from the words after ``--limit-words``: the mean log
+probability of the centre word under the exact softmax of the model's own scores (input
+vector . output vector over the whole vocabulary), and the share of each of the 1,000 most
+frequent words' 10 nearest neighbours (input vectors, cosine) it has in common with the
+softmax model's.
 """
 
 import argparse
@@ -33,6 +43,8 @@ OBJECTIVES = {
     "adaptive": ["--ns-strategy", "adaptive"],
     "hs": ["--hs", "--negative", "0"],
     "hs+ns": ["--hs"],
+    "nce": ["--loss", "nce"],
+    "softmax": ["--loss", "softmax"],
     "gensim": None,
     "gensim-hs": None,
 }
@@ -57,7 +69,111 @@ def command(name, model, w2v_input, lines, out, args):
     return ([sys.executable, "-m", "w2vns", "train", w2v_input, "-o", out, "-q", "--model", model,
              "--dim", "100", "--window", "5", "--negative", "5", "--sample", str(args.sample),
              "--min-count", "5", "--epochs", str(args.epochs), "--threads", str(args.threads),
-             "--alpha", str(ALPHA[model])] + OBJECTIVES[name] + shlex.split(args.w2vns_args))
+             "--alpha", str(ALPHA[model])] + OBJECTIVES[name] + max_vocab(args)
+            + shlex.split(args.w2vns_args))
+
+
+def max_vocab(args):
+    return ["--max-vocab", str(args.max_vocab)] if args.max_vocab else []
+
+
+HELDOUT_PAIRS = 20_000  # held-out (context, centre) pairs scored under the exact softmax
+NEIGHBOUR_WORDS = 1_000  # the most frequent words whose neighbours are compared
+NEIGHBOURS = 10
+HELDOUT_WINDOW = 5
+LL_BLOCK = 2_000  # pairs scored at once
+
+
+def has_context(name):
+    """Whether a w2vns row trains one output vector per word (--save-context works)."""
+    return not name.startswith("gensim") and name != "hs"
+
+
+def heldout_pairs(corpus, skip, window=HELDOUT_WINDOW, limit=HELDOUT_PAIRS):
+    """(context word, centre word) pairs within ``window`` from the words after the first
+    ``skip`` of ``corpus``, every position in turn until ``limit`` pairs."""
+    import gzip
+
+    seen, words = 0, []
+    with (gzip.open(corpus, "rt") if corpus.endswith(".gz") else open(corpus)) as handle:
+        for line in handle:
+            tokens = line.split()
+            if seen + len(tokens) > skip:
+                words.extend(tokens[max(skip - seen, 0):])
+            seen += len(tokens)
+            if len(words) > limit:
+                break
+    pairs = []
+    for i, centre in enumerate(words):
+        for j in range(max(0, i - window), min(len(words), i + window + 1)):
+            if j != i:
+                pairs.append((words[j], centre))
+        if len(pairs) >= limit:
+            break
+    return pairs
+
+
+def load_vectors(path):
+    from gensim.models import KeyedVectors
+
+    return KeyedVectors.load_word2vec_format(path, binary=True)
+
+
+def heldout_log_likelihood(vectors, context, pairs):
+    """Mean log p(centre | context word) under the exact softmax of the model's scores
+    (input vectors against output vectors, both in the vocabulary's order), over the pairs
+    whose words are both known; and the share of pairs used."""
+    import numpy as np
+
+    if vectors.index_to_key != context.index_to_key:
+        sys.exit("bench_objectives: input and output vectors list different words")
+    index = vectors.key_to_index
+    known = np.array([(index[a], index[b]) for a, b in pairs if a in index and b in index])
+    out = context.vectors.astype(np.float64)
+    total = 0.0
+    for first in range(0, len(known), LL_BLOCK):
+        part = known[first:first + LL_BLOCK]
+        logits = vectors.vectors[part[:, 0]].astype(np.float64) @ out.T
+        top = logits.max(axis=1)
+        norm = top + np.log(np.exp(logits - top[:, None]).sum(axis=1))
+        total += (logits[np.arange(len(part)), part[:, 1]] - norm).sum()
+    return total / max(len(known), 1), len(known) / max(len(pairs), 1)
+
+
+def neighbour_sets(vectors, words):
+    import numpy as np
+
+    unit = vectors.vectors / np.linalg.norm(vectors.vectors, axis=1, keepdims=True)
+    ids = [vectors.key_to_index[w] for w in words]
+    sims = unit[ids] @ unit.T
+    sims[np.arange(len(ids)), ids] = -np.inf
+    best = np.argsort(-sims, axis=1)[:, :NEIGHBOURS]
+    return [set(vectors.index_to_key[k] for k in row) for row in best]
+
+
+def softmax_closeness(results, corpus, skip):
+    """Adds each row's held-out log-likelihood and neighbour agreement with its model's
+    softmax row (``--compare-softmax``)."""
+    pairs = heldout_pairs(corpus, skip)
+    for model in {r["model"] for r in results}:
+        reference = next((r for r in results if r["model"] == model
+                          and r["objective"] == "softmax"), None)
+        ref_sets = None
+        if reference is not None:
+            ref_vectors = load_vectors(reference["vectors"])
+            words = ref_vectors.index_to_key[:NEIGHBOUR_WORDS]
+            ref_sets = neighbour_sets(ref_vectors, words)
+        for r in results:
+            if r["model"] != model:
+                continue
+            vectors = load_vectors(r["vectors"])
+            if r.get("context"):
+                r["heldout_ll"], r["heldout_used"] = heldout_log_likelihood(
+                    vectors, load_vectors(r["context"]), pairs)
+            if ref_sets is not None and all(w in vectors.key_to_index for w in words):
+                sets = neighbour_sets(vectors, words)
+                r["agreement"] = sum(len(a & b) for a, b in zip(sets, ref_sets)) / (
+                    NEIGHBOURS * len(words))
 
 
 def main():
@@ -71,6 +187,10 @@ def main():
     ap.add_argument("--sample", type=float, default=1e-4)
     ap.add_argument("--limit-words", type=int, default=0, help="train on the first N words only")
     ap.add_argument("--w2vns-args", default="", help="extra options for every w2vns row")
+    ap.add_argument("--max-vocab", type=int, default=0, help="w2vns rows keep the N most "
+                    "frequent words")
+    ap.add_argument("--compare-softmax", action="store_true",
+                    help="held-out log-likelihood and neighbour agreement with the softmax row")
     ap.add_argument("--workdir", default=os.path.join(HERE, "..", "bench-out"))
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
@@ -84,13 +204,20 @@ def main():
     for model in args.models.split(","):
         for name in names:
             out = os.path.join(args.workdir, f"obj-{model}-{name}.bin")
-            wall, rss, _ = run(command(name, model, w2v_input, lines, out, args))
+            context = out[:-len(".bin")] + "-context.bin" \
+                if args.compare_softmax and has_context(name) else None
+            extra = ["--save-context", context] if context else []
+            wall, rss, _ = run(command(name, model, w2v_input, lines, out, args) + extra)
             analogy, ws353 = evaluate(out, args.eval_dir)
             results.append(dict(model=model, objective=name, wall=wall, words_per_second=words / wall,
-                                rss=rss, analogy=analogy, ws353=ws353))
+                                rss=rss, analogy=analogy, ws353=ws353, vectors=out,
+                                context=context))
             print(f"{model} {name}: {wall:.1f}s analogy {analogy:.3f} ws353 {ws353:.3f}",
                   file=sys.stderr, flush=True)
 
+    if args.compare_softmax:
+        softmax_closeness(results, args.corpus, args.limit_words)
+        print_closeness(results)
     print(f"\n{args.epochs} epochs, {words // args.epochs:,} words, {args.threads} threads"
           + (f", w2vns {args.w2vns_args}" if args.w2vns_args else ""))
     print("\n| model | objective | wall s | words/s | analogy | WS353 | vs gensim (time) |")
@@ -105,6 +232,17 @@ def main():
     if args.json:
         with open(args.json, "w") as handle:
             json.dump(results, handle, indent=2)
+
+
+def print_closeness(results):
+    print("\n| model | objective | wall s | analogy | WS353 | held-out log p (softmax of its "
+          "scores) | neighbours shared with softmax |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        ll = f"{r['heldout_ll']:.3f}" if "heldout_ll" in r else "-"
+        agree = f"{r['agreement']:.3f}" if "agreement" in r else "-"
+        print(f"| {r['model']} | {r['objective']} | {r['wall']:.1f} | {r['analogy']:.3f} | "
+              f"{r['ws353']:.3f} | {ll} | {agree} |")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,16 @@ markdown table, one column per set, then the pairs each set could use.
     python scripts/bench_quality.py                      # standard run: 5 epochs, sg and cbow
     python scripts/bench_quality.py --words 4000000 --epochs 1     # quick look
     python scripts/bench_quality.py --models sg --tools w2vns --json quality.json
+    python scripts/bench_quality.py --models cbow --variant "grad-mean=--cbow-grad mean"
+
+Each ``--variant NAME=OPTIONS`` adds a w2vns row trained with OPTIONS after the standard
+settings (which they override), in the same run.
 """
 
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -68,6 +73,17 @@ def markdown(results):
     return lines
 
 
+def variants(given):
+    """(row name, "w2vns", extra options) for each ``NAME=OPTIONS`` of --variant."""
+    rows = []
+    for item in given:
+        name, sep, options = item.partition("=")
+        if not sep or not name:
+            sys.exit(f"bench_quality: --variant takes NAME=OPTIONS, got {item!r}")
+        rows.append((name, "w2vns", shlex.split(options)))
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
@@ -81,6 +97,8 @@ def main():
     ap.add_argument("--words", type=int, default=0, help="train on the first N words only")
     ap.add_argument("--workdir", default=os.path.join(HERE, "..", "bench-out"))
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=OPTIONS",
+                    help="also train w2vns with these extra options (repeatable)")
     args = ap.parse_args()
     models = checked_choices(args.models, MODELS, "bench_quality", "model")
     tools = checked_choices(args.tools, TOOLS, "bench_quality", "tool")
@@ -89,11 +107,12 @@ def main():
     if "w2vns" in tools:
         warm_w2vns(lines, args.workdir, "--threads", str(args.threads))
 
+    runs = [(tool, tool, []) for tool in tools] + variants(args.variant)
     results = []
     for model in models:
-        for tool in tools:
+        for tool, base, extra in runs:
             out = os.path.join(args.workdir, f"quality-{tool}-{model}.bin")
-            wall, _, _ = run(train_command(tool, model, (w2v_input, lines), out, args))
+            wall, _, _ = run(train_command(base, model, (w2v_input, lines), out, args) + extra)
             results.append(dict(model=model, tool=tool, wall=wall,
                                 rows=suite_scores(out, args.eval_dir)))
             print(f"{model} {tool}: trained in {wall:.1f}s", file=sys.stderr, flush=True)

@@ -58,3 +58,34 @@ def reference_window(syn0, syn1, contexts, targets, alpha, block=None):
         np.add.at(syn1, targets, g.T @ h)
         np.add.at(syn0, part, g @ w)
     return syn0, syn1
+
+
+def reference_nce(h, targets, syn1, shift, alpha):
+    """Noise-contrastive estimation's step in float64, every logit taken first: negative
+    sampling's terms on the logits ``h . syn1[w] - shift[w]``. Returns (neu1e, new syn1,
+    loss)."""
+    syn1 = syn1.astype(np.float64).copy()
+    h = h.astype(np.float64)
+    neu1e = np.zeros_like(h)
+    logits = [h @ syn1[w] - shift[w] for w in targets]
+    loss = 0.0
+    for d, w in enumerate(targets):
+        label = 1.0 if d == 0 else 0.0
+        g = logistic_gradient(logits[d], label) * alpha
+        neu1e += g * syn1[w]
+        syn1[w] += g * h
+        p = sigmoid(logits[d])
+        loss += -np.log(p if label else 1.0 - p)
+    return neu1e, syn1, loss
+
+
+def reference_softmax(h, word, syn1, alpha):
+    """The exact softmax's step in float64: returns (neu1e, new syn1, -log p(word))."""
+    syn1 = syn1.astype(np.float64)
+    h = h.astype(np.float64)
+    logits = syn1 @ h
+    p = np.exp(logits - logits.max())
+    p /= p.sum()
+    g = -p * alpha
+    g[word] += alpha
+    return g @ syn1, syn1 + np.outer(g, h), -np.log(p[word])

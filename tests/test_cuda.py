@@ -182,7 +182,8 @@ def device_run(sent, syn0, syn1, noise_words, *, model="sg", negative=1, mean=Tr
     cfg = config.build(None, model=model, dim=dim, window=1, negative=negative, sample=0,
                        cbow_mean=mean, share_negatives=share, threads=1, device="cuda")
     got = Model(syn0.copy(), syn1.copy(), np.zeros((1, dim), np.float32))
-    noise = Noise(*noise_table(noise_words), np.zeros(0, np.float32), np.zeros(0, np.float32))
+    noise = Noise(*noise_table(noise_words), np.zeros(0, np.float32), np.zeros(0, np.float32),
+                  np.zeros(0, np.float32))
     tables = Tables(noise, objectives.tree_for(np.ones(ROWS), cfg), np.ones(ROWS, np.float32))
     trainer = device.CudaDevice(cfg, got, tables, np.array([seed], np.uint64), lambda _: None,
                                 lanes=lanes, workers=1)

@@ -312,11 +312,9 @@ def _compressed(name, compress):
 
 
 VECTORS_ERRORS = {
-    "fastText model": (_fasttext_bin, "model.bin",
-                       "Error: '{p}' is a fastText model (.bin), which w2vns does not read. Use "
-                       "the .vec file fastText writes beside it, or convert the model with "
-                       "gensim: load_facebook_vectors('{p}').save_word2vec_format("
-                       "'vectors.vec')."),
+    "cut fastText model": (_fasttext_bin, "model.bin",
+                           "Error: '{p}' is truncated (in the dictionary): the fastText model "
+                           "is incomplete. Copy or download it again."),
     "HDF5 file": (_bytes("model.h5", HDF5_SIGNATURE + bytes(64)), "model.h5",
                   "Error: '{p}' is an HDF5 file (a Keras or h5py model?), which w2vns does not "
                   "read. Save the matrix with np.save as NAME.npy and its words, one per line, "
@@ -474,7 +472,7 @@ def test_without_no_header_a_first_row_of_whole_numbers_is_a_bad_header(folder, 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_vectors_command_names_a_format_it_does_not_read(folder, name):
     _headerless(folder)
-    for case in ("fastText model", "HDF5 file", "pickle"):
+    for case in ("cut fastText model", "HDF5 file", "pickle"):
         make, file_name, message = VECTORS_ERRORS[case]
         path = folder / file_name
         for extra in ([], ["--no-header"]):

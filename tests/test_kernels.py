@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from numba import njit
 
-from references import (logistic_gradient, random_matrices, reference_sgns, reference_window,
-                        sigmoid)
+from references import (logistic_gradient, random_matrices, reference_nce, reference_sgns,
+                        reference_softmax, reference_window, sigmoid)
 from w2vns.kernels import bundles as B
 from w2vns.kernels import cpu as K
 from w2vns.kernels import huffman
-from w2vns.kernels import leaves, losses, rng, targets
+from w2vns.kernels import leaves, losses, rng, subwords, targets
 from w2vns.training import vocab
 
 DIM = 16
@@ -29,13 +29,15 @@ def matrices():
 def make_noise(weights):
     prob, alias = vocab.alias_table(weights)
     return B.Noise(prob, alias, np.zeros(len(weights), np.float32),
-                   np.zeros(len(weights), np.float32))
+                   np.zeros(len(weights), np.float32), np.zeros(0, np.float32))
 
 
 def make_params(model="sg", window=1, negative=1, hs=False, strategy="unigram", pool=0,
-                share=True, mean=True, shrink=True):
+                share=True, mean=True, shrink=True, divide=None, loss="ns"):
+    divide = not mean if divide is None else divide  # the defaults' gradient by default
     return B.Params(B.MODEL_CODES[model], window, negative, int(hs), B.STRATEGY_CODES[strategy],
-                    pool, int(share), int(mean), 100, int(shrink), int(strategy == "adaptive"))
+                    pool, int(share), int(mean), 100, int(shrink), int(strategy == "adaptive"),
+                    int(divide), B.LOSS_CODES[loss])
 
 
 def one_hot_noise(word):
@@ -128,7 +130,8 @@ def test_sigmoid_is_clipped_and_stops_only_learnt_terms():
 def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
     work = K.new_work(params, DIM, np.uint64(7))
     work.sent[:len(sent)] = sent
-    step(len(sent), B.Model(syn0, syn1neg, syn1), noise, tree, params, work, ALPHA)
+    step(len(sent), B.Model(syn0, syn1neg, syn1), noise, tree, subwords.none(), params, work,
+         ALPHA)
     return work.tally
 
 
@@ -168,6 +171,64 @@ def test_skipgram_sentence_matches_numpy(matrices, share, hs):
     np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
 
 
+NCE_SHIFT = np.linspace(-3.0, 2.0, ROWS).astype(np.float32)  # log(k P_n(w)), spread out
+
+
+def test_nce_update_matches_numpy(matrices):
+    """One example: the target and two noise words, each logit less its word's shift."""
+    syn0, syn1 = matrices
+    targets = np.array([[3, 7, 10], [0, 0, 0]], dtype=np.int64)
+    h, got1, neu1e = syn0[5].copy(), syn1.copy(), np.zeros(DIM, np.float32)
+    loss = losses.nce_update(h, targets, 0, 3, got1, ALPHA, neu1e, NCE_SHIFT,
+                             np.empty(3, np.float32))
+    e, ref1, ref_loss = reference_nce(syn0[5], [3, 7, 10], syn1, NCE_SHIFT, float(ALPHA))
+    np.testing.assert_allclose(neu1e, e, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    assert loss == pytest.approx(ref_loss, rel=1e-3)
+    plain = np.zeros(DIM, np.float32)
+    losses.nce_update(h, targets, 0, 3, syn1.copy(), ALPHA, plain, np.zeros(ROWS, np.float32),
+                      np.empty(3, np.float32))
+    assert not np.allclose(plain, neu1e, rtol=1e-2, atol=1e-4)  # the shift changes the step
+
+
+def test_softmax_update_matches_numpy(matrices):
+    """One example: every output row moves by alpha (1[w = word] - p_w) h."""
+    syn0, syn1 = matrices
+    h, got1, neu1e = syn0[5].copy(), syn1.copy(), np.zeros(DIM, np.float32)
+    loss = losses.softmax_update(h, 3, got1, ALPHA, neu1e)
+    e, ref1, ref_loss = reference_softmax(syn0[5], 3, syn1, float(ALPHA))
+    np.testing.assert_allclose(neu1e, e, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+    assert not np.allclose(got1[ROWS - 1], syn1[ROWS - 1])  # a row never drawn moves too
+
+
+@pytest.mark.parametrize("loss", ["nce", "softmax"])
+def test_skipgram_sentence_with_each_loss_matches_numpy(matrices, loss):
+    """window 1: each neighbour predicts the centre pair by pair (NCE's shared draw is
+    not trained as a whole window)."""
+    syn0, syn1 = matrices
+    tree = B.Tree(*huffman.build_tree(COUNTS))
+    sent = np.array([4, 9, 2, 4], dtype=np.int32)
+    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    for i in range(len(sent)):
+        for c in [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]:
+            if loss == "nce":
+                e, ref1, _ = reference_nce(ref0[c], [sent[i], NOISE_WORD], ref1, NCE_SHIFT,
+                                           float(ALPHA))
+            else:
+                e, ref1, _ = reference_softmax(ref0[c], sent[i], ref1, float(ALPHA))
+            ref0[c] += e
+    noise = one_hot_noise(NOISE_WORD)._replace(nce_shift=NCE_SHIFT)
+    params = make_params(negative=1 if loss == "nce" else 0, loss=loss)
+    got0, got1 = syn0.copy(), syn1.copy()
+    tally = _run_sentence(K.sg_sentence, sent, got0, got1, syn1[:1].copy(), params, noise, tree)
+    assert tally[B.TALLY_PAIRS] == 6
+    assert tally[B.TALLY_TERMS] == 6 * (2 if loss == "nce" else 1)
+    np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+
+
 # Wider than any test sentence: every window spans the whole sentence unless the random
 # shrink draws a span shorter than it (a chance of 1 in 40,000 per centre; the pair count
 # checks it did not).
@@ -200,9 +261,12 @@ def test_a_wide_skipgram_window_is_trained_in_blocks(matrices):
     assert not np.allclose(got1, whole1, rtol=1e-2, atol=1e-3)  # not the whole window at once
 
 
+@pytest.mark.parametrize("divide", [False, True])
 @pytest.mark.parametrize("mean", [True, False])
 @pytest.mark.parametrize("hs", [False, True])
-def test_cbow_sentence_matches_numpy(matrices, mean, hs):
+def test_cbow_sentence_matches_numpy(matrices, mean, hs, divide):
+    """The context's mean (or sum) predicts the centre; each context word takes the
+    input's gradient whole, or divided by the number of context words."""
     syn0, syn1 = matrices
     tree = B.Tree(*huffman.build_tree(COUNTS))
     hs_rows = syn1[::-1].copy()[:ROWS - 1]
@@ -218,10 +282,11 @@ def test_cbow_sentence_matches_numpy(matrices, mean, hs):
             e2, refh, _ = reference_hs(h, sent[i], tree, refh, float(ALPHA))
             e = e + e2
         for c in ctx:
-            ref0[c] += e if mean else e / len(ctx)
+            ref0[c] += e / len(ctx) if divide else e
     got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
     tally = _run_sentence(K.cbow_sentence, sent, got0, got1, goth,
-                          make_params("cbow", hs=hs, mean=mean), one_hot_noise(NOISE_WORD), tree)
+                          make_params("cbow", hs=hs, mean=mean, divide=divide),
+                          one_hot_noise(NOISE_WORD), tree)
     assert tally[B.TALLY_PAIRS] == 6
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)

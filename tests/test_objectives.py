@@ -31,6 +31,8 @@ OBJECTIVES = {
     "dynamic": dict(ns_strategy="dynamic"),
     "adaptive": dict(ns_strategy="adaptive"),
     "per-pair": dict(share_negatives=False),
+    "nce": dict(loss="nce"),
+    "softmax": dict(loss="softmax"),
 }
 
 
@@ -188,6 +190,18 @@ ERRORS = [
     (["--ns-strategy", "uniform", "--ns-exponent", "0.75"],
      "Error: --ns-strategy uniform draws every word equally, which contradicts --ns-exponent "
      "0.75. Drop one of them."),
+    (["--loss", "softmax", "--hs"], "Error: --loss softmax is a loss of its own: drop --hs "
+     "(which adds hierarchical softmax to negative sampling)."),
+    (["--loss", "nce", "--ns-strategy", "hard"], "Error: --loss nce needs the noise "
+     "probabilities, which --ns-strategy hard changes: use --ns-strategy unigram or uniform."),
+    (["--loss", "nce", "--negative", "0"],
+     "Error: --loss nce draws --negative noise words per example: give --negative > 0."),
+    (["--loss", "softmax", "--ns-strategy", "uniform"],
+     "Error: --loss softmax draws no noise words: drop --ns-strategy."),
+    (["--loss", "softmax", "--max-vocab", "20000"], "Error: --loss softmax takes at most "
+     "10,000 words: give --max-vocab 10000 or less, got 20000."),
+    (["--cbow-grad", "half"], "Error: Invalid value for '--cbow-grad': 'half' is not one of "
+     "'mean', 'sum'. See 'w2vns train --help'."),
     (["--hs", "--negative", "0", "--save-context", "{tmp}/c.bin"],
      "Error: --save-context writes the output vectors of negative sampling, and --negative 0 "
      "has none. Drop --save-context or give --negative > 0."),
@@ -202,6 +216,57 @@ def test_objective_errors_are_one_line_and_write_nothing(corpus, tmp_path, args,
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [message.format(tmp=tmp_path)]
     assert not out.exists()
+
+
+def test_softmax_refuses_a_vocabulary_above_its_limit(tmp_path):
+    """Counted only once the corpus is read: the error names --max-vocab, and the
+    existing output is left as it was."""
+    corpus = tmp_path / "wide.txt"
+    words = [f"w{i}" for i in range(objectives.SOFTMAX_MAX_VOCAB + 1)]
+    corpus.write_text("\n".join(" ".join(words[i:i + 20]) for i in range(0, len(words), 20)))
+    out = tmp_path / "v.txt"
+    out.write_bytes(b"kept")
+    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(out), "--min-count", "1",
+                                      "--loss", "softmax", "--threads", "1"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: --loss softmax takes at most 10,000 words and the vocabulary has 10,001: "
+        "give --max-vocab 10000 (or a higher --min-count).")
+    assert out.read_bytes() == b"kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.txt", "wide.txt"]
+
+
+@pytest.mark.parametrize("given,loss,hs,negative", [
+    (dict(), "ns", False, 5), (dict(hs=True), "ns", True, 5),
+    (dict(hs=True, negative=0), "hs", True, 0), (dict(loss="hs"), "hs", True, 0),
+    (dict(loss="softmax"), "softmax", False, 0), (dict(loss="nce", negative=7), "nce", False, 7)])
+def test_loss_and_the_older_options_agree(given, loss, hs, negative):
+    cfg = config.build(None, **given)
+    assert (cfg.loss, cfg.hs, cfg.negative) == (loss, hs, negative)
+    assert objectives.has_output_rows(cfg) == (loss != "hs")
+
+
+def test_nce_shift_is_log_k_times_the_noise_probability():
+    cfg = config.build(None, loss="nce", negative=4)
+    noise = objectives.noise_for(COUNTS, cfg)
+    q = COUNTS ** 0.75 / (COUNTS ** 0.75).sum()
+    np.testing.assert_allclose(noise.nce_shift, np.log(4 * q), rtol=1e-5)
+    assert objectives.noise_for(COUNTS, config.build(None)).nce_shift.size == 0
+
+
+@pytest.mark.parametrize("mean,grad,divide", [(True, None, config.DEFAULT_CBOW_GRAD[True] == "mean"),
+                                              (False, None, True), (True, "mean", True),
+                                              (True, "sum", False), (False, "sum", False)])
+def test_cbow_grad_sets_the_kernels_division(mean, grad, divide):
+    cfg = config.build(None, model="cbow", cbow_mean=mean, cbow_grad=grad)
+    assert objectives.params_for(cfg, 0).cbow_divide == int(divide)
+
+
+def test_cbow_with_the_mean_gradient_learns_the_planted_structure(corpus):
+    kv, trained = embeddings(corpus, model="cbow", cbow_grad="mean")
+    assert neighbour_score(kv) >= 0.9
+    assert analogy_score(kv) >= 0.7
+    assert trained.summary.epoch_loss[-1] < trained.summary.epoch_loss[0]
 
 
 def test_resume_with_a_changed_objective_is_refused(corpus, tmp_path):
@@ -239,3 +304,25 @@ def test_default_final_learning_rate_depends_on_the_model():
     assert sg.min_alpha == pytest.approx(sg.alpha * MIN_ALPHA_RATIO["sg"])
     assert cbow.min_alpha == pytest.approx(cbow.alpha * MIN_ALPHA_RATIO["cbow"])
     assert TrainConfig(model="sg", min_alpha=0.001).resolved().min_alpha == 0.001
+
+
+@pytest.mark.parametrize("strategy,words,warned", [
+    ("hard", objectives.HARD_MIN_TRAINING_WORDS // 5 - 1, True),
+    ("hard", objectives.HARD_MIN_TRAINING_WORDS // 5, False),
+    ("uniform", 10 ** 10, True), ("unigram", 1000, False), ("dynamic", 1000, False)])
+def test_strategies_known_to_do_badly_at_a_size_warn(strategy, words, warned):
+    """Counted in training words: corpus words x epochs (5 here)."""
+    cfg = config.build(None, ns_strategy=strategy, epochs=5)
+    advice = list(objectives.run_advisories(cfg, words))
+    assert len(advice) == int(warned)
+    if warned:
+        assert advice[0].startswith(f"--ns-strategy {strategy}")
+        assert "Use unigram" in advice[0]
+
+
+def test_the_warning_is_logged_before_training(corpus):
+    lines = []
+    cfg = config.build(None, ns_strategy="hard", epochs=1, threads=1)
+    train(Run([corpus], cfg, log=lines.append, bar=False))
+    warnings = [line for line in lines if line.startswith("warning: --ns-strategy hard on ")]
+    assert len(warnings) == 1 and "Use unigram" in warnings[0]

@@ -14,7 +14,8 @@ MODEL_CONTINUED_IN_PLACE = frozenset({("init_from=", "save_model=")})
 
 def load(path, *, limit=None, unicode_errors="replace", normalize=False, no_header=False):
     """Vectors from a word2vec text or binary file (plain or compressed), GloVe text (no
-    header line) or a .npy file.
+    header line), a .npy file or a fastText .bin model (whose unknown words get vectors
+    from their character n-grams: ``Embeddings.vector``, ``get_vector`` and the queries).
 
     Returns a ``w2vns.vectors.Embeddings``. ``limit`` reads only the first N vectors;
     ``normalize`` scales them to unit length in place (no second copy for queries);
@@ -66,6 +67,7 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
     from .errors import OptionError, UsageError
     from .io.outputs import PathPlan, check_paths
     from .logs import python_log
+    from .training.subwords import subword_model
     from .vectors.embeddings import Embeddings
 
     sources = corpus_of(corpus)
@@ -93,11 +95,12 @@ def train(corpus, output=None, *, config_path=None, save_context=None, save_voca
                          "too.")
     else:
         trained = loop.train(run)
-    return Embeddings(trained.vocab.words, trained.vectors, counts=trained.vocab.counts)
+    return Embeddings(trained.vocab.words, trained.word_vectors, counts=trained.vocab.counts,
+                      subwords=subword_model(trained))
 
 
 def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=None,
-             method="add"):
+             method="add", oov="skip"):
     """Score ``vectors`` (an ``Embeddings``, or the path of a vectors file) on a suite of
     evaluation sets, as ``w2vns evaluate`` does.
 
@@ -107,8 +110,11 @@ def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=N
     only the first N words (default 30,000; 0: every word); ``method``: "add" (3CosAdd) or
     "mul" (3CosMul). Returns a ``w2vns.vectors.evaluate.SuiteResult``: ``rows`` (one per set
     and kind: name, kind, score, used, size, oov_ratio), ``analogies`` and
-    ``similarities`` (every number), ``as_dict()``.
+    ``similarities`` (every number), ``as_dict()``. ``oov``: "skip" word pairs with an
+    unknown word, or with a subword model (a fastText .bin) score them with the word's
+    vector built from its n-grams ("ngrams").
     """
+    from .errors import UsageError
     from .vectors import evaluate as evaluation
     from .vectors.embeddings import Embeddings
 
@@ -119,7 +125,11 @@ def evaluate(vectors, *, analogies=(), similarity=(), suite_dir=None, restrict=N
         evaluation.check_file(path)
     kv = vectors if isinstance(vectors, Embeddings) else load(vectors, normalize=True)
     restrict = evaluation.DEFAULT_RESTRICT if restrict is None else restrict
-    return evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
+    if oov not in evaluation.OOV_CHOICES:
+        raise UsageError(f"oov must be one of {', '.join(evaluation.OOV_CHOICES)}, got "
+                         f"'{oov}'.")
+    return evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method,
+                                     oov)
 
 
 def _paths(value):

@@ -18,6 +18,7 @@ from .params import FINITE, FiniteFloat
 from .phrases import phrases as phrases_command
 from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
                       W2vnsError)
+from ..io import ngram_defaults
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
 from ..training import budget, devices, objectives
@@ -142,6 +143,12 @@ def training_options(func):
                           "are summed.  [default: off]"),
         click.option("--cbow-mean/--cbow-sum", default=None,
                      help="CBOW: mean or sum of context vectors.  [default: mean]"),
+        click.option("--cbow-grad", type=click.Choice(["mean", "sum"]), default=None,
+                     help="CBOW: each context word takes the input's gradient divided by the "
+                          "number of context words (mean), or the whole of it (sum, as the "
+                          "C tool).  [default: sum with --cbow-mean, mean with --cbow-sum]"),
+        click.option("--loss", type=click.Choice(objectives.LOSS_NAMES), default=None,
+                     help=objectives.loss_help()),
         click.option("--threads", type=int, default=None,
                      help="Threads for training and for reading the corpus.  [default: all cores]"),
         click.option("--seed", type=int, default=None,
@@ -170,6 +177,21 @@ def training_options(func):
         click.option("--format", "format", type=click.Choice(["text", "binary"]), default=None,
                      help="Output format.  [default: from the extension: .bin binary, "
                           ".txt/.vec text]"),
+        click.option("--subwords/--no-subwords", default=None,
+                     help="Subword vectors, as fastText: a word's input vector is the mean of "
+                          "its own and its character n-grams' (--minn to --maxn characters, "
+                          "with < > marking the word's ends; --bucket hashed rows); unknown "
+                          "words get vectors from their n-grams.  [default: no]"),
+        click.option("--minn", type=int, default=None, metavar="N",
+                     help=f"With --subwords: the shortest n-gram, in characters.  "
+                          f"[default: {ngram_defaults.DEFAULT_MINN}]"),
+        click.option("--maxn", type=int, default=None, metavar="N",
+                     help=f"With --subwords: the longest n-gram, in characters; 0 turns "
+                          f"n-grams off.  [default: {ngram_defaults.DEFAULT_MAXN}]"),
+        click.option("--bucket", type=int, default=None, metavar="N",
+                     help=f"With --subwords: rows of the hashed n-gram matrix (fastText's "
+                          f"hash: ids match fastText's).  "
+                          f"[default: {ngram_defaults.DEFAULT_BUCKET}]"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -188,6 +210,10 @@ def training_options(func):
 @click.option("--save-model", type=click.Path(dir_okay=False),
               help="Also write the whole model (vocabulary, counts, weights, options) in one "
                    "checked file, for --init-from.")
+@click.option("--save-fasttext", type=click.Path(dir_okay=False),
+              help="With --subwords: also write the model as fastText's .bin (the n-gram "
+                   "vectors included), which fastText, gensim and w2vns's vectors commands "
+                   "read.")
 @click.option("--init-from", type=click.Path(dir_okay=False),
               help="Continue the model saved with --save-model on CORPUS: known words start "
                    "from their vectors, new words are added, counts are merged.")

@@ -101,6 +101,8 @@ def _answer_all(batches, answer, emit, as_json, ignore_missing):
     failed = False
     for batch in batches:
         for query in answer(batch):
+            for note in query.notes():
+                _log(note)
             if query.failed:
                 _log(query.message())
                 failed = failed or bool(query.problem) or not ignore_missing
@@ -250,11 +252,15 @@ def node_options(func):
                    "outside them; 0 for all words.")
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add", show_default=True,
               help="Analogy method: 3CosAdd or 3CosMul.")
+@click.option("--oov", type=click.Choice(["skip", "ngrams"]), default="skip", show_default=True,
+              help="Word-similarity pairs with an unknown word: skip them, or, with a "
+                   "subword model (a fastText .bin), score them with the word's vector built "
+                   "from its character n-grams.")
 @node_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
-def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, as_json,
-             limit, unicode_errors, no_header, quiet, **node_given):
+def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, oov,
+             as_json, limit, unicode_errors, no_header, quiet, **node_given):
     """Analogy accuracy and word-similarity correlation of VECTORS, on a whole suite;
     node classification and link prediction of node vectors.
 
@@ -303,7 +309,8 @@ def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, meth
         evaluation.check_file(path)
     kv = _load(vectors, limit, unicode_errors, no_header,
                normalize=not node_given["label_files"])  # classifiers take the raw vectors
-    suite = evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method)
+    suite = _evaluate_words(kv, vectors, (analogy_files, similarity_files), restrict, method,
+                            oov, quiet)
     graph = _evaluate_nodes(kv, **node_given)
     searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
     _check_scored(vectors, suite.results + graph, searched)
@@ -312,6 +319,23 @@ def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, meth
         return
     lines = display.suite_table(suite.rows) + display.suite_legend(suite) if suite.rows else []
     click.echo("\n".join(lines + [line for result in graph for line in result.report()]))
+
+
+def _evaluate_words(kv, vectors, files, restrict, method, oov, quiet):
+    """The suite of analogy and similarity ``files`` (two lists) on ``kv``."""
+    from ..errors import UsageError
+    from ..vectors import evaluate as evaluation
+
+    if oov == evaluation.OOV_NGRAMS and kv.subwords is None:
+        raise UsageError(f"--oov ngrams builds unknown words from a subword model's "
+                         f"n-grams, and '{vectors}' has none. Pass a fastText .bin (w2vns "
+                         "train --subwords --save-fasttext) or drop --oov.")
+    suite = evaluation.evaluate_suite(kv, *files, restrict, method, oov)
+    built = sum(result.built for result in suite.similarities)
+    if built:
+        _info(f"{built:,} word pair(s) scored with vectors built from character n-grams",
+              quiet)
+    return suite
 
 
 def _check_node_options(label_files, fractions, splits, link_files, seed, threads):
@@ -449,4 +473,49 @@ def plot(vectors, words, output, topn, tsne, seed, title, ignore_missing, limit,
           f"{'t-SNE' if tsne else 'PCA'}) to {output}", quiet)
 
 
-COMMANDS = (similar, analogy, evaluate, convert, plot)
+@click.command("print-word-vectors", cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@vectors_options
+@click.pass_context
+def print_word_vectors(ctx, vectors, limit, unicode_errors, no_header, quiet):
+    """Print 'word v1 v2 ...' for every word read from stdin (whitespace separated), as
+    fastText's print-word-vectors.
+
+    With a subword model (a fastText .bin, ours from --save-fasttext or anyone's), a
+    word not in the vocabulary gets the mean of its character n-gram vectors, and is
+    named on stderr. A word without any vector is reported on stderr and printed as
+    zeros (as fastText does), and the exit code is 1.
+
+    
+    Examples:
+      echo "king kingdomz" | w2vns print-word-vectors model.bin
+      w2vns print-word-vectors model.bin < words.txt > vectors.txt
+    """
+    kv = _load(vectors, limit, unicode_errors, no_header, normalize=False)
+    failed = False
+    for raw in sys.stdin.buffer:
+        for word in raw.decode("utf-8", "replace").split():
+            vector, note = _word_vector(kv, word)
+            if note:
+                _log(note)
+            failed = failed or vector is None
+            values = [0.0] * kv.dim if vector is None else vector.tolist()
+            click.echo(word + " " + " ".join(f"{x:.5g}" for x in values))
+    if failed:
+        ctx.exit(1)
+
+
+def _word_vector(kv, word):
+    """(the vector of ``word`` or None, the stderr line about it or None)."""
+    from ..errors import printable
+
+    if not kv.missing([word]):
+        return kv.vectors[kv.index(word)], None
+    built = kv.built_vector(word)
+    if built is not None:
+        return built, (f"'{printable(word)}' is not in the vocabulary: its vector is built "
+                       "from its character n-grams")
+    return None, f"unknown word: {printable(word)} (printed as zeros)"
+
+
+COMMANDS = (similar, analogy, evaluate, convert, plot, print_word_vectors)

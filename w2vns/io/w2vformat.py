@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import matrix, projector
+from . import fasttext, matrix, projector
 from .atomic import COMPRESSED_SUFFIXES, STDOUT, atomic_output
 from ..errors import CUT_MARK, FormatError, InputError, UsageError, printable
 
@@ -67,6 +67,7 @@ class VectorsFile:
     vectors: np.ndarray
     invalid_words: int = 0  # words that were not valid UTF-8 (replaced or ignored)
     duplicates: int = 0  # later rows of a repeated word, dropped
+    subwords: object = None  # a fastText model's n-grams (an io.fasttext.FastTextModel)
 
 
 def _base_suffix(path):
@@ -198,6 +199,8 @@ def read_file(path, fmt=None, limit=None, unicode_errors="replace", no_header=Fa
                          f"got '{unicode_errors}'.")
     if limit is not None and limit < 0:
         raise UsageError(f"--limit must be 0 or more, got {limit}.")
+    if "://" not in path and fasttext.is_fasttext(path):
+        return _read_fasttext(path, limit)
     fmt = file_format(path, fmt)
     if fmt == "tsv":
         raise UsageError(f"'{path}' is an Embedding Projector TSV, which w2vns writes but "
@@ -212,6 +215,17 @@ def read_file(path, fmt=None, limit=None, unicode_errors="replace", no_header=Fa
         words, vectors = _read_word2vec(path, fmt, limit, decoder, no_header)
     words, vectors, duplicates = _drop_duplicates(words, vectors)
     return VectorsFile(words, vectors, decoder.invalid, duplicates)
+
+
+def _read_fasttext(path, limit):
+    """A fastText .bin model: its words' vectors (each the mean of its own row and its
+    n-gram rows), and the model to build unknown words' vectors from."""
+    model = fasttext.read(path)
+    vectors = fasttext.word_vectors(model)
+    words, vectors, duplicates = _drop_duplicates(model.words, vectors)
+    if limit is not None:
+        words, vectors = words[:limit], vectors[:limit]
+    return VectorsFile(words, vectors, model.invalid_words, duplicates, subwords=model)
 
 
 def _check_readable(path):
@@ -428,9 +442,8 @@ def _not_vectors(path, line):
 def _known_format(path, line):
     """The message for a vectors or model format w2vns does not read, or None."""
     if line.startswith(FASTTEXT_MAGIC):
-        return (f"'{path}' is a fastText model (.bin), which w2vns does not read. Use the "
-                ".vec file fastText writes beside it, or convert the model with gensim: "
-                f"load_facebook_vectors('{path}').save_word2vec_format('vectors.vec').")
+        return (f"'{path}' is a fastText model (.bin), which w2vns reads from a plain local "
+                "file only. Decompress or download it first.")
     if line.startswith(ZIP_MAGIC):
         return _zip_message(path)
     if line.startswith(HDF5_MAGIC):

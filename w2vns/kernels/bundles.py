@@ -5,12 +5,16 @@
   (V - 1, dim). A matrix an objective does not use is a one-row placeholder.
 * ``Noise``: the noise distribution as an alias table, and the per-word statistics the
   adaptive strategy gathers (summed sigmoid scores of each word drawn as a negative, and
-  how often it was drawn; zero-length when unused).
+  how often it was drawn; zero-length when unused), and NCE's log(k P_n(w)) per word
+  (zero-length for the other losses).
 * ``Tree``: the Huffman tree of hierarchical softmax in compressed rows: word ``w``'s code
   bits and inner nodes (root first) are ``codes/points[offsets[w]:offsets[w + 1]]``.
 * ``Params``: integer settings, one namedtuple of int64 (see the ``*_CODES`` below):
   ``shrink`` 1 shrinks each window at random (0: every context word of the window is
-  used); ``adaptive`` 1 gathers the noise statistics of the adaptive strategy.
+  used); ``adaptive`` 1 gathers the noise statistics of the adaptive strategy;
+  ``cbow_divide`` 1 gives each CBOW context word the input's gradient divided by the
+  number of context words (0: the whole gradient, as the C tool); ``loss`` the output
+  loss (``LOSS_*``) of the examples that are not hierarchical softmax's.
 
 Every array of ids the kernels see ends each sentence with ``EOS``.
 
@@ -20,16 +24,21 @@ Per-thread counters go to a ``(threads, N_TALLIES)`` float64 array, slots named 
 from collections import namedtuple
 
 Model = namedtuple("Model", "syn0 syn1neg syn1")
-Noise = namedtuple("Noise", "alias_prob alias_index score_sum draw_count")
+Noise = namedtuple("Noise", "alias_prob alias_index score_sum draw_count nce_shift")
 Tree = namedtuple("Tree", "offsets codes points")
 Params = namedtuple("Params", "model window negative hs strategy pool share cbow_mean "
-                              "max_sentence shrink adaptive")
+                              "max_sentence shrink adaptive cbow_divide loss")
 
 EOS = -1  # the end of a sentence in the id arrays
 
 MODEL_SG = 0
 MODEL_CBOW = 1
 MODEL_CODES = {"sg": MODEL_SG, "cbow": MODEL_CBOW}
+
+LOSS_NS = 0  # negative sampling: the target and ``negative`` noise words, logistic terms
+LOSS_NCE = 1  # noise-contrastive estimation: negative sampling's logits less log(k q(w))
+LOSS_SOFTMAX = 2  # the exact softmax over every word's output row
+LOSS_CODES = {"ns": LOSS_NS, "nce": LOSS_NCE, "softmax": LOSS_SOFTMAX}
 
 STRATEGY_UNIGRAM = 0
 STRATEGY_UNIFORM = 1

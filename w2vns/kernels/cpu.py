@@ -5,6 +5,9 @@ Layout of the data the kernels see:
 * ``ids``: int32 word ids of the encoded corpus; ``EOS`` (-1) ends a sentence.
 * ``model``, ``noise``, ``tree``, ``params``: the bundles of ``bundles``.
 * ``keep_prob``: float32 per-word probability of keeping a token (subsampling).
+* ``subs``: each word's input rows (``subwords.Subwords``): with subwords a word's input
+  vector is the mean of its own row and its n-gram rows, and its gradient goes to each;
+  empty without subwords (one row per word, the plain path).
 * ``rng``: one uint64 xorshift64* state per thread; ``tallies``: one counter row per thread.
 
 ``train_chunk`` runs one ``prange`` iteration per thread; each thread owns a disjoint
@@ -20,13 +23,14 @@ from collections import namedtuple
 import numpy as np
 from numba import njit, prange
 
-from .bundles import (EOS, MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC,
+from .bundles import (EOS, LOSS_NCE, LOSS_NS, LOSS_SOFTMAX, MODEL_SG, N_TALLIES, SHARED_CONTEXTS, STRATEGY_DYNAMIC,
                       STRATEGY_HARD, TALLY_KEPT, TALLY_LOSS, TALLY_PAIRS, TALLY_POOL,
                       TALLY_TERMS)
 from .leaves import (FAST_MATH, LEAF, STEP, axpy_from_row, axpy_to_row, copy_row, fill,
                      prefetch_row, scale)
-from .losses import hs_update, ns_update, ns_update_window
+from .losses import hs_update, nce_update, ns_update, ns_update_window, softmax_update
 from .rng import draw_targets, kept, window_bounds
+from .subwords import active, add_compose, compose, prefetch_word, spread, spread_row
 from .targets import draw_hard
 # Alpha is re-interpolated every this many tokens (a power of two: cheap mask test).
 _ALPHA_REFRESH_MASK = 255
@@ -82,10 +86,11 @@ def work_bytes(params, dim):
             + N_TALLIES * np.dtype(np.float64).itemsize)
 
 
-# ``update`` is compiled on its own and inlined by LLVM (forceinline), not by Numba: inlined
-# by Numba, each of its array arguments would be a new reference, an atomic count update
-# per example on matrices that every thread shares.
-EXAMPLE = dict(forceinline=True, **STEP)
+# ``update`` is compiled on its own, without reference counting (it allocates nothing),
+# and inlined by LLVM (forceinline), not by Numba: otherwise each of its array arguments
+# would take a reference count per example (an atomic update of a counter that every
+# thread shares, on the shared matrices).
+EXAMPLE = dict(forceinline=True, _nrt=False, **STEP)
 
 # The sentence kernels unpack the bundles once; the per-centre steps they call take plain
 # arrays and are inlined (leaves.LEAF): inside the loops a bundle's field or a row view
@@ -122,7 +127,7 @@ def draw_for(positive, h, slot, targets, candidates, scores, state, alias_prob, 
 
 @njit(**LEAF)
 def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-               negative, window):
+               negative, window, offsets, rows):
     """Draw centre ``i``'s targets into row ``i & 1`` and prefetch the rows it will need
     (its output rows, the context row entering the window), one centre ahead."""
     if i >= n:
@@ -132,7 +137,9 @@ def draw_ahead(i, n, sent, targets, counts, state, alias_prob, alias_index, syn0
                                 alias_index)
     for d in range(counts[slot]):
         prefetch_row(syn1neg, targets[slot, d])
-    if i + window < n:
+    if rows.shape[0] > 0:
+        prefetch_word(syn0, offsets, rows, sent[i])  # the next centre's input rows
+    elif i + window < n:
         prefetch_row(syn0, sent[i + window])
 
 
@@ -164,12 +171,14 @@ def window_sum(sent, start, stop, centre_at, syn0, out):
 @njit(**EXAMPLE)
 def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, scores, state,
            alias_prob, alias_index, score_sum, draw_count, offsets, codes, points, logits,
-           neu1e, negative, pool, hard, hs, adaptive, alpha):
+           neu1e, negative, pool, hard, hs, adaptive, alpha, loss_code, shift):
     """One example, shared by skip-gram and CBOW: the input vector ``h`` predicts
     ``centre`` through each loss in use. With ``draw``, the targets are drawn into row
     ``slot`` first (else they are there already). The output rows are updated in place
     and ``neu1e`` receives the gradient for ``h``, which the caller applies to the input
-    rows that made it. Returns (loss, logistic terms, candidates scored)."""
+    rows that made it. ``loss_code`` (``LOSS_*``) says how the output rows are trained:
+    negative sampling, NCE (``shift``: log(k P_n(w)) per word) or the exact softmax (one
+    term per example). Returns (loss, terms, candidates scored)."""
     fill(neu1e, np.float32(0.0))
     loss = 0.0
     terms = scored = 0
@@ -178,9 +187,16 @@ def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, sc
             counts[slot], scored = draw_for(centre, h, slot, targets, candidates, scores,
                                             state, alias_prob, alias_index, syn1neg, negative,
                                             pool, hard)
-        loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
-                          draw_count, logits, adaptive)
+        if loss_code == LOSS_NCE:
+            loss += nce_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, shift,
+                               logits)
+        else:
+            loss += ns_update(h, targets, slot, counts[slot], syn1neg, alpha, neu1e, score_sum,
+                              draw_count, logits, adaptive)
         terms += counts[slot]
+    elif loss_code == LOSS_SOFTMAX:
+        loss += softmax_update(h, centre, syn1neg, alpha, neu1e)
+        terms += 1
     if hs:
         loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
         terms += offsets[centre + 1] - offsets[centre]
@@ -188,7 +204,7 @@ def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, sc
 
 
 @njit(**KERNEL)
-def sg_sentence(n, model, noise, tree, params, work, alpha):
+def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
     """Skip-gram over the ``n`` words of ``work.sent``: each context word predicts the centre.
 
     With shared negatives one draw serves a block of up to ``SHARED_CONTEXTS`` context
@@ -196,12 +212,17 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     its own draw), scored, for the hard strategies, against the sum of the block's input
     vectors; without HS each block is updated at once (``ns_update_window``), against the
     rows as the previous block left them. Otherwise every (centre, context) pair draws its
-    own targets, scored against that context's vector, and is one ``update``.
+    own targets, scored against that context's vector, and is one ``update``. With
+    subwords, ``sg_subword_sentence``.
     """
+    if active(subs.rows):
+        sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha)
+        return
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
-    score_sum, draw_count = noise.score_sum, noise.draw_count
+    score_sum, draw_count, shift = noise.score_sum, noise.draw_count, noise.nce_shift
     offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sub_offsets, sub_rows = subs.offsets, subs.rows
     sent, h, hsum, neu1e, state = work.sent, work.h, work.hsum, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     grad, delta, logits = work.grad, work.delta, work.logits
@@ -210,15 +231,16 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
     hard = scores_candidates(params)
     ahead = ahead_of_time(params)
     shared = negative > 0 and params.share != 0
+    windowed = ahead and not hs and params.loss == LOSS_NS
     loss = 0.0
     pairs = terms = scored = 0
     if ahead:
         draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-                   negative, window)
+                   negative, window, sub_offsets, sub_rows)
     for i in range(n):
         if ahead:
             draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
-                       syn1neg, negative, window)
+                       syn1neg, negative, window, sub_offsets, sub_rows)
         lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
         pairs += hi - lo - 1
         slot = i & 1
@@ -232,7 +254,7 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                                                 scores, state, alias_prob, alias_index,
                                                 syn1neg, negative, pool, hard)
                 scored += pooled
-            if ahead and not hs:
+            if windowed:
                 loss += ns_update_window(sent, start, stop, i, targets, slot, counts[slot],
                                          syn0, syn1neg, alpha, grad, delta, score_sum,
                                          draw_count, adaptive)
@@ -246,7 +268,8 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
                 step_loss, step_terms, pooled = update(
                     h, centre, slot, not shared, syn1neg, syn1, targets, counts, candidates,
                     scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
-                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha,
+                    params.loss, shift)
                 loss += step_loss
                 terms += step_terms
                 scored += pooled
@@ -255,13 +278,78 @@ def sg_sentence(n, model, noise, tree, params, work, alpha):
 
 
 @njit(**KERNEL)
-def cbow_sentence(n, model, noise, tree, params, work, alpha):
-    """CBOW over the ``n`` words of ``work.sent``: the mean (or sum) of the context
-    predicts the centre, one ``update`` per centre."""
+def sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha):
+    """Skip-gram with subwords, as fastText: the centre word's input vector (the mean of
+    its rows, taken once per centre) predicts each context word of its window, one
+    ``update`` per pair; their gradients are summed and added to each of the centre's rows
+    once, after its window. Shared negatives: one draw per block as in ``sg_sentence``
+    (scored against the centre's vector by the hard strategies), the context word as the
+    positive of each pair.
+    """
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
     alias_prob, alias_index = noise.alias_prob, noise.alias_index
     score_sum, draw_count = noise.score_sum, noise.draw_count
     offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sub_offsets, sub_rows = subs.offsets, subs.rows
+    sent, h, neu1e, state, acc = work.sent, work.h, work.neu1e, work.state, work.delta
+    targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
+    logits = work.logits
+    window, negative, pool, hs = params.window, params.negative, params.pool, params.hs != 0
+    shrink, adaptive = params.shrink != 0, params.adaptive != 0
+    hard = scores_candidates(params)
+    ahead = ahead_of_time(params)
+    shared = negative > 0 and params.share != 0
+    loss = 0.0
+    pairs = terms = scored = 0
+    if ahead:
+        draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
+                   negative, window, sub_offsets, sub_rows)
+    for i in range(n):
+        if ahead:
+            draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
+                       syn1neg, negative, window, sub_offsets, sub_rows)
+        lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
+        pairs += hi - lo - 1
+        slot = i & 1
+        centre = sent[i]
+        compose(syn0, sub_offsets, sub_rows, centre, h)
+        for x in range(h.shape[0]):
+            acc[0, x] = np.float32(0.0)
+        for first in range(0, hi - lo - 1, SHARED_CONTEXTS):
+            start, stop, size = block_bounds(lo, hi, i, first)
+            if shared and (first > 0 or not ahead):
+                counts[slot], pooled = draw_for(centre, h, slot, targets, candidates, scores,
+                                                state, alias_prob, alias_index, syn1neg,
+                                                negative, pool, hard)
+                scored += pooled
+            for j in range(start, stop):
+                if j == i:
+                    continue
+                context = sent[j]
+                if shared:
+                    targets[slot, 0] = context
+                step_loss, step_terms, pooled = update(
+                    h, context, slot, not shared, syn1neg, syn1, targets, counts, candidates,
+                    scores, state, alias_prob, alias_index, score_sum, draw_count, offsets,
+                    codes, points, logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+                loss += step_loss
+                terms += step_terms
+                scored += pooled
+                axpy_to_row(np.float32(1.0), neu1e, acc, 0)
+        spread_row(acc, 0, syn0, sub_offsets, sub_rows, centre)
+    add_tallies(work.tally, loss, terms, pairs, scored)
+
+
+@njit(**KERNEL)
+def cbow_sentence(n, model, noise, tree, subs, params, work, alpha):
+    """CBOW over the ``n`` words of ``work.sent``: the mean (or sum) of the context
+    predicts the centre, one ``update`` per centre."""
+    syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
+    alias_prob, alias_index = noise.alias_prob, noise.alias_index
+    score_sum, draw_count, shift = noise.score_sum, noise.draw_count, noise.nce_shift
+    offsets, codes, points = tree.offsets, tree.codes, tree.points
+    sub_offsets, sub_rows = subs.offsets, subs.rows
+    sub = active(sub_rows)
     sent, h, neu1e, state = work.sent, work.h, work.neu1e, work.state
     targets, counts, candidates, scores = work.targets, work.counts, work.candidates, work.scores
     logits = work.logits
@@ -274,11 +362,11 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
     pairs = terms = scored = 0
     if ahead:
         draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-                   negative, window)
+                   negative, window, sub_offsets, sub_rows)
     for i in range(n):
         if ahead:
             draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
-                       syn1neg, negative, window)
+                       syn1neg, negative, window, sub_offsets, sub_rows)
         lo, hi = window_bounds(i, n, window, shrink, state, _OWN)
         width = hi - lo - 1
         if width == 0:
@@ -288,21 +376,28 @@ def cbow_sentence(n, model, noise, tree, params, work, alpha):
         fill(h, np.float32(0.0))
         for j in range(lo, hi):
             if j != i:
-                axpy_from_row(np.float32(1.0), syn0, sent[j], h)
+                if sub:
+                    add_compose(syn0, sub_offsets, sub_rows, sent[j], h)
+                else:
+                    axpy_from_row(np.float32(1.0), syn0, sent[j], h)
         inv = np.float32(1.0) / np.float32(width)
         if mean:
             scale(h, inv)
         step_loss, step_terms, pooled = update(
             h, centre, i & 1, not ahead, syn1neg, syn1, targets, counts, candidates, scores,
             state, alias_prob, alias_index, score_sum, draw_count, offsets, codes, points,
-            logits, neu1e, negative, pool, hard, hs, adaptive, alpha)
+            logits, neu1e, negative, pool, hard, hs, adaptive, alpha, params.loss,
+            shift)
         loss += step_loss
         terms += step_terms
         scored += pooled
-        share = np.float32(1.0) if mean else inv
+        share = inv if params.cbow_divide != 0 else np.float32(1.0)
         for j in range(lo, hi):
             if j != i:
-                axpy_to_row(share, neu1e, syn0, sent[j])
+                if sub:
+                    spread(share, neu1e, syn0, sub_offsets, sub_rows, sent[j])
+                else:
+                    axpy_to_row(share, neu1e, syn0, sent[j])
     add_tallies(work.tally, loss, terms, pairs, scored)
 
 
@@ -316,7 +411,7 @@ def add_tallies(tally, loss, terms, pairs, scored):
 
 
 @njit(**KERNEL)
-def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_start,
+def train_slice(ids, lo, hi, model, noise, tree, subs, keep_prob, params, work, alpha_start,
                 alpha_end):
     """One thread's slice ``ids[lo:hi]`` (ending with EOS): subsample, then train sentence
     by sentence with alpha falling linearly from ``alpha_start`` to ``alpha_end``."""
@@ -335,15 +430,15 @@ def train_slice(ids, lo, hi, model, noise, tree, keep_prob, params, work, alpha_
             continue
         if n > 1:
             if params.model == MODEL_SG:
-                sg_sentence(n, model, noise, tree, params, work, alpha)
+                sg_sentence(n, model, noise, tree, subs, params, work, alpha)
             else:
-                cbow_sentence(n, model, noise, tree, params, work, alpha)
+                cbow_sentence(n, model, noise, tree, subs, params, work, alpha)
         work.tally[TALLY_KEPT] += n
         n = 0
 
 
 @njit(parallel=True, **KERNEL)
-def train_chunk(ids, starts, ends, model, noise, tree, keep_prob, params, rng, tallies,
+def train_chunk(ids, starts, ends, model, noise, tree, subs, keep_prob, params, rng, tallies,
                 alpha_start, alpha_end):
     """Train on ``ids[starts[t]:ends[t]]`` in thread ``t``, for every t in parallel.
 
@@ -354,7 +449,7 @@ def train_chunk(ids, starts, ends, model, noise, tree, keep_prob, params, rng, t
     dim = model.syn0.shape[1]
     for t in prange(starts.shape[0]):
         work = new_work(params, dim, rng[t])
-        train_slice(ids, starts[t], ends[t], model, noise, tree, keep_prob, params, work,
+        train_slice(ids, starts[t], ends[t], model, noise, tree, subs, keep_prob, params, work,
                     alpha_start, alpha_end)
         rng[t] = work.state[_OWN]
         for k in range(N_TALLIES):

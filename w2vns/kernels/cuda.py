@@ -308,7 +308,7 @@ def _unit_steps(slots):
                 neu1e[c] += g * o[c]
                 o[c] = g * h[c]
             commit_row(model.syn1neg, t, o, lane)
-        share = _ONE if params.cbow_mean else inv
+        share = inv if params.cbow_divide else _ONE
         for j in range(lo, hi):
             if j != i:
                 at = ring_at(j, lane)
@@ -444,7 +444,7 @@ def kernel_argument_types():
     ids = np.zeros(1, np.int32)
     chunk = Chunk(ids, ids, ids, 0.0, 0.0)
     model = Model(f32, f32, f32)
-    noise = Noise(np.zeros(1, np.uint32), ids, np.zeros(1, np.float32), np.zeros(1, np.float32))
+    noise = Noise(np.zeros(1, np.uint32), ids, *([np.zeros(1, np.float32)] * 3))
     params = Params(*([MODEL_CODES["sg"]] * len(Params._fields)))
     args = (chunk, model, noise, np.zeros(1, np.float32), params, np.zeros(1, np.uint64),
             np.zeros(N_TALLIES, np.float64), f32)

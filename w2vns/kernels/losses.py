@@ -130,3 +130,45 @@ def ns_update_window(sent, lo, hi, centre_at, targets, slot, count, syn0, syn1ne
         axpy_row_to_row(np.float32(1.0), delta, k, syn0, sent[j])
         k += 1
     return loss
+
+
+@njit(**STEP)
+def nce_update(h, targets, slot, count, syn1neg, alpha, neu1e, shift, grad):
+    """Noise-contrastive estimation: negative sampling's terms on the logits
+    ``h . syn1neg[w] - shift[w]``, where ``shift[w]`` is log(k P_n(w)), for the target
+    ``targets[slot, 0]`` and the noise words ``targets[slot, 1:count]`` alike; the model's
+    score then estimates log P(w | h) itself. Returns the summed loss."""
+    loss = 0.0
+    for d in range(count):
+        w = targets[slot, d]
+        grad[d] = dot_row(h, syn1neg, w) - shift[w]
+    for d in range(count):
+        label = 1 if d == 0 else 0
+        sig, term_loss = sigmoid_and_loss(grad[d], label)
+        grad[d] = (np.float32(label) - sig) * alpha
+        loss += term_loss
+    for d in range(count):
+        backprop_row(grad[d], h, syn1neg, targets[slot, d], neu1e)
+    return loss
+
+
+@njit(_nrt=True, **STEP)  # allocates its logits: reference counting on (see cpu.EXAMPLE)
+def softmax_update(h, word, syn1neg, alpha, neu1e):
+    """The exact softmax over every output row: p = softmax(syn1neg @ h); each row ``w``
+    moves by alpha (1[w = word] - p_w) h and ``neu1e`` receives the matching gradient
+    for ``h``. Returns -log p_word."""
+    words = syn1neg.shape[0]
+    logits = np.empty(words, dtype=np.float32)
+    top = -np.inf
+    for w in range(words):
+        logits[w] = dot_row(h, syn1neg, w)
+        top = max(top, logits[w])
+    total = 0.0
+    for w in range(words):
+        logits[w] = np.exp(logits[w] - top)
+        total += logits[w]
+    loss = np.log(total) - np.log(logits[word])
+    for w in range(words):
+        label = np.float32(1.0) if w == word else np.float32(0.0)
+        backprop_row((label - np.float32(logits[w] / total)) * alpha, h, syn1neg, w, neu1e)
+    return loss

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..errors import ConfigError, OptionError, UsageError
+from ..io import ngram_defaults
 from ..io.recode import normalize_encoding
 from . import budget, devices, objectives
 
@@ -28,6 +29,12 @@ CBOW_ALPHA = 0.05
 # README "Choosing an objective".
 MIN_ALPHA_RATIO = {"sg": 0.2, "cbow": 0.2}
 DEFAULT_EPOCHS = 5  # without --time-budget; with one, --epochs is a cap and has none
+CBOW_GRADS = ("mean", "sum")
+# Default --cbow-grad by CBOW input (True: the mean of the context, False: its sum). The
+# mean's gradient spread over the context ("mean") against the whole of it to every word
+# ("sum", the C tool and gensim): see README "Choosing an objective". The sum of the
+# context keeps gensim's division, which keeps wide windows from diverging.
+DEFAULT_CBOW_GRAD = {True: "sum", False: "mean"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,17 @@ class TrainConfig:
     sync_words: int = 500_000  # under mpiexec: words (all processes) between model syncs
     shrink_windows: bool = True  # a random 1..window words a side, as the C tool
     time_budget: Optional[float] = None  # seconds (or "45m", "2h"...): train to a deadline
+    cbow_grad: Optional[str] = None  # None: DEFAULT_CBOW_GRAD[cbow_mean]
+    loss: Optional[str] = None  # one of objectives.LOSSES; None: "hs" for --hs --negative 0, else "ns"
+    subwords: bool = False  # character n-gram vectors, as fastText
+    minn: int = ngram_defaults.DEFAULT_MINN  # shortest n-gram, in characters (with --subwords)
+    maxn: int = ngram_defaults.DEFAULT_MAXN  # longest n-gram; 0: no n-grams
+    bucket: int = ngram_defaults.DEFAULT_BUCKET  # hashed n-gram rows
+
+    @property
+    def uses_subwords(self):
+        """True when words have n-gram rows (--subwords with --maxn above 0)."""
+        return bool(self.subwords) and self.maxn > 0
 
     def resolved(self):
         """A copy with model-dependent defaults filled in, validated."""
@@ -76,15 +94,19 @@ class TrainConfig:
         exponent = self.ns_exponent if self.ns_exponent is not None else (
             fixed if fixed is not None else DEFAULT_NS_EXPONENT)
         pool = self.ns_pool if self.ns_pool is not None else POOL_PER_NEGATIVE * max(self.negative, 1)
+        cbow_grad = self.cbow_grad if self.cbow_grad is not None else \
+            DEFAULT_CBOW_GRAD[bool(self.cbow_mean)]
         done = dataclasses.replace(self, alpha=alpha, min_alpha=min_alpha, threads=threads,
                                    ns_exponent=exponent, ns_pool=pool, epochs=epochs,
-                                   time_budget=seconds)
+                                   time_budget=seconds, cbow_grad=cbow_grad,
+                                   **objectives.loss_fields(self))
         done.validate()
         return done
 
     def validate(self):
         for field, choices in (("model", MODELS), ("format", FORMATS), ("device", DEVICES),
-                               ("ns_strategy", NS_STRATEGIES)):
+                               ("ns_strategy", NS_STRATEGIES), ("cbow_grad", CBOW_GRADS),
+                               ("loss", objectives.LOSS_NAMES)):
             _choice(field, getattr(self, field), choices)
         for field in POSITIVE_INTS:
             _positive_int(field, getattr(self, field))
@@ -109,10 +131,12 @@ class TrainConfig:
             budget.parse_duration(self.time_budget)  # a usage error naming the option
         normalize_encoding(self.encoding)  # a usage error for an unknown name
         self._validate_objective()
+        self._validate_subwords()
         devices.check_options(self)
 
     def _validate_objective(self):
-        if self.negative == 0 and not self.hs:
+        objectives.check_loss(self)
+        if self.negative == 0 and not self.hs and self.loss in (None, "ns"):
             raise OptionError("nothing to train: give {negative} > 0 or {hs}.")
         strategy = objectives.STRATEGIES[self.ns_strategy]
         if self.negative == 0 and strategy.needs_negatives:
@@ -127,6 +151,14 @@ class TrainConfig:
             raise OptionError("{ns_pool} ({0}) must be at least {negative} ({1}): the "
                               "negatives are picked from the pool.", self.ns_pool, self.negative)
 
+    def _validate_subwords(self):
+        if not _is_int(self.maxn) or self.maxn < 0:
+            raise OptionError("{maxn} must be 0 (no n-grams) or more, got {0}.", self.maxn)
+        if self.maxn > 0 and self.minn > self.maxn:
+            raise OptionError("{minn} ({0}) is above {maxn} ({1}): n-grams are {minn} to "
+                              "{maxn} characters long. Give a {minn} of at most {1}.",
+                              self.minn, self.maxn)
+
     def advisories(self, cores=None):
         """Warnings about legal values that are almost surely mistakes (one line each)."""
         cores = cores or available_cores()
@@ -137,7 +169,7 @@ class TrainConfig:
 
 # Fields checked alike by validate().
 POSITIVE_INTS = ("dim", "window", "min_count", "max_sentence_length", "prune_at",
-                 "batch_words", "sync_words")
+                 "batch_words", "sync_words", "minn", "bucket")
 OPTIONAL_POSITIVE_INTS = ("epochs", "threads", "max_vocab", "ns_pool")
 FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent")
 # More threads than this many per available core draws a warning.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checkpoint as ckpt
-from . import budget, devices, distributed, model_file, objectives, reading
+from . import budget, devices, distributed, model_file, objectives, reading, subwords
 from . import schedule as schedules
 from . import vocab as vocabulary
 from .config import divergence_advice
@@ -70,7 +70,7 @@ def train(run):
         os.makedirs(run.checkpoint_dir, exist_ok=True)
     with run_directory() as workdir:
         vocab, cache, summary = reading.encode(run, readings, given_vocab, workdir, started)
-        _check_memory(len(vocab), config, log)
+        _check_run(len(vocab), summary.corpus_words, config, log)
         plan = budget.plan(run, cache, vocab, workdir) if config.time_budget else None
         model, states = initial_weights(len(vocab), config, run.cluster)
         if run.init_from is not None:
@@ -142,8 +142,11 @@ def initial_weights(vocab_size, config, cluster=None):
     return model, states
 
 
-def _check_memory(vocab_size, config, log):
-    """Warn when the model's matrices alone exceed the memory available now."""
+def _check_run(vocab_size, corpus_words, config, log):
+    """Refuse a vocabulary too large for the loss; warn of an objective bad at this size."""
+    objectives.check_vocab_size(config, vocab_size)
+    for advice in objectives.run_advisories(config, corpus_words):
+        log(f"warning: {advice}")
     need, free = objectives.model_bytes(vocab_size, config), available_memory_bytes()
     if free is not None and need > free:
         log(f"warning: the model needs {human_bytes(need)} ({vocab_size:,} words x --dim "
@@ -155,8 +158,10 @@ def _trained(state, tree, config, started):
     summary, model = state.summary, state.model
     summary.seconds = time.perf_counter() - started
     summary.peak_rss = peak_rss_bytes()
-    return Trained(state.vocab, model.syn0, model.syn1neg, config, summary,
-                   syn1=model.syn1 if config.hs else None, tree=tree if config.hs else None)
+    own, buckets = subwords.split(model.syn0, len(state.vocab))
+    return Trained(state.vocab, own, model.syn1neg, config, summary,
+                   syn1=model.syn1 if config.hs else None, tree=tree if config.hs else None,
+                   buckets=buckets)
 
 
 def _run_epochs(run, state):
@@ -169,8 +174,8 @@ def _run_epochs(run, state):
     config, counts = run.config, state.vocab.counts
     keep = vocabulary.keep_probabilities(counts, config.sample)
     tree = objectives.tree_for(counts, config)
-    with devices.start(config, state.model, Tables(state.noise, tree, keep), state.states,
-                       run.log) as device:
+    tables = Tables(state.noise, tree, keep, subwords.rows_for(state.vocab.words, config))
+    with devices.start(config, state.model, tables, state.states, run.log) as device:
         _Epochs(run, state, device).train()
     if not all(np.isfinite(m).all() for m in state.model):
         raise DivergenceError("training diverged (a vector is not finite). "

@@ -24,11 +24,12 @@ from ..errors import FormatError, InputError, UsageError
 FORMAT = "w2vns-model"
 VERSION = 1
 REQUIRED_ARRAYS = ("syn0",)
+BUCKETS = "buckets"  # the hashed n-gram rows of a subword model (--subwords)
 TREE_PREFIX = "tree_"
 HEADER_KEY, DIGEST_KEY, WORDS_KEY, COUNTS_KEY = "header", "sha256", "words", "counts"
 WORD_SEPARATOR = "\n"  # words never hold whitespace
 # Options a continued run must share with the saved model (taken from it when not given).
-INHERITED = ("dim", "model", "hs", "negative")
+INHERITED = ("dim", "model", "hs", "negative", "subwords", "minn", "maxn", "bucket")
 
 
 @dataclass
@@ -176,7 +177,9 @@ def merged_counts(saved, words, counts):
 def arrays_of(trained):
     """The named arrays of a trained model (loop.Trained) that a model file keeps."""
     arrays = dict(syn0=trained.vectors)
-    if trained.config.negative > 0:
+    if trained.buckets is not None:
+        arrays[BUCKETS] = trained.buckets
+    if objectives.has_output_rows(trained.config):
         arrays["syn1neg"] = trained.context
     if trained.tree is not None:
         arrays["syn1"] = trained.syn1
@@ -198,8 +201,9 @@ def carry_over(saved, vocab, config, model, log):
     if pairs:
         new_rows, old_rows = (np.array(side, dtype=np.int64) for side in zip(*pairs))
         model.syn0[new_rows] = saved.arrays["syn0"][old_rows]
-        if config.negative > 0 and "syn1neg" in saved.arrays:
+        if objectives.has_output_rows(config) and "syn1neg" in saved.arrays:
             model.syn1neg[new_rows] = saved.arrays["syn1neg"][old_rows]
+    _carry_buckets(saved, len(vocab), config, model, log)
     if config.hs and "syn1" in saved.arrays:
         if _same_tree(saved, objectives.tree_for(vocab.counts, config)):
             model.syn1[:] = saved.arrays["syn1"]
@@ -207,6 +211,19 @@ def carry_over(saved, vocab, config, model, log):
             log("warning: the merged counts give another Huffman tree: the hierarchical-"
                 "softmax node vectors start again from zero (word vectors are kept)")
     return len(pairs)
+
+
+def _carry_buckets(saved, vocab_size, config, model, log):
+    """The saved n-gram rows, when the run has the same n-grams (else they start afresh)."""
+    if not config.uses_subwords or BUCKETS not in saved.arrays:
+        return
+    stored = saved.config
+    same = all(stored.get(name) == getattr(config, name) for name in ("minn", "maxn", "bucket"))
+    if same and saved.arrays[BUCKETS].shape == model.syn0[vocab_size:].shape:
+        model.syn0[vocab_size:] = saved.arrays[BUCKETS]
+    else:
+        log("warning: --minn, --maxn or --bucket differ from the saved model's: the n-gram "
+            "vectors start afresh (word vectors are kept)")
 
 
 def _same_tree(saved, tree):

@@ -31,9 +31,9 @@ the functions import what they need.
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..kernels.bundles import (MODEL_CODES, STRATEGY_ADAPTIVE, STRATEGY_DYNAMIC, STRATEGY_HARD,
+from ..kernels.bundles import (LOSS_NCE, LOSS_NS, LOSS_SOFTMAX, MODEL_CODES, STRATEGY_ADAPTIVE, STRATEGY_DYNAMIC, STRATEGY_HARD,
                                STRATEGY_UNIFORM, STRATEGY_UNIGRAM)
-from ..errors import UsageError
+from ..errors import OptionError, UsageError
 from .devices import NAMES as ALL_DEVICES
 
 DEFAULT_STRATEGY = "unigram"
@@ -45,6 +45,12 @@ ADAPTIVE_MAX_RATIO = 4.0
 ADAPTIVE_DECAY = 0.5
 PLACEHOLDER_ROWS = 1  # a matrix the objective does not use
 NEVER_DRAWN = 1e-12  # keeps log(1 - q) finite for a word that is all the noise
+# Training words (corpus words x epochs) below which a strategy draws a warning: hard's
+# negatives are only as good as the model scoring them (4M words x 1 epoch: WS353 0.178
+# against unigram's 0.239; 17.2M x 5: analogy 0.396 against 0.359); uniform scored below
+# unigram at every size measured, so it always warns.
+HARD_MIN_TRAINING_WORDS = 50_000_000
+ALWAYS = float("inf")
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,8 @@ class Strategy:
     fixed_exponent: Optional[float] = None  # the one --ns-exponent that fits it
     exponent_conflict: str = ""  # why another --ns-exponent contradicts it
     devices: tuple = ALL_DEVICES
+    min_training_words: Optional[float] = None  # warned below this many (corpus x epochs)
+    caution: str = ""  # the warning's reason and advice
 
     @property
     def scores_pool(self):
@@ -232,9 +240,18 @@ class HierarchicalSoftmax:
 STRATEGIES = {s.name: s for s in (
     Strategy("unigram", STRATEGY_UNIGRAM, "count^ns-exponent", unigram_weights),
     Strategy("uniform", STRATEGY_UNIFORM, "", uniform_weights, fixed_exponent=0.0,
-             exponent_conflict="draws every word equally"),
+             exponent_conflict="draws every word equally", min_training_words=ALWAYS,
+             caution="it draws rare words as often as frequent ones, so the frequent words' "
+                     "output vectors are seldom pushed away and rare ones far too often; it "
+                     "scored below unigram on every set at every size measured. Use unigram "
+                     "(the default) unless you are comparing noise distributions."),
     Strategy("hard", STRATEGY_HARD, "the best-scored of --ns-pool draws", unigram_weights,
-             expected=pooled_counts, pool=FIXED_POOL, needs_negatives=True, devices=("cpu",)),
+             expected=pooled_counts, pool=FIXED_POOL, needs_negatives=True, devices=("cpu",),
+             min_training_words=HARD_MIN_TRAINING_WORDS,
+             caution="its negatives are the words the model scores highest, and until the "
+                     "model has learnt much those are mostly the most frequent words, so "
+                     "a short run learns less than with unigram. Use unigram (the default) at "
+                     "this size; dynamic (hard after a warm-up of plain draws) loses less."),
     Strategy("dynamic", STRATEGY_DYNAMIC, "hard, the pool growing with progress",
              unigram_weights, expected=pooled_counts, pool=GROWING_POOL, needs_negatives=True,
              devices=("cpu",)),
@@ -245,6 +262,97 @@ STRATEGIES = {s.name: s for s in (
 )}
 NAMES = tuple(STRATEGIES)
 HS = HierarchicalSoftmax()
+
+# ----------------------------------------------------------------------------- losses
+
+DEFAULT_LOSS = "ns"
+# --loss softmax computes every word's logit for every example (vocabulary x --dim
+# multiply-adds, twice): above this many words a run takes hours where ns takes minutes.
+SOFTMAX_MAX_VOCAB = 10_000
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One ``--loss``: what an example's input vector is trained to predict its word with."""
+
+    name: str
+    code: int  # kernels.bundles.LOSS_*: the kernels' loss leaf for the output rows
+    summary: str  # its line in --loss's help
+    draws_noise: bool  # --negative noise words per example (its k); else --negative is unused
+    devices: tuple = ALL_DEVICES
+    max_vocab: Optional[int] = None  # refused above this many words
+
+    def refusal(self, device):
+        return (f"--loss {self.name} is not supported with --device {device}: use --loss ns, "
+                f"or --device {' or '.join(self.devices)}.")
+
+
+LOSSES = {loss.name: loss for loss in (
+    Loss("ns", LOSS_NS, "negative sampling: --negative noise words per example, plus "
+         "hierarchical softmax with --hs", True),
+    Loss("hs", LOSS_NS, "hierarchical softmax alone (as --hs --negative 0)", False,
+         devices=HS.devices),
+    Loss("nce", LOSS_NCE, "noise-contrastive estimation: negative sampling's logits less "
+         "log(k P_n(w)), k = --negative", True, devices=("cpu",)),
+    Loss("softmax", LOSS_SOFTMAX, "the exact softmax over the whole vocabulary (at most "
+         f"{SOFTMAX_MAX_VOCAB:,} words)", False, devices=("cpu",), max_vocab=SOFTMAX_MAX_VOCAB),
+)}
+LOSS_NAMES = tuple(LOSSES)
+
+
+def loss_help():
+    lines = "; ".join(f"{loss.name}: {loss.summary}" for loss in LOSSES.values())
+    return f"The loss: {lines}.  [default: {DEFAULT_LOSS}]"
+
+
+def loss_fields(config):
+    """The fields a resolved config takes from its ``loss`` (None: from --hs/--negative)."""
+    if config.loss is None:
+        return dict(loss="hs" if config.hs and config.negative == 0 else DEFAULT_LOSS)
+    if config.loss == "hs":
+        return dict(hs=True, negative=0)
+    if not LOSSES[config.loss].draws_noise:
+        return dict(negative=0)
+    return {}
+
+
+def check_loss(config):
+    """Usage errors for options that contradict ``config.loss`` (None: nothing to check)."""
+    loss = LOSSES.get(config.loss)
+    if loss is None or loss.name in ("ns", "hs"):
+        return
+    if config.hs:
+        raise OptionError("{loss} {0} is a loss of its own: drop {hs} (which adds "
+                          "hierarchical softmax to negative sampling).", loss.name)
+    strategy = STRATEGIES[config.ns_strategy]
+    if loss.draws_noise:
+        if config.negative == 0:
+            raise OptionError("{loss} {0} draws {negative} noise words per example: give "
+                              "{negative} > 0.", loss.name)
+        if strategy.scores_pool or strategy.refresh is not None:
+            raise OptionError("{loss} {0} needs the noise probabilities, which {ns_strategy} "
+                              "{1} changes: use {ns_strategy} unigram or uniform.", loss.name,
+                              strategy.name)
+    elif strategy.name != DEFAULT_STRATEGY:
+        raise OptionError("{loss} {0} draws no noise words: drop {ns_strategy}.", loss.name)
+    if loss.max_vocab is not None and (config.max_vocab or 0) > loss.max_vocab:
+        raise OptionError(f"{{loss}} {{0}} takes at most {loss.max_vocab:,} words: give "
+                          f"{{max_vocab}} {loss.max_vocab} or less, got {{1}}.", loss.name,
+                          config.max_vocab)
+
+
+def check_vocab_size(config, vocab_size):
+    """A usage error when the vocabulary is too large for ``config.loss``."""
+    limit = LOSSES[config.loss].max_vocab
+    if limit is not None and vocab_size > limit:
+        raise OptionError(f"{{loss}} {{0}} takes at most {limit:,} words and the vocabulary "
+                          f"has {vocab_size:,}: give {{max_vocab}} {limit} (or a higher "
+                          "{min_count}).", config.loss)
+
+
+def has_output_rows(config):
+    """Whether the run trains one output row per word (negative sampling, NCE, softmax)."""
+    return config.negative > 0 or config.loss == "softmax"
 
 
 def strategy_help():
@@ -264,10 +372,25 @@ def strategy_of(config):
     return STRATEGIES[config.ns_strategy]
 
 
+def run_advisories(config, corpus_words):
+    """Warnings (one line each) about an objective known to do badly on this run's size."""
+    strategy = strategy_of(config)
+    words = corpus_words * (config.epochs or 1)
+    if config.negative > 0 and strategy.min_training_words is not None \
+            and words < strategy.min_training_words:
+        size = "" if strategy.min_training_words == ALWAYS else (
+            f" on {words:,} training words (corpus x epochs; it helps from about "
+            f"{strategy.min_training_words:,.0f})")
+        yield f"--ns-strategy {strategy.name}{size}: {strategy.caution}"
+
+
 def check_device(config, device):
     """A usage error when ``device`` cannot run the objectives ``config`` asks for."""
     if config.hs and device not in HS.devices:
         raise UsageError(HS.refusal(device))
+    loss = LOSSES[config.loss or DEFAULT_LOSS]
+    if device not in loss.devices:
+        raise UsageError(loss.refusal(device))
     strategy = strategy_of(config)
     if device not in strategy.devices:
         raise UsageError(strategy.refusal(device))
@@ -291,7 +414,19 @@ def noise_for(counts, config, stats=None):
         score_sum, draw_count = stats
     else:
         score_sum = draw_count = np.zeros(0, np.float32)
-    return Noise(prob, alias, score_sum, draw_count)
+    return Noise(prob, alias, score_sum, draw_count, nce_shift(counts, config))
+
+
+def nce_shift(counts, config):
+    """log(k P_n(w)) per word for --loss nce (P_n the noise distribution, k --negative),
+    which NCE subtracts from each logit; zero-length for the other losses."""
+    import numpy as np
+
+    if config.loss != "nce":
+        return np.zeros(0, np.float32)
+    weights = strategy_of(config).weights(counts, config)
+    q = np.maximum(weights / weights.sum(), NEVER_DRAWN)
+    return np.log(config.negative * q).astype(np.float32)
 
 
 def tree_for(counts, config):
@@ -314,14 +449,16 @@ def params_for(config, pool):
     return Params(MODEL_CODES[config.model], config.window, config.negative, int(config.hs),
                   strategy.code, pool, int(config.share_negatives), int(config.cbow_mean),
                   config.max_sentence_length, int(config.shrink_windows),
-                  int(strategy.gathers_statistics))
+                  int(strategy.gathers_statistics), int(config.cbow_grad == "mean"),
+                  LOSSES[config.loss or DEFAULT_LOSS].code)
 
 
 def _rows(vocab_size, config):
-    """Rows of the input, negative-sampling output and inner-node matrices."""
-    neg_rows = vocab_size if config.negative > 0 else PLACEHOLDER_ROWS
+    """Rows of the input (the words', then the hashed n-grams' with subwords),
+    negative-sampling output and inner-node matrices."""
+    neg_rows = vocab_size if has_output_rows(config) else PLACEHOLDER_ROWS
     hs_rows = HS.rows(vocab_size) if config.hs else PLACEHOLDER_ROWS
-    return vocab_size, neg_rows, hs_rows
+    return vocab_size + (config.bucket if config.uses_subwords else 0), neg_rows, hs_rows
 
 
 def initial_model(vocab_size, config, rng):
@@ -331,9 +468,10 @@ def initial_model(vocab_size, config, rng):
     from ..kernels.bundles import Model
 
     dim = config.dim
-    syn0 = ((rng.random((vocab_size, dim), dtype=np.float32) - np.float32(0.5))
-            / np.float32(dim))
-    _, neg_rows, hs_rows = _rows(vocab_size, config)
+    input_rows, neg_rows, hs_rows = _rows(vocab_size, config)
+    syn0 = rng.random((input_rows, dim), dtype=np.float32)  # in place: no copies
+    syn0 -= np.float32(0.5)
+    syn0 /= np.float32(dim)
     return Model(syn0, np.zeros((neg_rows, dim), dtype=np.float32),
                  np.zeros((hs_rows, dim), dtype=np.float32))
 

@@ -6,7 +6,7 @@ import dataclasses
 import os
 
 from . import checkpoint as ckpt
-from . import loop, model_file, reading
+from . import loop, model_file, objectives, reading
 from ..errors import UsageError
 from ..io.atomic import check_writable
 from .run import describe
@@ -23,7 +23,10 @@ def train_to_files(run):
     checkpoints and report. Returns the Trained.
     """
     cluster = run.cluster
-    if run.save_context and run.config.negative == 0:
+    if run.save_fasttext and not run.config.uses_subwords:
+        raise UsageError("--save-fasttext writes a subword model and the run has none. Add "
+                         "--subwords (with --maxn above 0) or drop --save-fasttext.")
+    if run.save_context and not objectives.has_output_rows(run.config):
         raise UsageError("--save-context writes the output vectors of negative sampling, and "
                          "--negative 0 has none. Drop --save-context or give --negative > 0.")
     writer = cluster is None or cluster.is_root
@@ -45,7 +48,8 @@ def train_to_files(run):
         ckpt.remove_all(checkpoint_dir)
         ckpt.remove_cache(checkpoint_dir, reading.cache_name(cluster))
     if run.report is not None:
-        for path in (run.output, run.save_context, run.save_vocab, run.save_model):
+        for path in (run.output, run.save_context, run.save_vocab, run.save_model,
+                     run.save_fasttext):
             run.report.add_output(path)
     run.log(describe(trained.summary))
     return trained
@@ -63,7 +67,8 @@ def _check_outputs(run):
     for path, option, is_binary in ((run.output, "-o", binary),
                                     (run.save_context, "--save-context", context_binary),
                                     (run.save_vocab, "--save-vocab", False),
-                                    (run.save_model, "--save-model", True)):
+                                    (run.save_model, "--save-model", True),
+                                    (run.save_fasttext, "--save-fasttext", True)):
         if path:
             check_writable(path, option, is_binary)
     return binary, context_binary
@@ -74,9 +79,20 @@ def _write(run, trained, formats):
 
     binary, context_binary = formats
     words = trained.vocab.words
-    w2vformat.write(run.output, words, trained.vectors, binary)
+    w2vformat.write(run.output, words, trained.word_vectors, binary)
     if run.save_context:
         w2vformat.write(run.save_context, words, trained.context, context_binary)
     if run.save_model:
         model_file.save(run.save_model, words, trained.vocab.counts,
                         dataclasses.asdict(trained.config), model_file.arrays_of(trained))
+    if run.save_fasttext:
+        _write_fasttext(run.save_fasttext, trained)
+
+
+def _write_fasttext(path, trained):
+    """fastText's .bin: the input matrix whole (the words' rows, then the n-gram rows)."""
+    from ..io import fasttext
+    from .subwords import joined
+
+    fasttext.write(path, trained.vocab.words, trained.vocab.counts, trained.config,
+                   joined(trained.vectors, trained.buckets), fasttext.output_rows(trained))

@@ -3,6 +3,7 @@ line (or the API) to the epoch loop; ``Summary`` is what it reports as it goes a
 ``Trained`` what it returns; ``StopControl`` takes the stop requests (signals)."""
 
 import dataclasses
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -41,6 +42,7 @@ class Run:
     save_context: Optional[str] = None  # the output vectors of negative sampling
     save_vocab: Optional[str] = None  # 'word count' lines
     save_model: Optional[str] = None  # the model file --init-from continues
+    save_fasttext: Optional[str] = None  # fastText's .bin model (with --subwords)
     read_vocab: Optional[str] = None  # a vocabulary to use instead of counting
     init_from: object = None  # a model_file.SavedModel to continue
     checkpoint_dir: Optional[str] = None  # id cache and checkpoints
@@ -76,14 +78,14 @@ class Run:
     def recorded_outputs(self):
         """The outputs a checkpoint records, for a resumed run to write."""
         return dict(output=self.output, save_context=self.save_context,
-                    save_model=self.save_model,
+                    save_model=self.save_model, save_fasttext=self.save_fasttext,
                     report=self.report.path if self.report is not None else None)
 
     def writing_nothing(self):
         """The same run for a process that writes no output (under mpiexec, all but the
         first)."""
         return dataclasses.replace(self, output=None, save_context=None, save_vocab=None,
-                                   save_model=None)
+                                   save_model=None, save_fasttext=None)
 
 
 CALLBACK_METHODS = ("on_batch", "on_epoch_end")
@@ -170,12 +172,20 @@ class Summary:
 @dataclass
 class Trained:
     vocab: object  # a vocab.Vocab
-    vectors: object  # input vectors, the embeddings (syn0)
+    vectors: object  # input vectors, the embeddings (syn0; the words' own rows)
     context: object  # output vectors of negative sampling (syn1neg)
     config: object
     summary: Summary
     syn1: object = None  # hierarchical softmax inner-node vectors (with --hs)
     tree: object = None  # the Huffman tree, a kernels.bundles.Tree (with --hs)
+    buckets: object = None  # the hashed n-gram rows of the input matrix (with --subwords)
+
+    @functools.cached_property
+    def word_vectors(self):
+        """The words' vectors: ``vectors`` itself, or with subwords the mean of each word's
+        own row and its n-gram rows (as fastText's .vec)."""
+        from .subwords import word_vectors
+        return word_vectors(self.vocab.words, self.vectors, self.buckets, self.config)
 
 
 def describe(summary):

@@ -25,7 +25,7 @@ from .outputs import train_to_files
 from .run import Run, StopControl
 
 STOP_SIGNALS = ("SIGINT", "SIGTERM")
-MUST_BE_FILES = ("--save-model", "--log-file")  # outputs that cannot be '-' (stdout)
+MUST_BE_FILES = ("--save-model", "--save-fasttext", "--log-file")  # outputs that cannot be '-' (stdout)
 # A model file read whole at the start and replaced atomically at the end: one file allowed.
 CONTINUED_IN_PLACE = frozenset({("--init-from", "--save-model")})
 
@@ -48,6 +48,7 @@ class TrainRequest:
     quiet: bool = False
     argv: Optional[list] = None
     save_model: Optional[str] = None
+    save_fasttext: Optional[str] = None
     init_from: Optional[str] = None
     peer_timeout: float = distributed.DEFAULT_PEER_TIMEOUT  # under mpiexec
     graph: Optional[walks.GraphSource] = None  # the corpus is the walks over this graph
@@ -145,6 +146,7 @@ def path_plan(request):
                ("--save-context", request.save_context or saved.get("save_context")),
                ("--save-vocab", request.save_vocab),
                ("--save-model", request.save_model or saved.get("save_model")),
+               ("--save-fasttext", request.save_fasttext or saved.get("save_fasttext")),
                ("--report", request.report_path), ("--log-file", request.log_file),
                ("--hold-out-file", hold.path if hold is not None else None)]
     directories = [WorkDirectory(label, path, ckpt.OWN_FILES) for label, path in
@@ -164,7 +166,7 @@ def _finish(report, status, code, error=None):
 
 def _run(request, report, log, log_file, cluster=None):
     checkpoint = saved = None
-    save_model = request.save_model
+    save_model, save_fasttext = request.save_model, request.save_fasttext
     if request.resume_dir:
         if request.init_from:
             raise UsageError("--init-from starts a new run; --resume continues the checkpointed "
@@ -173,7 +175,9 @@ def _run(request, report, log, log_file, cluster=None):
             raise UsageError("--graph starts a new run; --resume continues the checkpointed "
                              "one (which already holds its walks).")
         checkpoint, cfg, sources, output, save_context = _prepare_resume(request, log)
-        save_model = save_model or checkpoint.meta.get("outputs", {}).get("save_model")
+        recorded = checkpoint.meta.get("outputs", {})
+        save_model = save_model or recorded.get("save_model")
+        save_fasttext = save_fasttext or recorded.get("save_fasttext")
     else:
         cfg, saved, sources = _prepare_fresh(request, log, cluster)
         output, save_context = request.output, request.save_context
@@ -185,6 +189,7 @@ def _run(request, report, log, log_file, cluster=None):
                    init_from=request.init_from)
     run = Run(sources, cfg, output=output, save_context=save_context,
               save_vocab=request.save_vocab, save_model=save_model,
+              save_fasttext=save_fasttext,
               read_vocab=request.read_vocab, init_from=saved,
               checkpoint_dir=request.checkpoint_dir, checkpoint_every=request.checkpoint_every,
               resume_from=checkpoint, stop=StopControl(), log=log, log_file=log_file,

@@ -30,8 +30,9 @@ class Embeddings(GensimQueries):
     file).
     """
 
-    def __init__(self, words, vectors, normalized=False, counts=None):
+    def __init__(self, words, vectors, normalized=False, counts=None, subwords=None):
         self.words = list(words)
+        self.subwords = subwords  # an io.fasttext.FastTextModel: unknown words get vectors
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.vectors.ndim != 2 or len(self.vectors) != len(self.words):
             raise UsageError(f"need one vector per word: {len(self.words)} words, "
@@ -45,6 +46,8 @@ class Embeddings(GensimQueries):
             self._index.setdefault(word, i)
         self._unit = self.vectors if normalized else None
         self.norms = None  # row lengths, once fill_norms() has run
+        self._built = {}  # unknown word -> its id (len(words) + k), built from n-grams
+        self._built_unit = np.zeros((0, self.dim), dtype=np.float32)  # their unit rows
 
     def __len__(self):
         return len(self.words)
@@ -57,15 +60,66 @@ class Embeddings(GensimQueries):
         return self.vectors.shape[1]
 
     def index(self, word):
-        """The row of ``word``; UnknownWordError (a KeyError) if absent."""
+        """The row of ``word`` (an id past the rows for a word ``build`` built);
+        UnknownWordError (a KeyError) if absent."""
         try:
             return self._index[word]
         except KeyError:
+            if word in self._built:
+                return self._built[word]
             raise UnknownWordError(word) from None
 
     def missing(self, words):
-        """The words (of an iterable) not in the vocabulary, in order."""
-        return [w for w in words if w not in self._index]
+        """The words (of an iterable) neither in the vocabulary nor built, in order."""
+        return [w for w in words if w not in self._index and w not in self._built]
+
+    def build(self, words):
+        """With a subword model, give the unknown ``words`` vectors from their n-grams, so
+        that queries may use them (they are never answers); returns the words built now."""
+        if self.subwords is None:
+            return []
+        new, rows = [], []
+        for word in dict.fromkeys(self.missing(words)):
+            vector = self.built_vector(word)
+            if vector is not None:
+                self._built[word] = len(self.words) + len(self._built_unit) + len(rows)
+                new.append(word)
+                rows.append(vector / max(float(np.linalg.norm(vector)), np.finfo(np.float32).tiny))
+        if rows:
+            self._built_unit = np.concatenate([self._built_unit,
+                                               np.asarray(rows, dtype=np.float32)])
+        return new
+
+    def unit_rows(self, ids):
+        """The unit rows of ``ids`` (an int array), built words' included."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(self._built_unit):
+            return self.unit[ids]
+        out = np.empty(ids.shape + (self.dim,), dtype=np.float32)
+        known = ids < len(self.words)
+        out[known] = self.unit[ids[known]]
+        out[~known] = self._built_unit[ids[~known] - len(self.words)]
+        return out
+
+    def vector(self, word):
+        """The vector of ``word``: its row, or for an unknown word of a subword model the
+        mean of its n-gram rows (as fastText's print-word-vectors); UnknownWordError when
+        it has neither."""
+        if word in self._index:
+            return self.vectors[self._index[word]]
+        built = self.built_vector(word)
+        if built is None:
+            raise UnknownWordError(word)
+        return built
+
+    def built_vector(self, word):
+        """The vector of ``word`` built from its n-grams (None without a subword model or
+        when it has no n-gram)."""
+        from ..io.fasttext import unknown_vector
+
+        if self.subwords is None:
+            return None
+        return unknown_vector(self.subwords, word)
 
     @property
     def unit(self):
@@ -99,11 +153,11 @@ class Embeddings(GensimQueries):
         no direction, hence no neighbours."""
         if len(ids) == 0:
             raise UsageError("a query needs at least one word.")
-        unit = self.unit
+        rows = self.unit_rows(ids)
         if method == "similar":
-            return unit[ids].mean(axis=0)
-        a, b, c = ids
-        return unit[b] - unit[a] + unit[c]
+            return rows.mean(axis=0)
+        a, b, c = rows
+        return b - a + c
 
     def analogy(self, a, b, c, topn=5, method="add", restrict=None):
         """a is to b as c is to ? 'add': argmax cos(x, b - a + c); 'mul': 3CosMul."""
@@ -140,14 +194,13 @@ class Embeddings(GensimQueries):
         return self._cosadd(triples, part) if method == "add" else self._cosmul(triples, part)
 
     def _cosadd(self, triples, part):
-        unit = self.unit
-        points = unit[triples[:, 1]] - unit[triples[:, 0]] + unit[triples[:, 2]]
+        unit_rows = self.unit_rows
+        points = unit_rows(triples[:, 1]) - unit_rows(triples[:, 0]) + unit_rows(triples[:, 2])
         return self._cosines(points, part)
 
     def _cosmul(self, triples, part):
         """(cos(x,b)+1)/2 * (cos(x,c)+1)/2 / ((cos(x,a)+1)/2 + eps), cosines shifted to [0, 1]."""
-        unit = self.unit
-        a, b, c = (_shifted_cosines(unit[triples[:, k]], part) for k in range(3))
+        a, b, c = (_shifted_cosines(self.unit_rows(triples[:, k]), part) for k in range(3))
         a += np.float32(COSMUL_EPSILON)
         b *= c
         b /= a
@@ -223,7 +276,7 @@ def load(path, limit=None, unicode_errors="replace", normalize=False, fmt=None, 
                                 no_header=no_header)
     if log is not None:
         report_repairs(found, unicode_errors, log)
-    kv = Embeddings(found.words, found.vectors)
+    kv = Embeddings(found.words, found.vectors, subwords=found.subwords)
     if normalize:
         try:
             kv.normalize()

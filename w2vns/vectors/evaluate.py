@@ -29,6 +29,9 @@ from .embeddings import SCORE_BUDGET, top_indices
 
 DEFAULT_RESTRICT = 30000
 ANALOGY_TOPN = 5  # candidates looked at, as gensim: the best one not among A, B, C wins
+# A similarity pair with an unknown word: skipped, or scored with its n-grams' vector.
+OOV_SKIP, OOV_NGRAMS = "skip", "ngrams"
+OOV_CHOICES = (OOV_SKIP, OOV_NGRAMS)
 ANALOGY_WORDS = 4
 SECTION_PREFIX = ": "
 SYNTACTIC_PREFIX = "gram"  # Google analogy sections named gram* are syntactic
@@ -145,6 +148,7 @@ class SimilarityResult:
     first_malformed: int = None  # line number of the first malformed line
     spearman: float = None  # None: fewer than two pairs, or constant scores
     pearson: float = None
+    built: int = 0  # pairs scored with a word's vector built from its n-grams (--oov ngrams)
 
     @property
     def name(self):
@@ -169,7 +173,7 @@ class SimilarityResult:
 
     def as_dict(self):
         return {"name": self.name, "file": self.path, "pairs": self.pairs, "oov": self.oov,
-                "oov_ratio": self.oov_ratio, "malformed": self.malformed,
+                "oov_ratio": self.oov_ratio, "malformed": self.malformed, "built": self.built,
                 "first_malformed": self.first_malformed, "spearman": self.spearman,
                 "pearson": self.pearson}
 
@@ -329,24 +333,41 @@ def _predict(scores, ids, asked, upper):
 # ------------------------------------------------------------------------- similarity
 
 
-def evaluate_similarity(kv, path):
-    """Spearman and Pearson correlation of cosine similarity with human scores."""
+def evaluate_similarity(kv, path, oov=OOV_SKIP):
+    """Spearman and Pearson correlation of cosine similarity with human scores. A pair
+    with an unknown word is skipped, or with ``oov`` "ngrams" (a subword model) scored
+    with the word's vector built from its n-grams."""
     pairs, malformed = read_pairs(path)
     known = uppercase_index(kv.words)
     result = SimilarityResult(path, malformed=len(malformed), first_malformed=_first(malformed))
     gold, model = [], []
     unit = kv.unit
+    build = oov == OOV_NGRAMS and kv.subwords is not None
     for a, b, score in pairs:
-        a, b = a.upper(), b.upper()
-        if a in known and b in known:
+        va, vb = (_unit_of(w, known, unit, kv, build) for w in (a, b))
+        if va is not None and vb is not None:
             gold.append(score)
-            model.append(float(unit[known[a]] @ unit[known[b]]))
+            model.append(float(va @ vb))
+            result.built += not (a.upper() in known and b.upper() in known)
         else:
             result.oov += 1
     result.pairs = len(gold)
     result.spearman = spearman(gold, model)
     result.pearson = pearson(gold, model)
     return result
+
+
+def _unit_of(word, known, unit, kv, build):
+    """The unit vector of ``word`` (matched case-insensitively), built from its n-grams
+    when unknown and ``build``; None when it has none (a zero built vector stays zero)."""
+    row = known.get(word.upper())
+    if row is not None:
+        return unit[row]
+    vector = kv.built_vector(word) if build else None
+    if vector is None:
+        return None
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
 
 
 def average_ranks(values):
@@ -495,9 +516,10 @@ class SuiteResult:
 
 
 def evaluate_suite(kv, analogy_files, similarity_files, restrict=DEFAULT_RESTRICT,
-                   method="add"):
-    """Score ``kv`` on every analogy and similarity file (all are checked to exist first)."""
+                   method="add", oov=OOV_SKIP):
+    """Score ``kv`` on every analogy and similarity file (all are checked to exist first);
+    ``oov``: see ``evaluate_similarity``."""
     for path in (*analogy_files, *similarity_files):
         check_file(path)
     return SuiteResult([evaluate_analogies(kv, p, restrict, method) for p in analogy_files],
-                       [evaluate_similarity(kv, p) for p in similarity_files])
+                       [evaluate_similarity(kv, p, oov) for p in similarity_files])

@@ -71,7 +71,10 @@ class GensimQueries:
 
     def get_vector(self, key, norm=False):
         """The vector of ``key`` (read-only); ``norm``: at unit length (a zero one stays zero)."""
-        vector = self.vectors[self.get_index(key)]
+        if isinstance(key, str) and key not in self and getattr(self, "subwords", None):
+            vector = self.vector(key)  # built from its n-grams
+        else:
+            vector = self.vectors[self.get_index(key)]
         if norm:
             vector = _unit(vector)
         vector.setflags(write=False)

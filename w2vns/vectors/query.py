@@ -22,6 +22,13 @@ class Query:
     unknown: list = field(default_factory=list)
     problem: Optional[str] = None  # a malformed query
     results: list = field(default_factory=list)  # [(word, score)]
+    built: list = field(default_factory=list)  # unknown words given vectors from n-grams
+
+    def notes(self):
+        """The stderr lines naming the words whose vectors were built from n-grams."""
+        where = f"line {self.line}: " if self.line is not None else ""
+        return [f"{where}'{printable(word)}' is not in the vocabulary: its vector is built "
+                "from its character n-grams" for word in self.built]
 
     @property
     def failed(self):
@@ -74,6 +81,7 @@ def _resolve(kv, queries, method):
     for query in queries:
         if query.problem:
             continue
+        query.built = kv.build(query.words)
         query.unknown = kv.missing(query.words)
         if query.unknown:
             continue

@@ -14,8 +14,9 @@ from ...errors import UsageError
 from .. import objectives
 
 # What the kernels read besides the model: the noise bundle, the Huffman tree (both
-# ``kernels.bundles``) and the per-word subsampling keep probabilities.
-Tables = namedtuple("Tables", "noise tree keep")
+# ``kernels.bundles``), the per-word subsampling keep probabilities, and each word's
+# input rows (a ``kernels.subwords.Subwords``; None: one row per word).
+Tables = namedtuple("Tables", "noise tree keep subwords", defaults=(None,))
 
 
 class Device:
@@ -27,6 +28,7 @@ class Device:
 
     name = None  # as --device gives it
     distributed = False  # can run under mpiexec (one process per machine)
+    subwords = False  # trains subword (character n-gram) vectors
 
     def __init__(self, config, model, tables, states, log):
         self.config, self.model, self.tables, self.states = config, model, tables, states
@@ -39,8 +41,12 @@ class Device:
     @classmethod
     def check_options(cls, config):
         """Usage errors for the options this device does not support: by default, the
-        objectives whose registry entries do not list it."""
+        objectives whose registry entries do not list it, and subwords unless it trains
+        them."""
         objectives.check_device(config, cls.name)
+        if config.uses_subwords and not cls.subwords:
+            raise UsageError(f"--subwords is not supported with --device {cls.name}: subword "
+                             "vectors train on CPUs. Drop --device or --subwords.")
 
     @classmethod
     def check_cluster(cls, cluster):

@@ -16,12 +16,17 @@ from .base import Device
 class CpuDevice(Device):
     name = "cpu"
     distributed = True
+    subwords = True
 
     def __init__(self, config, model, tables, states, log):
         import numba
 
         from ...kernels import cpu as kernels
 
+        from ...kernels import subwords
+
+        if tables.subwords is None:
+            tables = tables._replace(subwords=subwords.none())
         super().__init__(config, model, tables, states, log)
         self.kernels, self.numba = kernels, numba
         self.threads = config.threads
@@ -34,9 +39,9 @@ class CpuDevice(Device):
         return self.threads * self.config.batch_words
 
     def train(self, batch, params, alpha_start, alpha_end):
-        noise, tree, keep = self.tables
+        noise, tree, keep, subs = self.tables
         starts, ends = idcache.split_slices(batch, self.threads)
-        self.kernels.train_chunk(batch, starts, ends, self.model, noise, tree, keep, params,
+        self.kernels.train_chunk(batch, starts, ends, self.model, noise, tree, subs, keep, params,
                                  self.states, self.tallies, alpha_start, alpha_end)
         return Counts.from_tallies(self.tallies)
 

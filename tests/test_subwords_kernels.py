@@ -1,0 +1,104 @@
+"""Subword input rows in the CPU kernels: one example equals a NumPy reference."""
+
+import numpy as np
+import pytest
+
+from references import random_matrices, reference_sgns
+from test_kernels import (ALPHA, COUNTS, DIM, NOISE_WORD, ROWS, make_params, one_hot_noise,
+                          reference_hs)
+from w2vns.kernels import bundles as B
+from w2vns.kernels import cpu as K
+from w2vns.kernels import huffman
+from w2vns.kernels.subwords import Subwords
+
+BUCKETS = 7
+
+
+def subword_rows():
+    """Word w's rows: itself, then 0 to 3 n-gram rows (repeats included, as hashing gives)."""
+    offsets, rows = [0], []
+    for w in range(ROWS):
+        rows += [w] + [ROWS + (w * 5 + k) % BUCKETS for k in range(w % 4)] + \
+            ([ROWS + (w * 5) % BUCKETS] if w == 9 else [])
+        offsets.append(len(rows))
+    return Subwords(np.array(offsets, dtype=np.int64), np.array(rows, dtype=np.int32))
+
+
+def rows_of(subs, w):
+    return subs.rows[subs.offsets[w]:subs.offsets[w + 1]].tolist()
+
+
+def run_sentence(step, sent, syn0, syn1neg, syn1, subs, params, tree):
+    work = K.new_work(params, DIM, np.uint64(7))
+    work.sent[:len(sent)] = sent
+    step(len(sent), B.Model(syn0, syn1neg, syn1), one_hot_noise(NOISE_WORD), tree, subs,
+         params, work, ALPHA)
+    return work.tally
+
+
+def reference_step(h, centre, ref1, refh, tree, hs):
+    """The gradient for ``h`` and the new output rows of one example."""
+    e, ref1, _ = reference_sgns(h, [centre, NOISE_WORD], ref1, float(ALPHA))
+    if hs:
+        e2, refh, _ = reference_hs(h, centre, tree, refh, float(ALPHA))
+        e = e + e2
+    return e, ref1, refh
+
+
+def matrices():
+    syn0, syn1 = random_matrices(ROWS + BUCKETS, DIM)
+    return syn0, syn1[:ROWS].copy(), syn1[::-1].copy()[:ROWS - 1]
+
+
+@pytest.mark.parametrize("share", [True, False])
+@pytest.mark.parametrize("hs", [False, True])
+def test_skipgram_subword_example_matches_numpy(share, hs):
+    """The centre word's input vector is the mean of its rows, taken once; it predicts
+    each context word in turn; the summed gradient goes, whole, to each of the centre's
+    rows after its window (a row listed twice takes it twice)."""
+    syn0, syn1, hs_rows = matrices()
+    subs, tree = subword_rows(), B.Tree(*huffman.build_tree(COUNTS))
+    sent = np.array([4, 9, 2, 4, 3], dtype=np.int32)
+    ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
+    for i in range(len(sent)):
+        rows = rows_of(subs, sent[i])
+        h, total = ref0[rows].mean(axis=0), 0.0
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(sent):
+                e, ref1, refh = reference_step(h, sent[j], ref1, refh, tree, hs)
+                total = total + e
+        np.add.at(ref0, rows, total)
+    got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
+    tally = run_sentence(K.sg_sentence, sent, got0, got1, goth, subs,
+                         make_params(hs=hs, share=share), tree)
+    assert tally[B.TALLY_PAIRS] == 8
+    assert not np.allclose(got0[ROWS:], syn0[ROWS:])  # the n-gram rows were trained
+    np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("mean", [True, False])
+@pytest.mark.parametrize("hs", [False, True])
+def test_cbow_subword_example_matches_numpy(mean, hs):
+    """The context is the mean (or sum) of its words' input vectors, each the mean of the
+    word's rows; each row of a context word takes the context's gradient (over the
+    context's length with --cbow-sum)."""
+    syn0, syn1, hs_rows = matrices()
+    subs, tree = subword_rows(), B.Tree(*huffman.build_tree(COUNTS))
+    sent = np.array([4, 9, 2, 6, 3], dtype=np.int32)
+    ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
+    for i in range(len(sent)):
+        ctx = [sent[j] for j in (i - 1, i + 1) if 0 <= j < len(sent)]
+        h = sum(ref0[rows_of(subs, c)].mean(axis=0) for c in ctx)
+        h = h / len(ctx) if mean else h
+        e, ref1, refh = reference_step(h, sent[i], ref1, refh, tree, hs)
+        for c in ctx:
+            np.add.at(ref0, rows_of(subs, c), e if mean else e / len(ctx))
+    got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
+    tally = run_sentence(K.cbow_sentence, sent, got0, got1, goth, subs,
+                         make_params("cbow", hs=hs, mean=mean), tree)
+    assert tally[B.TALLY_PAIRS] == 8
+    np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
