@@ -128,6 +128,10 @@ class FormatError(W2vnsError):
     """A vectors file is truncated or malformed."""
 
 
+class GraphError(W2vnsError):
+    """A graph's edge list is malformed, unreadable or holds no edge."""
+
+
 class DeviceError(W2vnsError):
     """The requested compute device (--device cuda) cannot be used."""
 

@@ -102,6 +102,11 @@ def suite_legend(suite):
     return lines
 
 
-def evaluation_json(vectors, suite):
-    return json.dumps({"vectors": vectors, **suite.as_dict()}, ensure_ascii=False,
-                      allow_nan=False)
+def evaluation_json(vectors, suite, graph=()):
+    """The suite's results, then those of node classification and link prediction."""
+    record = {"vectors": vectors, **suite.as_dict()}
+    for key in ("node_classification", "links"):
+        results = [r.as_dict() for r in graph if r.KEY == key]
+        if results:
+            record[key] = results
+    return json.dumps(record, ensure_ascii=False, allow_nan=False)

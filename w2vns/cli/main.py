@@ -13,6 +13,7 @@ from . import ctool
 from . import vectors as cli_vectors
 from .estimate import render_table
 from .options import W2vnsCommand, quiet_option
+from .graph import graph_options, graph_source, walks as walks_command
 from .params import FINITE, FiniteFloat
 from .phrases import phrases as phrases_command
 from ..errors import (EXIT_FAILURE, EXIT_SIGINT, EXIT_SIGTERM, EXIT_USAGE, Interrupted,
@@ -241,12 +242,22 @@ def training_options(func):
                    "decays with the time left, reaching --min-alpha at the deadline, where "
                    "training stops (the last epoch partial). --epochs, if given, is then a "
                    "maximum. A resumed run continues with the time its checkpoint left.")
+@click.option("--graph", multiple=True, metavar="GRAPH",
+              help="Train node vectors on random walks over this graph (edge lists as "
+                   "'w2vns walks' reads them) instead of a CORPUS. Repeatable.")
+@graph_options
 def train(corpus, **given):
     """Train word vectors on CORPUS: files, URLs, or - for stdin.
 
     Compressed inputs (.gz, .bz2, .zst) are read directly. A newline ends a
     sentence; context windows never cross one. With --threads 1 and a --seed,
     two runs give byte-identical files; more threads are not deterministic.
+
+    With --graph instead of CORPUS, the corpus is the random walks over the graph
+    (DeepWalk's, or node2vec's with --p and --q; see 'w2vns walks'), made by all
+    threads as the reading pass takes them, with no text in between; node2vec's
+    settings are the defaults: --dim 128, --window 10, --epochs 1, --min-count 1.
+    Under mpiexec every process walks its share of the walks.
 
     \b
     Examples:
@@ -260,14 +271,19 @@ def train(corpus, **given):
       w2vns train today.txt --init-from yesterday.model --save-model today.model -o v.bin
       w2vns train corpus.txt -o vectors.bin --device cuda
       mpiexec -n 4 w2vns train corpus.txt -o vectors.bin --threads 4
+      w2vns train --graph edges.txt -o nodes.bin --p 0.25 --q 4
     """
     started = _started()
+    import dataclasses
+
     from ..training.runner import TrainRequest, run_train
 
     given["started"] = started
     given["checkpoint_every"] = given["checkpoint_every"] or DEFAULT_CHECKPOINT_MINUTES
     given["peer_timeout"] = given["peer_timeout"] or DEFAULT_PEER_TIMEOUT
-    run_train(TrainRequest.from_command_line(corpus, given, sys.argv[1:]))
+    graph = graph_source(given)
+    request = TrainRequest.from_command_line(corpus, given, sys.argv[1:])
+    run_train(dataclasses.replace(request, graph=graph) if graph is not None else request)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -323,7 +339,7 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
         click.echo(render_table(result))
 
 
-for _command in (*cli_vectors.COMMANDS, phrases_command, *ctool.COMMANDS):
+for _command in (*cli_vectors.COMMANDS, phrases_command, walks_command, *ctool.COMMANDS):
     cli.add_command(_command)
 
 

@@ -16,6 +16,8 @@ EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (unknown word, malf
                    "colliding output path), 130 interrupted.")
 UNICODE_ERRORS = ("strict", "replace", "ignore")
 DEFAULT_RESTRICT = 30000  # as w2vns.evaluate.DEFAULT_RESTRICT (not imported: numpy)
+DEFAULT_SPLITS = 5
+DEFAULT_TRAIN_FRACTION = 0.5
 
 
 def vectors_options(func):
@@ -191,6 +193,48 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
         ctx.exit(1)
 
 
+class FractionList(click.ParamType):
+    """One or more fractions, comma-separated (the option may also be repeated)."""
+
+    name = "fractions"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            return tuple(float(part) for part in str(value).split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not a fraction or a comma-separated list of them.",
+                      param, ctx)
+
+
+def node_options(func):
+    """The options of ``evaluate`` for node vectors."""
+    options = [
+        click.option("--node-labels", "label_files", multiple=True,
+                     type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Node classification: 'node label' lines (a node may have several "
+                          "labels). Needs pip install 'w2vns[graph]'. Repeatable."),
+        click.option("--train-fraction", "fractions", multiple=True, type=FractionList(),
+                     metavar="F[,F...]",
+                     help="Node classification: the share of the labelled nodes that trains "
+                          "the classifier; repeatable, or a list.  [default: 0.5]"),
+        click.option("--splits", type=click.IntRange(min=1), default=DEFAULT_SPLITS,
+                     show_default=True, help="Node classification: random splits averaged."),
+        click.option("--links", "link_files", multiple=True, type=click.Path(dir_okay=False),
+                     metavar="FILE",
+                     help="Link prediction: 'u v' lines (held-out edges) or 'u v label' "
+                          "lines (1 or 0), as 'w2vns walks --hold-out' writes. Repeatable."),
+        click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+                     help="Seed of the random splits and of the drawn non-edges."),
+        click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+                     help="Node classification: classifiers trained at once."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @click.command(cls=W2vnsCommand, epilog=EXIT_CODES_HELP)
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.option("--analogies", "analogy_files", multiple=True, type=click.Path(dir_okay=False),
@@ -212,11 +256,13 @@ def analogy(ctx, vectors, words, topn, method, as_json, ignore_missing, limit, u
               help="Word-similarity pairs with an unknown word: skip them, or, with a "
                    "subword model (a fastText .bin), score them with the word's vector built "
                    "from its character n-grams.")
+@node_options
 @click.option("--json", "as_json", is_flag=True, help="One JSON object with every number.")
 @vectors_options
 def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, method, oov,
-             as_json, limit, unicode_errors, no_header, quiet):
-    """Analogy accuracy and word-similarity correlation of VECTORS, on a whole suite.
+             as_json, limit, unicode_errors, no_header, quiet, **node_given):
+    """Analogy accuracy and word-similarity correlation of VECTORS, on a whole suite;
+    node classification and link prediction of node vectors.
 
     One row per set: the analogy set as its semantic sections, its syntactic (gram*)
     sections and all of them (accuracy, questions answered out of those in the set,
@@ -228,12 +274,19 @@ def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, meth
     evaluate_word_pairs. --json gives the same rows, with every section and Pearson's
     correlation too, as one JSON object.
 
-    With no --analogies or --similarity file, the sets shipped with w2vns are scored:
-    the Google analogy set, WordSim-353 and MEN (see w2vns/data/README.md); the
-    sets that may not be shipped are scored from a copy, with the option --suite-dir.
-    A file with no usable line is an error (exit code 1); a set none of whose
-    questions or pairs has its words in the vectors is reported on stderr, and is an
-    error only when nothing at all could be scored.
+    With no --analogies, --similarity, --node-labels or --links file, the sets
+    shipped with w2vns are scored: the Google analogy set, WordSim-353 and MEN (see
+    w2vns/data/README.md); the sets that may not be shipped are scored from a copy,
+    with the option --suite-dir. A file with no usable line is an error (exit code
+    1); a set none of whose questions or pairs has its words in the vectors is
+    reported on stderr, and is an error only when nothing at all could be scored.
+
+    Nodes (names match exactly): --node-labels gives the micro- and macro-F1 of
+    one-vs-rest logistic regression trained on --train-fraction of the labelled
+    nodes, each other node given as many of its top-scored labels as it has
+    (DeepWalk's protocol), averaged over --splits random splits. --links gives the
+    ROC AUC of the cosine similarity of held-out edges against non-edges (the file's,
+    or as many drawn pairs).
 
     \b
     Examples:
@@ -241,32 +294,66 @@ def evaluate(vectors, analogy_files, similarity_files, suite_dir, restrict, meth
       w2vns evaluate vectors.bin --suite-dir eval/word-sim --json
       w2vns evaluate vectors.bin --analogies my-questions.txt --restrict 0
       w2vns evaluate vectors.bin --similarity simlex.tsv --similarity men.tsv
+      w2vns evaluate nodes.bin --node-labels labels.txt --train-fraction 0.1,0.5,0.9
+      w2vns evaluate nodes.bin --links links.txt
     """
     from . import display
+    from ..vectors import evaluate as evaluation
+
+    node_files = node_given["label_files"] + node_given["link_files"]
+    if analogy_files or similarity_files or suite_dir or not node_files:
+        analogy_files, similarity_files = evaluation.suite_files(analogy_files,
+                                                                 similarity_files, suite_dir)
+    _check_node_options(**node_given)
+    for path in (*analogy_files, *similarity_files, *node_files):
+        evaluation.check_file(path)
+    kv = _load(vectors, limit, unicode_errors, no_header,
+               normalize=not node_given["label_files"])  # classifiers take the raw vectors
+    suite = _evaluate_words(kv, vectors, (analogy_files, similarity_files), restrict, method,
+                            oov, quiet)
+    graph = _evaluate_nodes(kv, **node_given)
+    searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
+    _check_scored(vectors, suite.results + graph, searched)
+    if as_json:
+        click.echo(display.evaluation_json(vectors, suite, graph))
+        return
+    lines = display.suite_table(suite.rows) + display.suite_legend(suite) if suite.rows else []
+    click.echo("\n".join(lines + [line for result in graph for line in result.report()]))
+
+
+def _evaluate_words(kv, vectors, files, restrict, method, oov, quiet):
+    """The suite of analogy and similarity ``files`` (two lists) on ``kv``."""
     from ..errors import UsageError
     from ..vectors import evaluate as evaluation
 
-    analogy_files, similarity_files = evaluation.suite_files(analogy_files, similarity_files,
-                                                             suite_dir)
-    for path in (*analogy_files, *similarity_files):
-        evaluation.check_file(path)
-    kv = _load(vectors, limit, unicode_errors, no_header)
     if oov == evaluation.OOV_NGRAMS and kv.subwords is None:
         raise UsageError(f"--oov ngrams builds unknown words from a subword model's "
                          f"n-grams, and '{vectors}' has none. Pass a fastText .bin (w2vns "
                          "train --subwords --save-fasttext) or drop --oov.")
-    suite = evaluation.evaluate_suite(kv, analogy_files, similarity_files, restrict, method,
-                                      oov)
+    suite = evaluation.evaluate_suite(kv, *files, restrict, method, oov)
     built = sum(result.built for result in suite.similarities)
     if built:
         _info(f"{built:,} word pair(s) scored with vectors built from character n-grams",
               quiet)
-    searched = restrict if analogy_files and 0 < restrict < len(kv) else 0
-    _check_scored(vectors, suite.results, searched)
-    if as_json:
-        click.echo(display.evaluation_json(vectors, suite))
-        return
-    click.echo("\n".join(display.suite_table(suite.rows) + display.suite_legend(suite)))
+    return suite
+
+
+def _check_node_options(label_files, fractions, splits, link_files, seed, threads):
+    from ..vectors import nodes
+
+    nodes.check_fractions([f for given in fractions for f in given])
+    if label_files:
+        nodes.check_sklearn()
+
+
+def _evaluate_nodes(kv, label_files, fractions, splits, link_files, seed, threads):
+    """The node classification results of ``label_files``, then the link prediction
+    results of ``link_files``."""
+    from ..vectors import nodes
+
+    fractions = [f for given in fractions for f in given] or [DEFAULT_TRAIN_FRACTION]
+    return ([nodes.classify_nodes(kv, p, fractions, splits, seed, threads) for p in label_files]
+            + [nodes.link_auc(kv, p, seed) for p in link_files])
 
 
 def _check_scored(vectors, results, restrict):
@@ -277,8 +364,11 @@ def _check_scored(vectors, results, restrict):
     notes = [result.nothing_scored(vectors) for result in results]
     if all(notes):
         hint = ", or pass --restrict 0 to search every word" if restrict else ""
-        raise EvaluationError(f"nothing could be scored: {'; '.join(notes)}. Check that the "
-                              f"evaluation files are in the language of the vectors{hint}.")
+        check = ("the evaluation files are in the language of the vectors"
+                 if any(getattr(result, "KEY", None) is None for result in results)
+                 else "the files name the nodes as the vectors do")
+        raise EvaluationError(f"nothing could be scored: {'; '.join(notes)}. Check that "
+                              f"{check}{hint}.")
     for note in filter(None, notes):
         _log(f"warning: {note}.")
 

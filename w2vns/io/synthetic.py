@@ -11,6 +11,14 @@ Sentences come from a small grammar:
 * filler words drawn with Zipf frequencies, so subsampling has work to do.
 
     python -m w2vns.io.synthetic corpus.txt --sentences 30000
+
+``--shop`` writes shopping sessions instead, one session per line of item ids, for item
+embeddings: items belong to co-purchase groups (a session buys mostly from one group),
+groups and the items within a group have Zipf popularities, and a few bestsellers turn
+up in any session, so that frequent items, subsampling and the noise distribution have
+work to do:
+
+    python -m w2vns.io.synthetic shop.txt --shop --sessions 50000
 """
 
 import argparse
@@ -43,6 +51,13 @@ FILLERS_PER_SENTENCE = (3, 8)  # inclusive range
 ZIPF_EXPONENT = 1.0
 DEFAULT_SENTENCES = 30000
 DEFAULT_SEED = 7
+SHOP_GROUPS = 200  # co-purchase groups
+SHOP_GROUP_ITEMS = 20  # items per group
+SHOP_BESTSELLERS = 20  # items bought in sessions of any group
+SHOP_SESSION_ITEMS = (2, 15)  # inclusive range of items per session
+SHOP_STRAY = 0.25  # share of a session's items drawn from the whole shop
+SHOP_BESTSELLER_SHARE = 0.25  # share of a session's items that are bestsellers
+SHOP_ZIPF = 1.0  # popularity of group g (and of item k in a group) ~ (g + 1)^-x
 _SYLLABLES = ["ba", "ke", "lo", "mi", "nu", "pa", "ro", "si", "tu", "ve", "za", "do", "fi",
               "gu", "ha", "jo", "ku", "le", "mo", "ni"]
 
@@ -118,6 +133,55 @@ def analogy_questions():
     return questions
 
 
+def shop_item(group, k):
+    """The id of item ``k`` of co-purchase group ``group``."""
+    return f"g{group:02d}i{k:02d}"
+
+
+def bestseller(k):
+    return f"best{k:02d}"
+
+
+def shop_groups():
+    """Every grouped item's id -> its group (bestsellers belong to none)."""
+    return {shop_item(g, k): g for g in range(SHOP_GROUPS) for k in range(SHOP_GROUP_ITEMS)}
+
+
+def _zipf(n):
+    weights = 1.0 / np.arange(1, n + 1) ** SHOP_ZIPF
+    return weights / weights.sum()
+
+
+def shop_sessions(n, seed):
+    """Yield ``n`` sessions as lists of item ids (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    group_p, item_p, best_p = _zipf(SHOP_GROUPS), _zipf(SHOP_GROUP_ITEMS), _zipf(SHOP_BESTSELLERS)
+    lo, hi = SHOP_SESSION_ITEMS
+    for _ in range(n):
+        group = rng.choice(SHOP_GROUPS, p=group_p)
+        session = []
+        for kind in rng.random(rng.integers(lo, hi + 1)):
+            if kind < SHOP_BESTSELLER_SHARE:
+                session.append(bestseller(rng.choice(SHOP_BESTSELLERS, p=best_p)))
+            elif kind < SHOP_BESTSELLER_SHARE + SHOP_STRAY:
+                session.append(shop_item(rng.integers(SHOP_GROUPS),
+                                         rng.integers(SHOP_GROUP_ITEMS)))
+            else:
+                session.append(shop_item(group, rng.choice(SHOP_GROUP_ITEMS, p=item_p)))
+        yield session
+
+
+def write_shop(path, sessions=DEFAULT_SENTENCES, seed=DEFAULT_SEED):
+    """Write shopping sessions, one per line ('-' for stdout)."""
+    handle = sys.stdout if path == "-" else open(path, "w", encoding="utf-8")
+    try:
+        for session in shop_sessions(sessions, seed):
+            handle.write(" ".join(session) + "\n")
+    finally:
+        if handle is not sys.stdout:
+            handle.close()
+
+
 def write(path, sentences=DEFAULT_SENTENCES, seed=DEFAULT_SEED):
     """Write the corpus, one sentence per line ('-' for stdout)."""
     grammar = Grammar(seed)
@@ -132,12 +196,20 @@ def write(path, sentences=DEFAULT_SENTENCES, seed=DEFAULT_SEED):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m w2vns.io.synthetic",
-                                     description="Write the synthetic corpus.")
+                                     description="Write the synthetic corpus, or shopping "
+                                                 "sessions.")
     parser.add_argument("path", help="output file, or - for stdout")
     parser.add_argument("--sentences", type=int, default=DEFAULT_SENTENCES)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--shop", action="store_true",
+                        help="shopping sessions of item ids instead of sentences")
+    parser.add_argument("--sessions", type=int, default=None,
+                        help="with --shop: sessions to write (default: --sentences)")
     args = parser.parse_args(argv)
-    write(args.path, args.sentences, args.seed)
+    if args.shop:
+        write_shop(args.path, args.sessions or args.sentences, args.seed)
+    else:
+        write(args.path, args.sentences, args.seed)
 
 
 if __name__ == "__main__":

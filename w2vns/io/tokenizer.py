@@ -53,7 +53,7 @@ def _same(block, start, length, arena, offset):
 
 
 @njit(cache=True)
-def _lookup(block, start, end, slots, hashes, offsets, lengths, arena, state):
+def lookup(block, start, end, slots, hashes, offsets, lengths, arena, state):
     """Id of block[start:end], inserting it if new. state = [words, arena used]."""
     h = fnv1a(block, start, end)
     length = end - start
@@ -93,7 +93,7 @@ def tokenize(block, ids, slots, hashes, offsets, lengths, arena, state):
         b = block[p]
         if is_space(b):
             if start >= 0:
-                ids[n] = _lookup(block, start, p, slots, hashes, offsets, lengths, arena, state)
+                ids[n] = lookup(block, start, p, slots, hashes, offsets, lengths, arena, state)
                 n += 1
                 start = -1
             if b == _NEWLINE:
@@ -102,7 +102,7 @@ def tokenize(block, ids, slots, hashes, offsets, lengths, arena, state):
         elif start < 0:
             start = p
     if start >= 0:
-        ids[n] = _lookup(block, start, block.shape[0], slots, hashes, offsets, lengths, arena,
+        ids[n] = lookup(block, start, block.shape[0], slots, hashes, offsets, lengths, arena,
                          state)
         n += 1
     return n
@@ -157,7 +157,7 @@ def absorb_words(src_arena, src_offsets, src_lengths, lo, hi, out, slots, hashes
     go to ``out``. Room as for ``tokenize``: hi - lo words and their bytes."""
     for w in range(lo, hi):
         start = src_offsets[w]
-        out[w - lo] = _lookup(src_arena, start, start + src_lengths[w], slots, hashes, offsets,
+        out[w - lo] = lookup(src_arena, start, start + src_lengths[w], slots, hashes, offsets,
                               lengths, arena, state)
 
 
@@ -232,7 +232,7 @@ class WordTable:
     def encode(self, raw):
         """Provisional ids of one block of bytes (cut at whitespace by the caller)."""
         block = np.frombuffer(raw, dtype=np.uint8)
-        words = self._reserve(len(block) // 2 + 1, len(block))
+        words = self.reserve(len(block) // 2 + 1, len(block))
         ids = np.empty(len(block) + 1, dtype=np.int32)
         n = tokenize(block, ids, self.slots, self.hashes, self.offsets, self.lengths, self.arena,
                      self.state)
@@ -243,13 +243,13 @@ class WordTable:
         """Ids here of ``other``'s words ``lo..hi-1`` (live ones), added when new, in order."""
         out = np.empty(hi - lo, dtype=np.int32)
         if hi > lo:
-            words = self._reserve(hi - lo, int(other.lengths[lo:hi].sum()))
+            words = self.reserve(hi - lo, int(other.lengths[lo:hi].sum()))
             absorb_words(other.arena, other.offsets, other.lengths, lo, hi, out, self.slots,
                          self.hashes, self.offsets, self.lengths, self.arena, self.state)
             self.live += self.ids_assigned - words
         return out
 
-    def _reserve(self, room, arena_bytes):
+    def reserve(self, room, arena_bytes):
         """Grow the arrays for ``room`` more words of ``arena_bytes`` bytes in all; return
         the ids assigned so far."""
         words = self.ids_assigned

@@ -14,6 +14,7 @@ from . import checkpoint as ckpt
 from . import config as configuration
 from . import distributed
 from . import model_file
+from . import walks
 from ..io.atomic import check_writable
 from ..io.outputs import PathPlan, WorkDirectory, check_paths
 from ..errors import InputError, Interrupted, UsageError, W2vnsError
@@ -50,6 +51,7 @@ class TrainRequest:
     save_fasttext: Optional[str] = None
     init_from: Optional[str] = None
     peer_timeout: float = distributed.DEFAULT_PEER_TIMEOUT  # under mpiexec
+    graph: Optional[walks.GraphSource] = None  # the corpus is the walks over this graph
     started: Optional[float] = None  # time.perf_counter() at the command's start
 
     @classmethod
@@ -135,15 +137,18 @@ def path_plan(request):
     saved = recorded.get("outputs", {})
     corpus = list(request.corpus) + [item[0] for item in recorded.get("fingerprint", [])
                                      if item[1] is not None]  # local files of the first run
+    graph = request.graph.sources if request.graph is not None else []
+    hold = request.graph.hold_out if request.graph is not None else None
     inputs = [("corpus", source) for source in corpus] + [
         ("--config", request.config_path), ("--read-vocab", request.read_vocab),
-        ("--init-from", request.init_from)]
+        ("--init-from", request.init_from)] + [("--graph", source) for source in graph]
     outputs = [("-o", request.output or saved.get("output")),
                ("--save-context", request.save_context or saved.get("save_context")),
                ("--save-vocab", request.save_vocab),
                ("--save-model", request.save_model or saved.get("save_model")),
                ("--save-fasttext", request.save_fasttext or saved.get("save_fasttext")),
-               ("--report", request.report_path), ("--log-file", request.log_file)]
+               ("--report", request.report_path), ("--log-file", request.log_file),
+               ("--hold-out-file", hold.path if hold is not None else None)]
     directories = [WorkDirectory(label, path, ckpt.OWN_FILES) for label, path in
                    (("--checkpoint-dir", request.checkpoint_dir),
                     ("--resume", request.resume_dir)) if path]
@@ -166,21 +171,20 @@ def _run(request, report, log, log_file, cluster=None):
         if request.init_from:
             raise UsageError("--init-from starts a new run; --resume continues the checkpointed "
                              "one (which already holds the model it started from).")
+        if request.graph is not None:
+            raise UsageError("--graph starts a new run; --resume continues the checkpointed "
+                             "one (which already holds its walks).")
         checkpoint, cfg, sources, output, save_context = _prepare_resume(request, log)
         recorded = checkpoint.meta.get("outputs", {})
         save_model = save_model or recorded.get("save_model")
         save_fasttext = save_fasttext or recorded.get("save_fasttext")
     else:
-        if not request.corpus:
-            raise UsageError("no corpus given. Pass one or more files, URLs, or - for stdin.")
-        if not request.output:
-            raise UsageError("no output given. Pass -o vectors.bin (or .txt, .vec).")
-        cfg, saved = configure(request.config_path, request.options, request.init_from,
-                               request.read_vocab)
-        sources, output, save_context = request.corpus, request.output, request.save_context
+        cfg, saved, sources = _prepare_fresh(request, log, cluster)
+        output, save_context = request.output, request.save_context
     if report is not None:
         report.set(options=dataclasses.asdict(cfg), device=cfg.device,
-                   corpus=describe_inputs(sources),
+                   corpus=describe_inputs(request.graph.sources if request.graph is not None
+                                          else sources),
                    checkpoint_dir=request.resume_dir or request.checkpoint_dir,
                    init_from=request.init_from)
     run = Run(sources, cfg, output=output, save_context=save_context,
@@ -193,6 +197,25 @@ def _run(request, report, log, log_file, cluster=None):
               started=time.perf_counter() if request.started is None else request.started)
     with handle_signals(run.stop.request, STOP_SIGNALS):
         train_to_files(run)
+
+
+def _prepare_fresh(request, log, cluster):
+    """(options, the saved model continued or None, sources) of a new run: its corpus, or
+    the walks over its graph (with node2vec's defaults)."""
+    graph = request.graph
+    if graph is not None and request.corpus:
+        raise UsageError("give a CORPUS or --graph GRAPH, not both: the walks over the graph "
+                         "are the corpus.")
+    if not request.corpus and graph is None:
+        raise UsageError("no corpus given. Pass one or more files, URLs, or - for stdin.")
+    if not request.output:
+        raise UsageError("no output given. Pass -o vectors.bin (or .txt, .vec).")
+    options = (request.options if graph is None
+               else walks.graph_defaults(request.options, request.config_path))
+    cfg, saved = configure(request.config_path, options, request.init_from, request.read_vocab)
+    if graph is None:
+        return cfg, saved, request.corpus
+    return cfg, saved, walks.graph_sequences(graph, cfg, cluster, log)
 
 
 def configure(config_path, options, init_from=None, read_vocab=None):

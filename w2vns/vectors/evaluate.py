@@ -187,7 +187,7 @@ def check_file(path):
         raise InputError(f"evaluation file '{path}' not found. Check the path.")
 
 
-def _lines(path):
+def numbered_lines(path):
     """(line number, line) of a text file, plain or compressed; FormatError if it cannot be
     read to the end (damaged compressed data, a read error)."""
     check_file(path)
@@ -205,7 +205,7 @@ def _lines(path):
 def read_analogies(path):
     """[(section, [(a, b, c, d), ...]), ...] and the line numbers of malformed lines."""
     sections, malformed = [], []
-    for line_no, line in _lines(path):
+    for line_no, line in numbered_lines(path):
         if line.startswith(SECTION_PREFIX):
             sections.append((line.lstrip(SECTION_PREFIX).strip(), []))
             continue
@@ -239,7 +239,7 @@ def read_pairs(path):
     and the line numbers of malformed lines. A score that is not a finite number makes
     its line malformed."""
     pairs, malformed = [], []
-    for line_no, line in _lines(path):
+    for line_no, line in numbered_lines(path):
         if line.startswith(COMMENT_PREFIX) or not line.strip():
             continue
         pair = _pair(line)
