@@ -242,8 +242,6 @@ TO_WORD2VEC = " Or run 'w2vns word2vec', which takes the C tool's options unchan
     ("train", ["-binary", "1"], "w2vns calls it --format binary." + TO_WORD2VEC),
     ("train", ["-train", "{corpus}"], "w2vns calls it CORPUS, an argument: w2vns train "
      "CORPUS." + TO_WORD2VEC),
-    ("train", ["--loss", "ns"], "w2vns calls it --hs (hierarchical softmax) or --negative N "
-     "(negative sampling)."),
     ("estimate", ["--epoch", "3"], "w2vns calls it --epochs."),
     ("phrases", ["-threshold", "50"], "w2vns spells it --threshold. Or run 'w2vns "
      "word2phrase', which takes the C tool's options unchanged."),
@@ -285,4 +283,5 @@ def test_shell_completion_prints_a_script_and_completes_through_rival_names():
     env.update(COMP_WORDS="w2vns train -size 50 --di", COMP_CWORD="4")
     options = subprocess.run([sys.executable, "-m", "w2vns"], env=env, capture_output=True,
                              text=True)
-    assert options.returncode == 0 and options.stdout.split() == ["plain,--dim"]
+    assert options.returncode == 0 and options.stdout.split() == ["plain,--dim",
+                                                                  "plain,--directed"]

@@ -30,7 +30,6 @@ RIVAL_NAMES = {
     "neg": ("negative", "--negative"),
     "t": ("sample", "--sample"),
     "input": ("corpus", "CORPUS, an argument: w2vns {command} CORPUS"),
-    "loss": ("hs", "--hs (hierarchical softmax) or --negative N (negative sampling)"),
 }
 
 
