@@ -393,3 +393,25 @@ def test_sigterm_to_one_process_stops_all_after_a_checkpoint(corpus, tmp_path):
                               f"Resume with: mpiexec -n 2 w2vns train --resume {ck}"]
     ckpt.load_latest(str(ck), warn=pytest.fail)
     assert not out.exists()
+
+
+@needs_mpi
+def test_two_processes_train_subword_vectors(corpus, tmp_path):
+    """The n-gram rows are combined like the others: misspellings never seen get vectors
+    nearest to the words they misspell, from a model both processes trained."""
+    from test_subwords import BUCKET, MISSPELT, nearest_known
+    from w2vns.io import fasttext
+
+    report = tmp_path / "run.json"
+    result = run(mpiexec(2, [*W2VNS, "train", corpus, "-o", "v.vec", "--subwords", "--bucket",
+                             str(BUCKET), "--save-fasttext", "m.bin", "--epochs", "3",
+                             "--threads", "1", "--min-count", "3", "--sync-words", "100000",
+                             "--report", str(report)]), tmp_path)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    assert json.loads(report.read_text())["syncs"] >= 3
+    model = fasttext.read(str(tmp_path / "m.bin"))
+    for wrong, right in MISSPELT.items():
+        assert wrong not in model.words
+        assert nearest_known(model, wrong) == right

@@ -76,15 +76,20 @@ def test_gensim_opens_our_fasttext_model(trained):
                                    rtol=1e-4, atol=1e-6)
 
 
+def nearest_known(model, word):
+    """The vocabulary word whose vector is nearest (cosine) to ``word``'s n-gram vector."""
+    vectors = fasttext.word_vectors(model)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    v = fasttext.unknown_vector(model, word)
+    return model.words[int(np.argmax(unit @ (v / np.linalg.norm(v))))]
+
+
 def test_an_unknown_misspelling_is_nearest_to_the_word_it_misspells(trained):
     _, binary = trained
     model = fasttext.read(str(binary))
-    vectors = fasttext.word_vectors(model)
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     for wrong, right in MISSPELT.items():
         assert wrong not in model.words
-        v = fasttext.unknown_vector(model, wrong)
-        assert model.words[int(np.argmax(unit @ (v / np.linalg.norm(v))))] == right
+        assert nearest_known(model, wrong) == right
 
 
 def test_maxn_0_trains_plain_vectors(runner, corpus, tmp_path):  # noqa: F811
