@@ -14,6 +14,7 @@ original it silently trains on almost nothing); w2vns reads the original .gz.
 """
 
 import argparse
+import collections
 import gzip
 import json
 import os
@@ -109,8 +110,13 @@ def checked_choices(value, known, script, what):
     return items
 
 
-def run(cmd):
-    """Run a command; return (wall seconds, peak RSS bytes)."""
+Timing = collections.namedtuple("Timing", "wall rss err cpu")
+
+
+def timed(cmd):
+    """Run a command; return its ``Timing``: wall seconds, peak RSS bytes, stderr, and CPU
+    seconds (user + system, all its threads): on a machine other jobs share, the CPU
+    seconds move much less than the wall time."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -119,7 +125,12 @@ def run(cmd):
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"bench: {cmd[0]} failed ({proc.returncode}):\n{err}")
-    return wall, usage.ru_maxrss * 1024, err
+    return Timing(wall, usage.ru_maxrss * 1024, err, usage.ru_utime + usage.ru_stime)
+
+
+def run(cmd):
+    """Run a command; return (wall seconds, peak RSS bytes, stderr)."""
+    return timed(cmd)[:3]
 
 
 EVALUATE = """
