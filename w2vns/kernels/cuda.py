@@ -182,11 +182,13 @@ def ring_floats(window, slots, lanes):
 def _row_steps(slots):
     """The steps on a lane's ``slots`` columns of a row (compile-time loop bounds)."""
 
+    row_floats = np.int32(RING_COPIES * slots)
+
     @device_function
     def ring_at(pos, lane):
         """Offset of the ring row of unit position ``pos`` (its current values; the
         values it was loaded with follow)."""
-        return (pos % lane.ring_rows) * RING_COPIES * slots * lane.stride
+        return (np.int32(pos) % lane.ring_rows) * row_floats * lane.stride
 
     @device_function
     def ring_load(pos, m, row, lane):
@@ -419,9 +421,9 @@ def _kernel(slots, ring_in_shared):
             ring = cuda.shared.array(0, float32)[local * size:(local + 1) * size]
         else:
             ring = ring_store[worker]
-        lane = Lane(first, lanes, model.syn0.shape[1], state, targets, local, scratch[local],
-                    grad[local], sent[local], ring, 2 * params.window + 1,
-                    worker_mask(cuda.threadIdx.x, lanes))
+        lane = Lane(np.int32(first), np.int32(lanes), np.int32(model.syn0.shape[1]), state,
+                    targets, local, scratch[local], grad[local], sent[local], ring,
+                    np.int32(2 * params.window + 1), worker_mask(cuda.threadIdx.x, lanes))
         loss = 0.0
         terms = 0
         pairs = 0
