@@ -34,8 +34,8 @@ Layout of the work:
 * Sigmoid and loss use fast intrinsics (``fastmath``: approximate exp, log and division,
   no exact one only for the loss); a unit's terms are summed in float32, the units in
   float64 per lane; the counters of all workers are summed on the device (``tallies``,
-  one row of ``bundles.N_TALLIES``) with atomic adds. Ids, targets and unit offsets are
-  int32; the learning rate is float32.
+  one row of ``bundles.N_TALLIES``) with atomic adds. Ids, targets, unit offsets, a lane's
+  columns and its ring offsets are int32; the learning rate is float32.
 * Every lane runs the same xorshift64* RNG from the worker's state, so all lanes make the
   same draws and follow the same control flow. The matrices are shared by all workers and
   updated without locks (Hogwild) but with atomic adds.

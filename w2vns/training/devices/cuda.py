@@ -44,6 +44,7 @@ NO_GPU = "--device cuda: no CUDA GPU found (check the driver with nvidia-smi), o
 BUFFERS = 2  # pinned staging buffers and device buffers of streamed chunks, used in turn
 MS_PER_SECOND = 1000.0
 ITEM_BYTES = 4  # an int32 id or unit offset
+SIMULATOR_FREE_CHUNKS = 8  # the device memory the simulator claims to have free, in chunks
 
 # Settings a test or a benchmark may give instead of the defaults (None: the default):
 # lanes per worker (a power of two up to a warp; any number under the simulator), workers,
@@ -408,7 +409,7 @@ def _static_shared(kernels):
 
 def _free_bytes(cuda):
     if simulated():
-        return DEVICE_CHUNK_WORDS * 4 * 8  # a few chunks
+        return DEVICE_CHUNK_WORDS * ITEM_BYTES * SIMULATOR_FREE_CHUNKS
     free, _total = cuda.current_context().get_memory_info()
     return free
 
