@@ -8,15 +8,25 @@ that reads that PTX (pip install 'numba-cuda[cu13]' nvidia-cuda-nvcc).
 
     python scripts/cuda_resources.py                       # the standard class, sm_90 and sm_80
     python scripts/cuda_resources.py --all                 # every class
+    python scripts/cuda_resources.py --cached              # through the kernel's disk cache
+
+``--cached`` compiles the standard kernel as a run does, through its dispatcher and
+Numba's disk cache (NUMBA_CACHE_DIR, else beside the sources), and prints whether it was
+loaded from there: run it twice, the second process loads it. Without a GPU the
+dispatcher stops at PTX (binding the cubin to a context needs a driver).
 """
 
 import argparse
+import collections
+import contextlib
 import glob
+import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import time
 import types
 from unittest import mock
 
@@ -41,21 +51,61 @@ def ptxas_path():
     return None
 
 
+@contextlib.contextmanager
+def without_gpu(cc):
+    """Compile as for a GPU of compute capability ``cc`` where there is none: where Numba
+    asks the driver for the current device, its capability or the CUDA version, answer
+    ``cc``; a kernel's dispatcher stops at PTX where it would bind the cubin to a context."""
+    from numba.cuda import codegen, dispatcher
+
+    device = types.SimpleNamespace(compute_capability=cc)
+
+    def bind(kernel):
+        kernel._codelibrary.get_asm_str()  # the PTX, which the cache keeps
+
+    with mock.patch.object(dispatcher, "get_current_device", lambda: device), \
+            mock.patch.object(codegen.CUDACodeLibrary, "_ensure_cc",
+                              lambda self, given: given or (*cc, "a" if cc >= (9, 0) else "")), \
+            mock.patch.object(codegen.JITCUDACodegen, "magic_tuple",
+                              lambda self: ("no driver", cc)), \
+            mock.patch.object(dispatcher._Kernel, "bind", bind):
+        yield
+
+
 def compile_ptx(slots, ring_in_shared, cc):
-    """PTX of the training kernel of one class for compute capability ``cc``. Compiling
-    the device functions asks the driver for the current device's compute capability;
-    without a GPU it is given ``cc``."""
+    """PTX of the training kernel of one class for compute capability ``cc``."""
     from numba import cuda
-    from numba.cuda import dispatcher
 
     from w2vns.kernels import cuda as kernels
 
-    device = types.SimpleNamespace(compute_capability=cc)
-    with mock.patch.object(dispatcher, "get_current_device", lambda: device):
+    with without_gpu(cc):
         kernel = kernels._kernel(slots, ring_in_shared)
         ptx, _ = cuda.compile_ptx(kernel.py_func, kernels.kernel_argument_types(), cc=cc,
                                   fastmath=True)
     return ptx
+
+
+def compile_cached(slots, ring_in_shared, cc):
+    """Compile the kernel of one class through its dispatcher, as a run does (with the
+    disk cache); returns (loaded from the cache, compiled) for its signature."""
+    from w2vns.kernels import cuda as kernels
+
+    signature = kernels.kernel_argument_types()
+    with without_gpu(cc):
+        kernel = kernels.kernel_for(slots, ring_in_shared)
+        kernel.compile(signature)
+    stats = kernel.stats
+    return sum(stats.cache_hits.values()), sum(stats.cache_misses.values())
+
+
+def opcodes(ptx):
+    """How often each instruction (opcode with its type suffixes) occurs in ``ptx``."""
+    counts = collections.Counter()
+    for line in ptx.splitlines():
+        words = line.split()
+        if line.startswith("\t") and words and words[0][0].isalpha():
+            counts[words[0]] += 1
+    return counts
 
 
 def assemble(ptx, cc, ptxas):
@@ -79,8 +129,18 @@ def assemble(ptx, cc, ptxas):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--all", action="store_true", help="every width class, not only dim <= 128")
+    ap.add_argument("--cached", action="store_true",
+                    help="compile the standard kernel through the disk cache and say whether "
+                         "it was loaded from there")
     args = ap.parse_args()
     from w2vns.kernels import cuda as kernels
+
+    if args.cached:
+        start = time.perf_counter()
+        hits, misses = compile_cached(STANDARD_SLOTS, True, ARCHITECTURES[0])
+        print(json.dumps({"cache_hits": hits, "cache_misses": misses,
+                          "seconds": round(time.perf_counter() - start, 2)}))
+        return
 
     ptxas = ptxas_path()
     if ptxas is None:

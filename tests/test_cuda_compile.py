@@ -5,7 +5,9 @@ installed (``make test-cuda``); skipped elsewhere. No GPU is needed.
 """
 
 import importlib.util
+import json
 import os
+import subprocess
 import sys
 
 import pytest
@@ -17,6 +19,10 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("numba_cuda") is None,
                                 reason="needs numba-cuda (make test-cuda)")
 
 STANDARD_SLOTS = 4  # dim 100 on a warp: the standard run's class
+SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts")
+# Float64 instructions that only move, convert or add up (the per-unit loss, the counters).
+FLOAT64_BOOKKEEPING = ("mov.", "ld.", "st.", "cvt.", "add.f64", "atom.")
+EXACT_DIVISION = ("div.rn.f32", "div.full.f32", "rcp.rn.f32")
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +59,32 @@ def test_other_width_classes_assemble_for_sm_90(ptxas, slots):
     print(f"{slots} columns a lane: {figures['registers']} registers, "
           f"{figures['stack']} bytes of stack")
     assert 0 < figures["registers"] <= 255
+
+
+def test_the_standard_kernel_takes_fast_float32_arithmetic_per_term():
+    """The logistic term's exp, log and division are the approximate intrinsics (an exact
+    log has no lg2.approx, an exact division is div.rn or rcp.rn); float64 only adds up."""
+    import cuda_resources
+
+    ops = cuda_resources.opcodes(cuda_resources.compile_ptx(STANDARD_SLOTS, True, (9, 0)))
+    assert ops["ex2.approx.ftz.f32"] > 0 and ops["lg2.approx.ftz.f32"] > 0
+    assert ops["lg2.approx.ftz.f32"] == ops["ex2.approx.ftz.f32"]  # one of each a term
+    assert not [op for op in ops if op in EXACT_DIVISION]
+    float64 = [op for op in ops if ".f64" in op or op.endswith("f64")]
+    assert float64 and all(op.startswith(FLOAT64_BOOKKEEPING) for op in float64), float64
+
+
+def test_a_second_process_loads_the_kernel_from_the_disk_cache(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=os.pathsep.join(filter(None, [os.path.dirname(SCRIPTS),
+                                                        os.environ.get("PYTHONPATH")])))
+    found = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, os.path.join(SCRIPTS, "cuda_resources.py"),
+                                 "--cached"], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-3000:]
+        found.append(json.loads(result.stdout.splitlines()[-1]))
+    print(f"compiled in {found[0]['seconds']} s, loaded in {found[1]['seconds']} s")
+    assert (found[0]["cache_hits"], found[0]["cache_misses"]) == (0, 1)
+    assert (found[1]["cache_hits"], found[1]["cache_misses"]) == (1, 0)
+    assert os.listdir(tmp_path)

@@ -6,10 +6,12 @@ functions: the same draws from the same states as on the CPU.
 
 Layout of the work:
 
-* A *worker* is one warp (``WARP`` lanes; any number of lanes down to one under the
-  simulator, which runs every thread in Python). Workers train *units* (a sentence, or a
-  piece of at most ``SEGMENT_WORDS`` words of a longer one): worker ``w`` of a persistent
-  grid takes units ``w``, ``w + workers``, ... of the chunk.
+* A *worker* is one warp (``WARP`` lanes), or a part of one whose lane count divides
+  ``WARP``: its lanes synchronise under the worker's own mask (``worker_mask``), never the
+  whole warp's; any number of lanes down to one under the simulator, which runs every
+  thread in Python. There are as many workers as RNG states. Workers train *units* (a
+  sentence, or a piece of at most ``SEGMENT_WORDS`` words of a longer one): worker ``w``
+  of a persistent grid takes units ``w``, ``w + workers``, ... of the chunk.
 * The lanes split the columns of every row: lane ``l`` owns columns ``l``, ``l + lanes``,
   ... , ``slots`` of them. ``slots`` is a compile-time constant (one kernel per *width
   class*, ``WIDTH_CLASSES``), so that a lane's part of a row lives in registers.
@@ -29,9 +31,11 @@ Layout of the work:
   and its output row gains the sum of the block's gradients. Without shared negatives a
   block is one context word with its own draw. In CBOW the context sum meets each target in
   turn and the context rows gain the summed gradient after the last one, as on the CPU.
-* Sigmoid and loss use fast intrinsics (``fastmath``); losses are summed in float32 per
-  unit and in float64 per worker; the counters of all workers are summed on the device
-  (``tallies``, one row of ``bundles.N_TALLIES``) with atomic adds.
+* Sigmoid and loss use fast intrinsics (``fastmath``: approximate exp, log and division,
+  no exact one only for the loss); a unit's terms are summed in float32, the units in
+  float64 per lane; the counters of all workers are summed on the device (``tallies``,
+  one row of ``bundles.N_TALLIES``) with atomic adds. Ids, targets, unit offsets, a lane's
+  columns and its ring offsets are int32; the learning rate is float32.
 * Every lane runs the same xorshift64* RNG from the worker's state, so all lanes make the
   same draws and follow the same control flow. The matrices are shared by all workers and
   updated without locks (Hogwild) but with atomic adds.
@@ -73,15 +77,17 @@ _ONE = np.float32(1.0)
 _HALF = np.float32(0.5)
 
 # One chunk of the encoded corpus: int32 ids, units [start, end) into it (int32), and the
-# learning rate at its first and last item (alpha is interpolated by each unit's start).
+# learning rate at its first and last item, float32 (alpha is interpolated by each unit's
+# start).
 Chunk = namedtuple("Chunk", ["ids", "unit_start", "unit_end", "alpha_start", "alpha_end"])
 # One thread's view: its lane number (the first column it owns), the lane count (the
 # stride between its columns), the row width, the worker's RNG state (a one-element local
 # array), its targets row in the block's shared targets (``slot``), and the worker's shared
 # buffers: partial dot products (contexts x lanes), gradients (one per context), the
-# subsampled unit, and its ring (``ring_rows`` rows of RING_COPIES x slots x lanes floats).
+# subsampled unit, and its ring (``ring_rows`` rows of RING_COPIES x slots x lanes floats);
+# ``mask``: the worker's lanes in their warp (``worker_mask``).
 Lane = namedtuple("Lane", ["first", "stride", "dim", "state", "targets", "slot", "scratch",
-                           "grad", "sent", "ring", "ring_rows"])
+                           "grad", "sent", "ring", "ring_rows", "mask"])
 
 
 # ---------------------------------------------------------------- the portable steps
@@ -104,8 +110,19 @@ if SIMULATED:
 else:
     @device_function
     def sync_lanes(lane):
-        """Make every lane's writes to the worker's shared buffers visible to the others."""
-        cuda.syncwarp(FULL_MASK)
+        """Make every lane's writes to the worker's shared buffers visible to the others
+        (the worker's lanes only: another worker in the same warp goes its own way)."""
+        cuda.syncwarp(lane.mask)
+
+
+@device_function
+def worker_mask(thread, lanes):
+    """The lanes of the worker of block thread ``thread`` in their warp, as a mask: all of
+    a warp for a worker of a warp or more, else its ``lanes`` lanes (lanes divides WARP)."""
+    if lanes >= WARP:
+        return np.uint32(FULL_MASK)
+    first = (thread % WARP) // lanes * lanes
+    return np.uint32(((1 << lanes) - 1) << first)
 
 
 # ---------------------------------------------------------------- the logistic term
@@ -165,11 +182,13 @@ def ring_floats(window, slots, lanes):
 def _row_steps(slots):
     """The steps on a lane's ``slots`` columns of a row (compile-time loop bounds)."""
 
+    row_floats = np.int32(RING_COPIES * slots)
+
     @device_function
     def ring_at(pos, lane):
         """Offset of the ring row of unit position ``pos`` (its current values; the
         values it was loaded with follow)."""
-        return (pos % lane.ring_rows) * RING_COPIES * slots * lane.stride
+        return (np.int32(pos) % lane.ring_rows) * row_floats * lane.stride
 
     @device_function
     def ring_load(pos, m, row, lane):
@@ -368,24 +387,28 @@ def subsample(ids, lo, hi, keep_prob, lane):
 
 @device_function
 def unit_alpha(chunk, start):
-    """The learning rate at item ``start`` of the chunk: linear between its two ends."""
+    """The learning rate at item ``start`` of the chunk: linear between its two ends (in
+    float32)."""
     frac = np.float32(start) / np.float32(max(chunk.ids.shape[0], 1))
-    return np.float32(chunk.alpha_start + (chunk.alpha_end - chunk.alpha_start) * frac)
+    return chunk.alpha_start + (chunk.alpha_end - chunk.alpha_start) * frac
 
 
 # ---------------------------------------------------------------- the kernels
 def _kernel(slots, ring_in_shared):
     train_unit = _unit_steps(slots)
 
-    @cuda.jit(fastmath=True)
+    @cuda.jit(fastmath=True, cache=True)
     def train_chunk(chunk, model, noise, keep_prob, params, rng, tallies, ring_store):
-        """Train every unit of ``chunk``: worker ``w`` uses RNG state ``rng[w]``; the
-        counters of all workers are added to ``tallies`` (``bundles.TALLY_*``). The rings
-        are in dynamic shared memory, or in ``ring_store`` (one row per worker)."""
+        """Train every unit of ``chunk``: there are as many workers as RNG states, worker
+        ``w`` using ``rng[w]`` (the grid's last block may hold an idle one); the counters
+        of all workers are added to ``tallies`` (``bundles.TALLY_*``). The rings are in
+        dynamic shared memory, or in ``ring_store`` (one row per worker)."""
         lanes = cuda.blockDim.x // WORKERS_PER_BLOCK
         local = cuda.threadIdx.x // lanes
         worker = cuda.blockIdx.x * WORKERS_PER_BLOCK + local
-        workers = cuda.gridDim.x * WORKERS_PER_BLOCK
+        workers = rng.shape[0]
+        if worker >= workers:
+            return
         first = cuda.threadIdx.x - local * lanes
         sent = cuda.shared.array((WORKERS_PER_BLOCK, SEGMENT_WORDS), np.int32)
         targets = cuda.shared.array((WORKERS_PER_BLOCK, MAX_TARGETS), np.int32)
@@ -398,8 +421,9 @@ def _kernel(slots, ring_in_shared):
             ring = cuda.shared.array(0, float32)[local * size:(local + 1) * size]
         else:
             ring = ring_store[worker]
-        lane = Lane(first, lanes, model.syn0.shape[1], state, targets, local, scratch[local],
-                    grad[local], sent[local], ring, 2 * params.window + 1)
+        lane = Lane(np.int32(first), np.int32(lanes), np.int32(model.syn0.shape[1]), state,
+                    targets, local, scratch[local], grad[local], sent[local], ring,
+                    np.int32(2 * params.window + 1), worker_mask(cuda.threadIdx.x, lanes))
         loss = 0.0
         terms = 0
         pairs = 0
@@ -429,7 +453,9 @@ def _kernel(slots, ring_in_shared):
 @functools.cache
 def kernel_for(slots, ring_in_shared):
     """The training kernel of one width class, its rings in shared or global memory
-    (built once per process)."""
+    (built once per process, and compiled once per machine: Numba's disk cache keeps the
+    compiled kernel for later processes, until this file or the kernel's code changes, by
+    argument types, compute capability and CUDA version)."""
     return _kernel(slots, bool(ring_in_shared))
 
 
@@ -442,7 +468,7 @@ def kernel_argument_types():
 
     f32 = np.zeros((1, 1), np.float32)
     ids = np.zeros(1, np.int32)
-    chunk = Chunk(ids, ids, ids, 0.0, 0.0)
+    chunk = Chunk(ids, ids, ids, np.float32(0.0), np.float32(0.0))
     model = Model(f32, f32, f32)
     noise = Noise(np.zeros(1, np.uint32), ids, *([np.zeros(1, np.float32)] * 3))
     params = Params(*([MODEL_CODES["sg"]] * len(Params._fields)))

@@ -4,8 +4,9 @@
 The loop walks the encoded corpus in batches, takes the learning rate from its schedule
 (``schedule``: over the words of --epochs, or the time of --time-budget), asks the
 objective's registry entry (``objectives``) what changes between batches (the adaptive
-noise table, the dynamic pool), hands each batch to the device (``devices``),
-reports progress, honours stop requests and writes checkpoints; under mpiexec it
+noise table, the dynamic pool), hands each batch to the device (``devices``; a
+device that reads ahead gets the next batch with it, to copy while it trains), reports
+progress, honours stop requests and writes checkpoints; under mpiexec it
 synchronises the processes' models (``distributed.Syncs``). It has no device-specific
 code: the arithmetic lives in the kernels, behind the device.
 """
@@ -26,7 +27,7 @@ from ..errors import EXIT_SIGNAL, DivergenceError, InputError, Interrupted
 from ..io import idcache
 from ..io.workdir import run_directory
 from .counters import Counts
-from .devices.base import Tables
+from .devices.base import Batch, Tables
 from .progress import available_memory_bytes, human_bytes, peak_rss_bytes, run_progress
 from ..logs import to_stderr
 from .run import Run, Status, Summary, Trained, notify
@@ -175,7 +176,8 @@ def _run_epochs(run, state):
     keep = vocabulary.keep_probabilities(counts, config.sample)
     tree = objectives.tree_for(counts, config)
     tables = Tables(state.noise, tree, keep, subwords.rows_for(state.vocab.words, config))
-    with devices.start(config, state.model, tables, state.states, run.log) as device:
+    with devices.start(config, state.model, tables, state.states, run.log,
+                       run.device_tuning) as device:
         _Epochs(run, state, device).train()
     if not all(np.isfinite(m).all() for m in state.model):
         raise DivergenceError("training diverged (a vector is not finite). "
@@ -227,19 +229,20 @@ class _Epochs:
         batch_items = self.device.batch_items
         if self.sync:
             batch_items = self.sync.cap(batch_items, cache.items)
-        for batch, end in idcache.iter_batches(cache, batch_items, start=position.offset):
-            self._batch(batch, end)
+        batches = idcache.iter_batches(cache, batch_items, start=position.offset)
+        for batch, upcoming in with_upcoming(batches, self.device.reads_ahead):
+            self._batch(batch, upcoming)
             self._between_batches()
-            if self.schedule.out_of_time and end < cache.items:
+            if self.schedule.out_of_time and batch.end < cache.items:
                 return  # the deadline, in the middle of the epoch
         position.end_epoch()
         if self.run.callbacks:
             notify(self.run.callbacks, "on_epoch_end",
                    self._status(position.epoch, position.epoch_loss[-1]))
 
-    def _batch(self, batch, end):
+    def _batch(self, batch, upcoming):
         config, position, strategy = self.config, self.state.position, self.strategy
-        words = len(batch) - int(np.count_nonzero(batch == idcache.EOS))
+        words = len(batch.ids) - int(np.count_nonzero(batch.ids == idcache.EOS))
         started = time.perf_counter()
         a0, a1 = self.schedule.rates(position.done, words)
         if strategy.refresh is not None:
@@ -248,12 +251,13 @@ class _Epochs:
             self.state.summary.noise_seconds += time.perf_counter() - rebuild_start
         pool = strategy.pool.at(config, self.schedule.progress(position.done))
         params = objectives.params_for(config, pool)
-        counted = dataclasses.replace(self.device.train(batch, params, a0, a1), words=words)
+        counted = dataclasses.replace(self.device.train(batch, params, a0, a1, upcoming),
+                                      words=words)
         self.schedule.record(words, time.perf_counter() - started)
         if not np.isfinite(counted.loss):
             raise DivergenceError(f"training diverged in epoch {position.epoch + 1} (the loss "
                                   f"is not finite). {divergence_advice(config)}")
-        position.advance(counted, end)
+        position.advance(counted, batch.end)
         self.progress.update(round(words * self.shown), position.epoch + 1, a1, counted.mean_loss)
         if self.run.callbacks:
             notify(self.run.callbacks, "on_batch",
@@ -293,9 +297,36 @@ class _Epochs:
         summary.epoch_loss = list(position.epoch_loss)
         summary.epochs_done = position.epoch
         summary.train_seconds = time.perf_counter() - self.started
+        summary.kernel_seconds = self.device.kernel_seconds
         self.schedule.finish(summary, position, self.run.log)
+        if self.device.times_kernels:
+            self.run.log(kernel_time(summary))
         if self.strategy.refresh is not None:
             self.run.log(f"{self.strategy.name} noise: tables rebuilt in "
                          f"{summary.noise_seconds:.2f}s, "
                          f"{summary.noise_seconds / max(summary.train_seconds, 1e-9):.1%} "
                          "of training")
+
+
+def with_upcoming(batches, ahead):
+    """Each (ids, end) of ``idcache.iter_batches`` as a Batch, with the Batch after it when
+    ``ahead`` (read before the first is trained; None after the last, and without
+    ``ahead``)."""
+    batches = (Batch(ids, end - len(ids), end) for ids, end in batches)
+    if not ahead:
+        yield from ((batch, None) for batch in batches)
+        return
+    current = next(batches, None)
+    for upcoming in batches:
+        yield current, upcoming
+        current = upcoming
+    if current is not None:
+        yield current, None
+
+
+def kernel_time(summary):
+    """The log line of the kernels' own time (``n/a`` when the device could not time them)."""
+    if summary.kernel_words_per_second is None:
+        return "kernel time: n/a (the kernels were not timed on this device)"
+    return (f"kernel time: {summary.kernel_seconds:.2f}s, "
+            f"{summary.kernel_words_per_second / 1e6:,.2f}M words/s in the kernels alone")

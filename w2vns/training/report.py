@@ -44,7 +44,8 @@ class RunReport:
                        "epoch_loss": [], "positive_pairs": 0, "logistic_terms": 0,
                        "pool_scores": 0, "noise_seconds": 0.0, "outputs": [],
                        "checkpoint_dir": None, "device": None,
-                       "ranks": 1, "syncs": 0, "comm_seconds": 0.0, "time_budget": None}
+                       "ranks": 1, "syncs": 0, "comm_seconds": 0.0, "time_budget": None,
+                       "kernel_seconds": None, "kernel_words_per_second": None}
         self.summary = None
 
     def attach(self, summary):
@@ -70,6 +71,8 @@ class RunReport:
                      noise_seconds=round(summary.noise_seconds, 3), ranks=summary.ranks,
                      syncs=summary.syncs, comm_seconds=round(summary.comm_seconds, 3),
                      time_budget=summary.budget,
+                     kernel_seconds=summary.kernel_seconds,
+                     kernel_words_per_second=summary.kernel_words_per_second,
                      words_per_second=summary.words_trained / seconds if seconds > 0 else None)
         self.set(status=status, exit_code=exit_code, error=error, seconds=round(seconds, 3),
                  peak_rss=peak_rss_bytes(), started_at=_iso(self.started),

@@ -57,6 +57,7 @@ class Run:
     summary: Optional[Callable] = None  # given the Summary as soon as it exists
     cluster: object = None  # a distributed.Cluster, under mpiexec
     callbacks: tuple = ()  # objects with on_batch and/or on_epoch_end, given a Status
+    device_tuning: object = None  # the device's settings instead of its defaults (tests)
     started: float = field(default_factory=time.perf_counter)  # a --time-budget's start
 
     @classmethod
@@ -142,6 +143,14 @@ class Summary:
     syncs: int = 0  # model synchronisations between them
     comm_seconds: float = 0.0  # waiting for and exchanging with the other processes
     budget: Optional[dict] = None  # a --time-budget's plan and outcome (budget.outcome)
+    kernel_seconds: Optional[float] = None  # the kernels alone, by the device's clock
+
+    @property
+    def kernel_words_per_second(self):
+        """Words trained per second of kernel time (None: the device did not time them)."""
+        if not self.kernel_seconds:
+            return None
+        return self.words_trained / self.kernel_seconds
 
     @property
     def words_trained(self):

@@ -32,6 +32,7 @@ def require(config, cluster=None):
     device.check_cluster(cluster)
 
 
-def start(config, model, tables, states, log):
-    """The prepared device of ``config.device`` (a context manager that closes it)."""
-    return implementation(config.device)(config, model, tables, states, log)
+def start(config, model, tables, states, log, tuning=None):
+    """The prepared device of ``config.device`` (a context manager that closes it), with
+    ``tuning`` instead of its default settings when given."""
+    return implementation(config.device)(config, model, tables, states, log, tuning)

@@ -17,6 +17,9 @@ from .. import objectives
 # ``kernels.bundles``), the per-word subsampling keep probabilities, and each word's
 # input rows (a ``kernels.subwords.Subwords``; None: one row per word).
 Tables = namedtuple("Tables", "noise tree keep subwords", defaults=(None,))
+# A batch of the encoded corpus: its int32 ids (ending with EOS) and where it lies there,
+# items [start, end) (the same from one epoch to the next).
+Batch = namedtuple("Batch", "ids start end")
 
 
 class Device:
@@ -24,15 +27,19 @@ class Device:
 
     ``model`` (a ``kernels.bundles.Model``) and ``states`` (one uint64 RNG state per
     thread) are the host arrays: the device trains them in place or copies back into them.
+    ``tuning``: settings of this device instead of its defaults (tests and benchmarks;
+    None: the defaults).
     """
 
     name = None  # as --device gives it
     distributed = False  # can run under mpiexec (one process per machine)
     subwords = False  # trains subword (character n-gram) vectors
+    reads_ahead = False  # is handed the next batch with each one (``train``'s upcoming)
+    times_kernels = False  # reports ``kernel_seconds``
 
-    def __init__(self, config, model, tables, states, log):
+    def __init__(self, config, model, tables, states, log, tuning=None):
         self.config, self.model, self.tables, self.states = config, model, tables, states
-        self.log = log
+        self.log, self.tuning = log, tuning
 
     @classmethod
     def require(cls, config):
@@ -60,11 +67,17 @@ class Device:
         """Ids of the encoded corpus per call of ``train`` (cut at a sentence end)."""
         raise NotImplementedError
 
-    def train(self, batch, params, alpha_start, alpha_end):
-        """Train on ``batch`` (int32 ids ending with EOS) with alpha falling from
-        ``alpha_start`` to ``alpha_end`` and the kernel ``params``; returns the batch's
-        ``counters.Counts`` (its corpus words left to the caller)."""
+    def train(self, batch, params, alpha_start, alpha_end, upcoming=None):
+        """Train on ``batch`` (a Batch) with alpha falling from ``alpha_start`` to
+        ``alpha_end`` and the kernel ``params``; returns the batch's ``counters.Counts``
+        (its corpus words left to the caller). ``upcoming``: the Batch the next call will
+        train (only to a device that ``reads_ahead``; None at the end of an epoch)."""
         raise NotImplementedError
+
+    @property
+    def kernel_seconds(self):
+        """Seconds the kernels ran by the device's own clock; None when it has none."""
+        return None
 
     def copy_back(self):
         """Bring the trained matrices and RNG states into the host arrays."""

@@ -18,7 +18,7 @@ class CpuDevice(Device):
     distributed = True
     subwords = True
 
-    def __init__(self, config, model, tables, states, log):
+    def __init__(self, config, model, tables, states, log, tuning=None):
         import numba
 
         from ...kernels import cpu as kernels
@@ -27,7 +27,7 @@ class CpuDevice(Device):
 
         if tables.subwords is None:
             tables = tables._replace(subwords=subwords.none())
-        super().__init__(config, model, tables, states, log)
+        super().__init__(config, model, tables, states, log, tuning)
         self.kernels, self.numba = kernels, numba
         self.threads = config.threads
         self.tallies = np.zeros((self.threads, N_TALLIES), dtype=np.float64)
@@ -38,10 +38,10 @@ class CpuDevice(Device):
     def batch_items(self):
         return self.threads * self.config.batch_words
 
-    def train(self, batch, params, alpha_start, alpha_end):
+    def train(self, batch, params, alpha_start, alpha_end, upcoming=None):
         noise, tree, keep, subs = self.tables
-        starts, ends = idcache.split_slices(batch, self.threads)
-        self.kernels.train_chunk(batch, starts, ends, self.model, noise, tree, subs, keep, params,
+        starts, ends = idcache.split_slices(batch.ids, self.threads)
+        self.kernels.train_chunk(batch.ids, starts, ends, self.model, noise, tree, subs, keep, params,
                                  self.states, self.tallies, alpha_start, alpha_end)
         return Counts.from_tallies(self.tallies)
 
