@@ -36,9 +36,9 @@ def run_sentence(step, sent, syn0, syn1neg, syn1, subs, params, tree):
     return work.tally
 
 
-def reference_step(h, centre, ref1, refh, tree, hs):
+def reference_step(h, centre, ref1, refh, tree, hs, noise=(NOISE_WORD,)):
     """The gradient for ``h`` and the new output rows of one example."""
-    e, ref1, _ = reference_sgns(h, [centre, NOISE_WORD], ref1, float(ALPHA))
+    e, ref1, _ = reference_sgns(h, [centre, *noise], ref1, float(ALPHA))
     if hs:
         e2, refh, _ = reference_hs(h, centre, tree, refh, float(ALPHA))
         e = e + e2
@@ -55,23 +55,27 @@ def matrices():
 def test_skipgram_subword_example_matches_numpy(share, hs):
     """The centre word's input vector is the mean of its rows, taken once; it predicts
     each context word in turn; the summed gradient goes, whole, to each of the centre's
-    rows after its window (a row listed twice takes it twice)."""
+    rows after its window (a row listed twice takes it twice). A noise word never scores
+    against itself as the word to predict; shared noise is drawn for the centre word,
+    which it never is."""
     syn0, syn1, hs_rows = matrices()
     subs, tree = subword_rows(), B.Tree(*huffman.build_tree(COUNTS))
-    sent = np.array([4, 9, 2, 4, 3], dtype=np.int32)
+    sent = np.array([4, 9, 2, 4, 3, NOISE_WORD, 5], dtype=np.int32)
     ref0, ref1, refh = syn0.astype(np.float64), syn1.astype(np.float64), hs_rows.astype(float)
     for i in range(len(sent)):
         rows = rows_of(subs, sent[i])
         h, total = ref0[rows].mean(axis=0), 0.0
         for j in (i - 1, i + 1):
             if 0 <= j < len(sent):
-                e, ref1, refh = reference_step(h, sent[j], ref1, refh, tree, hs)
+                drawn = not (share and sent[i] == NOISE_WORD) and sent[j] != NOISE_WORD
+                e, ref1, refh = reference_step(h, sent[j], ref1, refh, tree, hs,
+                                               (NOISE_WORD,) if drawn else ())
                 total = total + e
         np.add.at(ref0, rows, total)
     got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
     tally = run_sentence(K.sg_sentence, sent, got0, got1, goth, subs,
                          make_params(hs=hs, share=share), tree)
-    assert tally[B.TALLY_PAIRS] == 8
+    assert tally[B.TALLY_PAIRS] == 12
     assert not np.allclose(got0[ROWS:], syn0[ROWS:])  # the n-gram rows were trained
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)

@@ -23,7 +23,8 @@ def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_co
 
     All logits are taken first, against the rows as they are (independent dot products
     the processor overlaps), then each row is updated in turn; ``grad`` (at least
-    ``count`` floats) holds the gradients in between.
+    ``count`` floats) holds the gradients in between. A noise word equal to the word to
+    predict takes no term (targets shared by several examples were drawn for another).
 
     With ``adaptive`` (the adaptive strategy), each noise word's sigmoid score is added
     to its statistics in ``score_sum``/``draw_count`` (Hogwild: racing threads may lose
@@ -34,6 +35,9 @@ def ns_update(h, targets, slot, count, syn1neg, alpha, neu1e, score_sum, draw_co
         grad[d] = dot_row(h, syn1neg, targets[slot, d])
     for d in range(count):
         label = 1 if d == 0 else 0
+        if d > 0 and targets[slot, d] == targets[slot, 0]:
+            grad[d] = np.float32(0.0)  # a shared noise word that is this example's word
+            continue
         sig, term_loss = sigmoid_and_loss(grad[d], label)
         grad[d] = (np.float32(label) - sig) * alpha
         loss += term_loss
@@ -144,6 +148,9 @@ def nce_update(h, targets, slot, count, syn1neg, alpha, neu1e, shift, grad):
         grad[d] = dot_row(h, syn1neg, w) - shift[w]
     for d in range(count):
         label = 1 if d == 0 else 0
+        if d > 0 and targets[slot, d] == targets[slot, 0]:
+            grad[d] = np.float32(0.0)  # a shared noise word that is this example's word
+            continue
         sig, term_loss = sigmoid_and_loss(grad[d], label)
         grad[d] = (np.float32(label) - sig) * alpha
         loss += term_loss
