@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from references import random_matrices, reference_sgns
+from references import logistic_gradient, random_matrices, reference_sgns
 from test_kernels import (ALPHA, COUNTS, DIM, NOISE_WORD, ROWS, make_params, one_hot_noise,
                           reference_hs)
 from w2vns.kernels import bundles as B
@@ -50,10 +50,10 @@ def matrices():
     return syn0, syn1[:ROWS].copy(), syn1[::-1].copy()[:ROWS - 1]
 
 
-@pytest.mark.parametrize("share", [True, False])
-@pytest.mark.parametrize("hs", [False, True])
+@pytest.mark.parametrize("share,hs", [(False, False), (False, True), (True, True)])
 def test_skipgram_subword_example_matches_numpy(share, hs):
-    """The centre word's input vector is the mean of its rows, taken once; it predicts
+    """With hierarchical softmax or negatives drawn per pair (fastText's way round): the
+    centre word's input vector is the mean of its rows, taken once; it predicts
     each context word in turn; the summed gradient goes, whole, to each of the centre's
     rows after its window (a row listed twice takes it twice). A noise word never scores
     against itself as the word to predict; shared noise is drawn for the centre word,
@@ -80,6 +80,42 @@ def test_skipgram_subword_example_matches_numpy(share, hs):
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
+
+
+def test_skipgram_subword_shared_negatives_match_numpy():
+    """Shared negatives (the default), the plain skip-gram's way round: each context word's
+    vector (the mean of its rows, composed when its position enters the window) predicts
+    the centre word and its noise words, the whole window at once; a position's change is
+    added to each of its word's rows when it leaves the window."""
+    syn0, syn1, hs_rows = matrices()
+    subs, tree = subword_rows(), B.Tree(*huffman.build_tree(COUNTS))
+    sent = np.array([4, 9, 2, 4, 3, NOISE_WORD, 5, 9], dtype=np.int32)
+    ref0, ref1 = syn0.astype(np.float64), syn1.astype(np.float64)
+    ring, base = {}, {}
+    for i in range(len(sent) + 1):
+        for p in [p for p in sorted(ring) if p < i - 1 or i == len(sent)]:
+            np.add.at(ref0, rows_of(subs, sent[p]), ring.pop(p) - base.pop(p))
+        if i == len(sent):
+            break
+        for p in range(max(i - 1, 0), min(len(sent), i + 2)):
+            if p not in ring:
+                ring[p] = ref0[rows_of(subs, sent[p])].mean(axis=0)
+                base[p] = ring[p].copy()
+        contexts = [j for j in (i - 1, i + 1) if 0 <= j < len(sent)]
+        targets = [sent[i]] + ([NOISE_WORD] if sent[i] != NOISE_WORD else [])
+        h, w = np.array([ring[j] for j in contexts]), ref1[targets]
+        labels = np.array([1.0] + [0.0] * (len(targets) - 1))
+        g = logistic_gradient(h @ w.T, labels) * ALPHA
+        np.add.at(ref1, targets, g.T @ h)
+        for k, j in enumerate(contexts):
+            ring[j] = ring[j] + g[k] @ w
+    got0, got1, goth = syn0.copy(), syn1.copy(), hs_rows.copy()
+    tally = run_sentence(K.sg_sentence, sent, got0, got1, goth, subs, make_params(), tree)
+    assert tally[B.TALLY_PAIRS] == 14
+    assert not np.allclose(got0[ROWS:], syn0[ROWS:])  # the n-gram rows were trained
+    np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(goth, hs_rows)
 
 
 @pytest.mark.parametrize("mean", [True, False])
