@@ -31,9 +31,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import (ALPHA, DEFAULT_CORPUS, DEFAULT_EVAL, HERE,  # noqa: E402
-                   checked_choices, corpus_lines, evaluate, run, warm_w2vns)
+                   checked_choices, corpus_lines, evaluate, processor, run, warm_w2vns)
 
 CORPUS_WORDS = 17_210_356  # words in the standard corpus
+WARM_WORDS = 50_000  # each objective's kernels are compiled (or loaded) on this many words
 OBJECTIVES = {
     "unigram": [],
     "per-pair": ["--no-share-negatives"],
@@ -75,6 +76,19 @@ def command(name, model, w2v_input, lines, out, args):
 
 def max_vocab(args):
     return ["--max-vocab", str(args.max_vocab)] if args.max_vocab else []
+
+
+def max_vocab_note(args):
+    return f", w2vns vocabulary {args.max_vocab:,} words" if args.max_vocab else ""
+
+
+def warm_objectives(names, args):
+    """Compile (or load) the kernels of every w2vns objective in ``names`` on the first
+    words, so that no row's time includes a compilation (the Huffman tree's, say)."""
+    warm_lines, _ = corpus_lines(args.corpus, args.workdir, WARM_WORDS)
+    for name in names:
+        if OBJECTIVES[name] is not None:
+            warm_w2vns(warm_lines, args.workdir, *OBJECTIVES[name])
 
 
 HELDOUT_PAIRS = 20_000  # held-out (context, centre) pairs scored under the exact softmax
@@ -197,7 +211,7 @@ def main():
     os.makedirs(args.workdir, exist_ok=True)
     names = checked_choices(args.objectives, OBJECTIVES, "bench_objectives", "objective")
     lines, w2v_input = corpus_lines(args.corpus, args.workdir, args.limit_words)
-    warm_w2vns(lines, args.workdir)
+    warm_objectives(names, args)
 
     words = (args.limit_words or CORPUS_WORDS) * args.epochs
     results = []
@@ -218,7 +232,8 @@ def main():
     if args.compare_softmax:
         softmax_closeness(results, args.corpus, args.limit_words)
         print_closeness(results)
-    print(f"\n{args.epochs} epochs, {words // args.epochs:,} words, {args.threads} threads"
+    print(f"\n{processor()}; {args.epochs} epochs, {words // args.epochs:,} words, "
+          f"{args.threads} threads" + max_vocab_note(args)
           + (f", w2vns {args.w2vns_args}" if args.w2vns_args else ""))
     print("\n| model | objective | wall s | words/s | analogy | WS353 | vs gensim (time) |")
     print("|---|---|---|---|---|---|---|")

@@ -118,14 +118,16 @@ def test_memory_is_within_a_fifth_of_the_runs_peak(corpus, tmp_path, kind, compi
 
 
 @pytest.mark.parametrize("options", [dict(), dict(ns_strategy="dynamic", ns_pool=30),
-                                     dict(hs=True, negative=0)])
+                                     dict(hs=True, negative=0), dict(loss="softmax")])
 def test_thread_buffers_are_counted_as_the_kernels_allocate_them(options):
     from w2vns.kernels import cpu
 
+    words = 3_000  # output rows: the exact softmax keeps a logit for each
     cfg = config.build(None, dim=24, window=3, max_sentence_length=500, **options)
     params = objectives.params_for(cfg, objectives.strategy_of(cfg).pool.largest(cfg))
-    work = cpu.new_work(params, cfg.dim, np.uint64(1))
-    assert cpu.work_bytes(params, cfg.dim) == sum(buffer.nbytes for buffer in work)
+    work = cpu.new_work(params, cfg.dim, words, np.uint64(1))
+    assert cpu.work_bytes(params, cfg.dim, words) == sum(buffer.nbytes for buffer in work)
+    assert (work.logits.size >= words) == (options.get("loss") == "softmax")
 
 
 def test_words_mode_matches_a_corpus_drawn_from_its_assumptions(tmp_path):

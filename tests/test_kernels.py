@@ -128,7 +128,7 @@ def test_sigmoid_is_clipped_and_stops_only_learnt_terms():
 
 
 def _run_sentence(step, sent, syn0, syn1neg, syn1, params, noise, tree):
-    work = K.new_work(params, DIM, np.uint64(7))
+    work = K.new_work(params, DIM, syn1neg.shape[0], np.uint64(7))
     work.sent[:len(sent)] = sent
     step(len(sent), B.Model(syn0, syn1neg, syn1), noise, tree, subwords.none(), params, work,
          ALPHA)
@@ -195,12 +195,27 @@ def test_softmax_update_matches_numpy(matrices):
     """One example: every output row moves by alpha (1[w = word] - p_w) h."""
     syn0, syn1 = matrices
     h, got1, neu1e = syn0[5].copy(), syn1.copy(), np.zeros(DIM, np.float32)
-    loss = losses.softmax_update(h, 3, got1, ALPHA, neu1e)
+    loss = losses.softmax_update(h, 3, got1, ALPHA, neu1e, np.empty(ROWS, np.float32))
     e, ref1, ref_loss = reference_softmax(syn0[5], 3, syn1, float(ALPHA))
     np.testing.assert_allclose(neu1e, e, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
     assert loss == pytest.approx(ref_loss, rel=1e-4)
     assert not np.allclose(got1[ROWS - 1], syn1[ROWS - 1])  # a row never drawn moves too
+
+
+def test_softmax_loss_stays_finite_when_the_word_is_beyond_the_smallest_float():
+    """A word whose logit is far below the others (p_word underflows even in float64): the
+    loss is the gap itself and the word's row still moves towards ``h``."""
+    gap = 500.0
+    h = np.zeros(DIM, np.float32)
+    h[0] = 1.0
+    syn1 = np.zeros((3, DIM), np.float32)
+    syn1[0, 0], syn1[1, 0] = gap, -gap  # logits: gap, -gap, 0
+    before, neu1e = syn1.copy(), np.zeros(DIM, np.float32)
+    loss = losses.softmax_update(h, 1, syn1, ALPHA, neu1e, np.empty(3, np.float32))
+    assert loss == pytest.approx(2 * gap, rel=1e-6)
+    np.testing.assert_allclose(syn1[1], before[1] + ALPHA * h, rtol=1e-6)
+    np.testing.assert_allclose(neu1e, ALPHA * (before[1] - before[0]), rtol=1e-5)
 
 
 @pytest.mark.parametrize("loss", ["nce", "softmax"])

@@ -29,7 +29,7 @@ def rows_of(subs, w):
 
 
 def run_sentence(step, sent, syn0, syn1neg, syn1, subs, params, tree):
-    work = K.new_work(params, DIM, np.uint64(7))
+    work = K.new_work(params, DIM, syn1neg.shape[0], np.uint64(7))
     work.sent[:len(sent)] = sent
     step(len(sent), B.Model(syn0, syn1neg, syn1), one_hot_noise(NOISE_WORD), tree, subs,
          params, work, ALPHA)

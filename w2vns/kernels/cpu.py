@@ -43,9 +43,9 @@ _HS_NODES = 16  # hierarchical softmax takes the logits of this many path nodes 
 
 # One thread's buffers: the subsampled sentence, input vector, window sum (hard
 # strategies), gradient, two rows of targets and their counts, the hard strategies'
-# candidate pool and scores, one example's logits (or an HS path's, in chunks), a
-# block's gradients and context updates (skip-gram with shared negatives), the RNG state
-# and the counters.
+# candidate pool and scores, one example's logits (or an HS path's, in chunks; with the
+# exact softmax, every word's), a block's gradients and context updates (skip-gram with
+# shared negatives), the RNG state and the counters.
 Work = namedtuple("Work", "sent h hsum neu1e targets counts candidates scores logits grad delta "
                          "state tally")
 
@@ -57,7 +57,15 @@ def block_span(params):
 
 
 @njit(cache=True)
-def new_work(params, dim, seed):
+def logits_length(params, width, words):
+    """Floats of a thread's logits: a row of targets, a chunk of an HS path, or with the
+    exact softmax one per output row (``words``)."""
+    return max(width, _HS_NODES, words if params.loss == LOSS_SOFTMAX else 0)
+
+
+@njit(cache=True)
+def new_work(params, dim, words, seed):
+    """One thread's buffers (``Work``) for ``words`` output rows, its RNG state ``seed``."""
     state = np.zeros(_STATE_PAD, dtype=np.uint64)
     state[_OWN] = seed
     width = max(params.negative, params.pool) + 1
@@ -67,21 +75,22 @@ def new_work(params, dim, seed):
                 np.empty((_AHEAD_SLOTS, width), dtype=np.int64),
                 np.zeros(_AHEAD_SLOTS, dtype=np.int64), np.empty(width, dtype=np.int64),
                 np.empty(width, dtype=np.float32),
-                np.empty(max(width, _HS_NODES), dtype=np.float32),
+                np.empty(logits_length(params, width, words), dtype=np.float32),
                 np.empty((span, width), dtype=np.float32),
                 np.empty((span, dim), dtype=np.float32), state,
                 np.zeros(N_TALLIES, dtype=np.float64))
 
 
-def work_bytes(params, dim):
+def work_bytes(params, dim, words):
     """Bytes of the buffers ``new_work`` allocates for one thread (``params`` with the
-    largest pool the run uses)."""
+    largest pool the run uses; ``words`` output rows)."""
     f32, i32, i64 = (np.dtype(t).itemsize for t in (np.float32, np.int32, np.int64))
     width = max(params.negative, params.pool) + 1
     span = block_span(params)
     return (params.max_sentence * i32 + 3 * dim * f32  # sent; h, hsum, neu1e
             + _AHEAD_SLOTS * (width + 1) * i64 + width * (i64 + f32)  # targets, counts; pool
-            + max(width, _HS_NODES) * f32 + span * (width + dim) * f32  # logits; grad, delta
+            + logits_length(params, width, words) * f32  # logits
+            + span * (width + dim) * f32  # grad, delta
             + _STATE_PAD * np.dtype(np.uint64).itemsize
             + N_TALLIES * np.dtype(np.float64).itemsize)
 
@@ -195,7 +204,7 @@ def update(h, centre, slot, draw, syn1neg, syn1, targets, counts, candidates, sc
                               draw_count, logits, adaptive)
         terms += counts[slot]
     elif loss_code == LOSS_SOFTMAX:
-        loss += softmax_update(h, centre, syn1neg, alpha, neu1e)
+        loss += softmax_update(h, centre, syn1neg, alpha, neu1e, logits)
         terms += 1
     if hs:
         loss += hs_update(h, centre, offsets, codes, points, syn1, alpha, neu1e, logits)
@@ -538,7 +547,7 @@ def train_chunk(ids, starts, ends, model, noise, tree, subs, keep_prob, params, 
     """
     dim = model.syn0.shape[1]
     for t in prange(starts.shape[0]):
-        work = new_work(params, dim, rng[t])
+        work = new_work(params, dim, model.syn1neg.shape[0], rng[t])
         train_slice(ids, starts[t], ends[t], model, noise, tree, subs, keep_prob, params, work,
                     alpha_start, alpha_end)
         rng[t] = work.state[_OWN]

@@ -159,23 +159,28 @@ def nce_update(h, targets, slot, count, syn1neg, alpha, neu1e, shift, grad):
     return loss
 
 
-@njit(_nrt=True, **STEP)  # allocates its logits: reference counting on (see cpu.EXAMPLE)
-def softmax_update(h, word, syn1neg, alpha, neu1e):
+@njit(**STEP)
+def softmax_update(h, word, syn1neg, alpha, neu1e, logits):
     """The exact softmax over every output row: p = softmax(syn1neg @ h); each row ``w``
     moves by alpha (1[w = word] - p_w) h and ``neu1e`` receives the matching gradient
-    for ``h``. Returns -log p_word."""
+    for ``h``. Returns -log p_word.
+
+    ``logits`` (at least one float per output row, the caller's) holds the logits, then
+    their exponentials: two passes over the rows (the logits; the updates) and one over
+    ``logits``. The loss is taken from the logit itself, so that it stays finite when
+    p_word is below the smallest float."""
     words = syn1neg.shape[0]
-    logits = np.empty(words, dtype=np.float32)
-    top = -np.inf
+    top = np.float32(-np.inf)
     for w in range(words):
         logits[w] = dot_row(h, syn1neg, w)
         top = max(top, logits[w])
+    own = logits[word] - top
     total = 0.0
     for w in range(words):
         logits[w] = np.exp(logits[w] - top)
         total += logits[w]
-    loss = np.log(total) - np.log(logits[word])
+    step = np.float32(alpha / total)
     for w in range(words):
-        label = np.float32(1.0) if w == word else np.float32(0.0)
-        backprop_row((label - np.float32(logits[w] / total)) * alpha, h, syn1neg, w, neu1e)
-    return loss
+        label = np.float32(alpha) if w == word else np.float32(0.0)
+        backprop_row(label - logits[w] * step, h, syn1neg, w, neu1e)
+    return np.log(total) - own

@@ -538,7 +538,7 @@ def memory_parts(profile, config, runtime):
     batch_items = config.threads * config.batch_words
     largest = objectives.params_for(config, objectives.strategy_of(config).pool.largest(config))
     buffers = (BATCH_COPIES * batch_items * idcache.ITEM.itemsize
-               + config.threads * work_bytes(largest, dim))
+               + config.threads * work_bytes(largest, dim, size))
     training = matrices + words + tables + buffers
     # reading: word tables and words, then the encoding's temporaries or the blocks
     encode_items = min(idcache.ENCODE_CHUNK, profile.items * profile.scale)  # one chunk at most
