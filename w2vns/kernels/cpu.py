@@ -389,11 +389,12 @@ def sg_subword_windowed(n, model, noise, subs, params, work, alpha):
     loss = 0.0
     pairs = terms = 0
     entered = retired = 0
+    own = sub_rows[:0]  # the ring holds the centre's vector: prefetch the entering rows only
     draw_ahead(0, n, sent, targets, counts, state, alias_prob, alias_index, syn0, syn1neg,
-               negative, window, sub_offsets, sub_rows)
+               negative, window, sub_offsets, own)
     for i in range(n):
         draw_ahead(i + 1, n, sent, targets, counts, state, alias_prob, alias_index, syn0,
-                   syn1neg, negative, window, sub_offsets, sub_rows)
+                   syn1neg, negative, window, sub_offsets, own)
         if i + window + 1 < n:
             prefetch_word(syn0, sub_offsets, sub_rows, sent[i + window + 1])
         while retired < i - window:
