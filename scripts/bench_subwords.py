@@ -138,7 +138,7 @@ def main():
     inputs = corpus_lines(args.corpus, workdir, args.limit_words)
     warm_w2vns(inputs[0], workdir)
     warm_w2vns(inputs[0], workdir, "--subwords", "--bucket", "1000")
-    print(f"{processor()}; {args.limit_words or 'all':,} words, {args.epochs} epochs, "
+    print(f"{processor()}; {f'{args.limit_words:,}' if args.limit_words else 'all'} words, {args.epochs} epochs, "
           f"{args.threads} threads, sample {args.sample:g}, n-grams {MINN}-{MAXN}, "
           f"{BUCKET:,} buckets", file=sys.stderr)
     print("| tool | wall s | CPU s | peak RSS | analogy (30k) | semantic | syntactic | WS353 "
