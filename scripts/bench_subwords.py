@@ -90,8 +90,10 @@ print(json.dumps(dict(analogy=total, semantic=semantic, syntactic=syntactic, ws3
 
 
 def train_command(tool, inputs, out, args):
-    """The command that trains ``tool`` on the standard settings."""
-    w2v_input, lines = inputs
+    """The command that trains ``tool`` on the standard settings; ``inputs``: (the
+    line-split copy the other tools read, what w2vns reads), as ``bench.corpus_lines``
+    gives them."""
+    lines, w2v_input = inputs
     common = [str(args.threads), str(args.epochs), str(args.sample), str(MINN), str(MAXN),
               str(BUCKET)]
     if tool.startswith("w2vns"):
