@@ -121,6 +121,13 @@ def ahead_of_time(params):
 
 
 @njit(**STEP)
+def updates_windows(params):
+    """Skip-gram updates a block of the window at once (``ns_update_window``) when its
+    targets are drawn ahead and negative sampling is the only loss."""
+    return ahead_of_time(params) and params.hs == 0 and params.loss == LOSS_NS
+
+
+@njit(**STEP)
 def draw_for(positive, h, slot, targets, candidates, scores, state, alias_prob, alias_index,
              syn1neg, negative, pool, hard):
     """Targets of one example into row ``slot``: the best of ``pool`` draws scored against
@@ -240,7 +247,7 @@ def sg_sentence(n, model, noise, tree, subs, params, work, alpha):
     hard = scores_candidates(params)
     ahead = ahead_of_time(params)
     shared = negative > 0 and params.share != 0
-    windowed = ahead and not hs and params.loss == LOSS_NS
+    windowed = updates_windows(params)
     loss = 0.0
     pairs = terms = scored = 0
     if ahead:
@@ -301,7 +308,7 @@ def sg_subword_sentence(n, model, noise, tree, subs, params, work, alpha):
     with the centre's vector fixed, a shared draw repeats the same few noise words against
     the same vector for every context word.
     """
-    if ahead_of_time(params) and params.hs == 0 and params.loss == LOSS_NS:
+    if updates_windows(params):
         sg_subword_windowed(n, model, noise, subs, params, work, alpha)
         return
     syn0, syn1neg, syn1 = model.syn0, model.syn1neg, model.syn1
