@@ -83,14 +83,25 @@ def seed_walk(state, t, seed, walk):
 
 
 @njit(**WALK_INLINE)
+def alias_pick(bits, size, prob, alias, offset):
+    """An index in [0, size) drawn from 64 random ``bits`` by the alias table
+    ``prob``/``alias`` of that size at ``offset``."""
+    k = rng_below(bits, size)
+    if np.uint32(bits & _U32_MASK) >= prob[offset + k]:
+        k = alias[offset + k]
+    return k
+
+
+@njit(**WALK_INLINE)
 def first_order_edge(csr, v, state, t):
-    """An out-edge of ``v`` (it has one) drawn by weight: its index in ``indices``."""
+    """An out-edge of ``v`` (it has one) drawn by weight (uniformly without weights): its
+    index in ``indices``."""
     start = csr.indptr[v]
     bits = rng_next(state, t)
-    k = rng_below(bits, csr.indptr[v + 1] - start)
-    if csr.alias_prob.shape[0] > 0 and np.uint32(bits & _U32_MASK) >= csr.alias_prob[start + k]:
-        k = csr.alias_index[start + k]
-    return start + k
+    size = csr.indptr[v + 1] - start
+    if csr.alias_prob.shape[0] == 0:
+        return start + rng_below(bits, size)
+    return start + alias_pick(bits, size, csr.alias_prob, csr.alias_index, start)
 
 
 @njit(**WALK_INLINE)
@@ -153,12 +164,9 @@ def rejection_edge(csr, bias, prev, v, back, state, t):
 def precomputed_edge(csr, tables, v, arrived, state, t):
     """A second-order step from ``v`` by the alias table of the edge it ``arrived`` by."""
     start = csr.indptr[v]
-    offset = tables.offsets[arrived]
     bits = rng_next(state, t)
-    k = rng_below(bits, csr.indptr[v + 1] - start)
-    if np.uint32(bits & _U32_MASK) >= tables.prob[offset + k]:
-        k = tables.alias[offset + k]
-    return start + k
+    return start + alias_pick(bits, csr.indptr[v + 1] - start, tables.prob, tables.alias,
+                              tables.offsets[arrived])
 
 
 @njit(**WALK_INLINE)
