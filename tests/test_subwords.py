@@ -247,3 +247,19 @@ def test_init_from_continues_the_ngram_rows(corpus, runner, tmp_path):  # noqa: 
     assert continued.config["subwords"] and continued.config["bucket"] == BUCKET
     assert saved.arrays["buckets"].shape == (BUCKET, saved.dim)
     np.testing.assert_allclose(continued.arrays["buckets"], saved.arrays["buckets"], atol=1e-6)
+
+
+@pytest.mark.parametrize("fields, expected", [
+    (dict(subwords=True), "SG_SUBWORD_ALPHA"),
+    (dict(subwords=True, maxn=0), "SG_ALPHA"),
+    (dict(), "SG_ALPHA"),
+    (dict(subwords=True, model="cbow"), "CBOW_ALPHA"),
+    (dict(subwords=True, alpha=0.01), None),
+])
+def test_skipgram_with_subwords_starts_at_its_own_learning_rate(fields, expected):
+    from w2vns.training import config as configuration
+    resolved = configuration.TrainConfig(**fields).resolved()
+    want = getattr(configuration, expected) if expected else fields["alpha"]
+    assert resolved.alpha == want
+    assert resolved.min_alpha == pytest.approx(want * configuration.MIN_ALPHA_RATIO[resolved.model])
+    assert configuration.SG_SUBWORD_ALPHA != configuration.SG_ALPHA
