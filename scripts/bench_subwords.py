@@ -3,8 +3,9 @@
 one run, on the standard corpus (or its first words).
 
 Each tool trains in its own process with the same settings (skip-gram, dim 100, window
-5, negative 5, n-grams 3 to 6 in 2,000,000 buckets) and threads; plain w2vns (no
-subwords) is the baseline. The table: wall seconds (vocabulary pass included), peak RSS,
+5, negative 5, n-grams 3 to 6 in 2,000,000 buckets) and threads, each at its own default
+learning rate unless --alpha gives one for all; plain w2vns (no subwords) is the
+baseline. The table: wall seconds (vocabulary pass included), peak RSS,
 analogy accuracy (questions-words, 30,000 most frequent words; semantic and syntactic
 sections apart), WS353 Spearman, and rare words (EN-RW-STANFORD) twice: over the pairs
 of known words, and over every pair with unknown words' vectors built from their n-grams
@@ -30,27 +31,30 @@ from bench import (DEFAULT_CORPUS, DEFAULT_EVAL, RESTRICT, corpus_lines,  # noqa
 
 TOOLS = ("w2vns", "w2vns-subwords", "gensim", "fasttext")
 MINN, MAXN, BUCKET = 3, 6, 2_000_000
-DIM, WINDOW, NEGATIVE, MIN_COUNT, ALPHA = 100, 5, 5, 5, 0.025
+DIM, WINDOW, NEGATIVE, MIN_COUNT = 100, 5, 5, 5
+DEFAULT_RATE = "default"  # --alpha: each tool's own default learning rate
 
 GENSIM_TRAIN = """
 import sys
 from gensim.models import FastText
 from gensim.models.fasttext import save_facebook_model
-corpus, out, threads, epochs, sample, minn, maxn, bucket = sys.argv[1:9]
+corpus, out, threads, epochs, sample, minn, maxn, bucket, alpha = sys.argv[1:10]
+rate = {} if alpha == "default" else {"alpha": float(alpha)}
 model = FastText(corpus_file=corpus, vector_size=100, window=5, negative=5, hs=0, sg=1,
                  sample=float(sample), min_count=5, workers=int(threads), epochs=int(epochs),
-                 alpha=0.025, min_n=int(minn), max_n=int(maxn), bucket=int(bucket), seed=1)
+                 min_n=int(minn), max_n=int(maxn), bucket=int(bucket), seed=1, **rate)
 save_facebook_model(model, out)
 """
 
 FASTTEXT_TRAIN = """
 import sys
 import fasttext
-corpus, out, threads, epochs, sample, minn, maxn, bucket = sys.argv[1:9]
+corpus, out, threads, epochs, sample, minn, maxn, bucket, alpha = sys.argv[1:10]
+rate = {} if alpha == "default" else {"lr": float(alpha)}
 model = fasttext.train_unsupervised(corpus, model="skipgram", dim=100, ws=5, neg=5,
                                     minCount=5, t=float(sample), thread=int(threads),
-                                    epoch=int(epochs), lr=0.025, minn=int(minn), maxn=int(maxn),
-                                    bucket=int(bucket), verbose=0)
+                                    epoch=int(epochs), minn=int(minn), maxn=int(maxn),
+                                    bucket=int(bucket), verbose=0, **rate)
 model.save_model(out)
 """
 
@@ -95,13 +99,14 @@ def train_command(tool, inputs, out, args):
     gives them."""
     lines, w2v_input = inputs
     common = [str(args.threads), str(args.epochs), str(args.sample), str(MINN), str(MAXN),
-              str(BUCKET)]
+              str(BUCKET), args.alpha]
     if tool.startswith("w2vns"):
         cmd = [sys.executable, "-m", "w2vns", "train", w2v_input, "-o", out + ".vec", "-q",
                "--model", "sg", "--dim", str(DIM), "--window", str(WINDOW), "--negative",
                str(NEGATIVE), "--sample", str(args.sample), "--min-count", str(MIN_COUNT),
-               "--epochs", str(args.epochs), "--threads", str(args.threads),
-               "--alpha", str(ALPHA)]
+               "--epochs", str(args.epochs), "--threads", str(args.threads)]
+        if args.alpha != DEFAULT_RATE:
+            cmd += ["--alpha", args.alpha]
         if tool == "w2vns":
             return [c if c != out + ".vec" else out for c in cmd]
         return cmd + ["--subwords", "--minn", str(MINN), "--maxn", str(MAXN), "--bucket",
@@ -129,6 +134,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--sample", type=float, default=1e-4)
+    ap.add_argument("--alpha", default=DEFAULT_RATE,
+                    help="one start learning rate for every tool (default: each tool's own: "
+                         "w2vns 0.025, 0.032 with --subwords; gensim 0.025; fastText 0.05)")
     ap.add_argument("--fasttext-python", default=None,
                     help="a Python with the fasttext module (fastText is skipped without)")
     ap.add_argument("--tools", default=",".join(TOOLS[:3]) + ",fasttext")
@@ -142,7 +150,7 @@ def main():
     warm_w2vns(inputs[0], workdir, "--subwords", "--bucket", "1000")
     print(f"{processor()}; {f'{args.limit_words:,}' if args.limit_words else 'all'} words, {args.epochs} epochs, "
           f"{args.threads} threads, sample {args.sample:g}, n-grams {MINN}-{MAXN}, "
-          f"{BUCKET:,} buckets", file=sys.stderr)
+          f"{BUCKET:,} buckets, learning rate {args.alpha}", file=sys.stderr)
     print("| tool | wall s | CPU s | peak RSS | analogy (30k) | semantic | syntactic | WS353 "
           "| RW (known pairs) | RW (all pairs, n-grams) | RW pairs out of vocabulary |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
