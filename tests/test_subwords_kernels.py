@@ -142,3 +142,30 @@ def test_cbow_subword_example_matches_numpy(mean, hs):
     np.testing.assert_allclose(got0, ref0, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(got1, ref1, rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(goth, refh if hs else hs_rows, rtol=1e-4, atol=1e-6)
+
+
+def test_the_ngram_rows_start_the_same_on_any_number_of_threads():
+    import numba
+
+    from w2vns.kernels.subwords import fill_uniform
+    from w2vns.training import objectives
+    from w2vns.training.config import TrainConfig
+
+    config = TrainConfig(subwords=True, bucket=5000, dim=16).resolved()
+    filled = []
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        filled.append(objectives.initial_model(300, config, np.random.default_rng(7)).syn0)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    first, again = filled
+    assert np.array_equal(first, again)
+    words = np.random.default_rng(7).random((300, 16), dtype=np.float32)
+    assert np.array_equal(first[:300], (words - np.float32(0.5)) / np.float32(16))
+    ngrams = first[300:]
+    assert ngrams.shape == (5000, 16)
+    assert ngrams.min() >= -0.5 / 16 and ngrams.max() < 0.5 / 16
+    assert abs(ngrams.mean()) < 0.01 / 16  # 80,000 draws: the mean is near 0
+    assert len(np.unique(ngrams)) > 0.99 * ngrams.size
+    other = np.empty_like(ngrams)
+    fill_uniform(other, np.uint64(1), np.float32(-0.5 / 16), np.float32(1 / 16))
+    assert not np.array_equal(other, ngrams)  # another seed, other rows

@@ -14,12 +14,38 @@ to each of them once per example (Hogwild, as for a single row).
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .leaves import (LEAF, axpy_from_row, axpy_row_to_row, axpy_to_row, fill, prefetch_row,
                      scale)
 
 Subwords = namedtuple("Subwords", "offsets rows")
+
+# splitmix64 (Steele, Lea and Flood 2014): a counter hashed into 64 random bits.
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_SHIFT_27, _SHIFT_30, _SHIFT_31 = np.uint64(27), np.uint64(30), np.uint64(31)
+_FLOAT_SHIFT = np.uint64(40)  # the top 24 bits make a float32 in [0, 1)
+_INV_2_24 = np.float32(1.0 / (1 << 24))
+
+
+@njit(parallel=True, cache=True)
+def fill_uniform(out, seed, low, width):
+    """out[r, x] = low + width * u, u uniform in [0, 1) from splitmix64 of the counter
+    ``seed + (r * dim + x + 1) * gamma``: every value depends only on ``seed`` and its
+    place, so the rows are the same whatever the number of threads filling them in
+    parallel. (The bucket matrix of a subword model has 2,000,000 rows: NumPy's generator
+    fills them on one core, 2.6 s at --dim 100.)"""
+    rows, dim = out.shape
+    for r in prange(rows):
+        z = seed + np.uint64(r) * np.uint64(dim) * _GAMMA
+        for x in range(dim):
+            z += _GAMMA
+            h = (z ^ (z >> _SHIFT_30)) * _MIX_1
+            h = (h ^ (h >> _SHIFT_27)) * _MIX_2
+            h ^= h >> _SHIFT_31
+            out[r, x] = low + width * (np.float32(h >> _FLOAT_SHIFT) * _INV_2_24)
 
 
 def none():

@@ -462,16 +462,25 @@ def _rows(vocab_size, config):
 
 
 def initial_model(vocab_size, config, rng):
-    """syn0 uniform in (-0.5, 0.5)/dim, output matrices at zero (placeholders if unused)."""
+    """syn0 uniform in (-0.5, 0.5)/dim, output matrices at zero (placeholders if unused).
+    The words' rows come from ``rng``, the n-gram rows of a subword model from a seed it
+    draws (``kernels.subwords.fill_uniform``)."""
     import numpy as np
 
     from ..kernels.bundles import Model
+    from ..kernels.subwords import fill_uniform
 
     dim = config.dim
     input_rows, neg_rows, hs_rows = _rows(vocab_size, config)
-    syn0 = rng.random((input_rows, dim), dtype=np.float32)  # in place: no copies
-    syn0 -= np.float32(0.5)
-    syn0 /= np.float32(dim)
+    syn0 = np.empty((input_rows, dim), dtype=np.float32)
+    words = syn0[:vocab_size]
+    rng.random(out=words, dtype=np.float32)  # in place: no copies
+    words -= np.float32(0.5)
+    words /= np.float32(dim)
+    if input_rows > vocab_size:  # the n-gram rows, in parallel
+        seed = rng.integers(np.iinfo(np.int64).max, dtype=np.int64)
+        fill_uniform(syn0[vocab_size:], np.uint64(seed), np.float32(-0.5 / dim),
+                     np.float32(1.0 / dim))
     return Model(syn0, np.zeros((neg_rows, dim), dtype=np.float32),
                  np.zeros((hs_rows, dim), dtype=np.float32))
 
