@@ -12,6 +12,14 @@ markdown table, one column per set, then the pairs each set could use.
     python scripts/bench_quality.py --words 4000000 --epochs 1     # quick look
     python scripts/bench_quality.py --models sg --tools w2vns --json quality.json
     python scripts/bench_quality.py --models cbow --variant "grad-mean=--cbow-grad mean"
+    python scripts/bench_quality.py --pword2vec /path/to/pWord2Vec   # + pWord2Vec (skip-gram)
+
+pWord2Vec (Intel's HogBatch skip-gram, github.com/IntelLabs/pWord2Vec) is the skip-gram
+rival with shared negatives; built without MKL it needs only g++ and OpenMP:
+``g++ -std=c++11 -fopenmp -O3 -march=native -include cstdio -include cstdlib -include
+mm_malloc.h pWord2Vec.cpp -o pWord2Vec``. It reads the line-split copy, as gensim does,
+at its defaults for what the standard settings leave open (batch of 2 x window + 1
+context words, alpha 0.025 decaying to zero).
 
 Each ``--variant NAME=OPTIONS`` adds a w2vns row trained with OPTIONS after the standard
 settings (which they override), in the same run.
@@ -29,7 +37,8 @@ from bench import (DEFAULT_CORPUS, DEFAULT_EVAL, HERE, checked_choices,  # noqa:
                    corpus_lines, run, train_command, warm_w2vns)
 
 MODELS = ("sg", "cbow")
-TOOLS = ("w2vns", "gensim")
+TOOLS = ("w2vns", "gensim", "pword2vec")
+SG_ONLY = ("pword2vec",)  # tools without CBOW
 SCORE_DECIMALS = 3
 ANALOGY_KINDS = {"semantic": "sem", "syntactic": "syn", "all": "all"}
 
@@ -57,20 +66,60 @@ def cell(score):
 
 
 def markdown(results):
-    """The table: a row per model and tool, a column per set; then the coverage rows."""
+    """The table: a row per model and tool (with its wall seconds), a column per set, and a
+    row per model with w2vns's margin over the best rival on each set; then the coverage
+    rows."""
     columns = [column(row) for row in results[0]["rows"]]
-    lines = ["| model | tool | " + " | ".join(columns) + " |",
-             "|---|---|" + "---|" * len(columns)]
+    lines = ["| model | tool | wall s | " + " | ".join(columns) + " |",
+             "|---|---|---|" + "---|" * len(columns)]
     for r in results:
-        lines.append(f"| {r['model']} | {r['tool']} | "
+        lines.append(f"| {r['model']} | {r['tool']} | {r['wall']:.1f} | "
                      + " | ".join(cell(row["score"]) for row in r["rows"]) + " |")
+    for model in dict.fromkeys(r["model"] for r in results):
+        margin = margins([r for r in results if r["model"] == model])
+        if margin:
+            lines.append(f"| {model} | w2vns - best rival | {margin[0]} | "
+                         + " | ".join(margin[1:]) + " |")
     seen = []
     for r in results:
         used = [f"{row['used']:,}/{row['size']:,}" for row in r["rows"]]
         if used not in seen:
             seen.append(used)
-            lines.append(f"| {r['model']} | {r['tool']} used | " + " | ".join(used) + " |")
+            lines.append(f"| {r['model']} | {r['tool']} used | | " + " | ".join(used) + " |")
     return lines
+
+
+def margins(rows):
+    """w2vns's speed as a multiple of gensim's ("3.52x gensim"), then its score less the
+    best rival's on each set (signed), for one model's rows; [] without both."""
+    ours = [r for r in rows if r["tool"] == "w2vns"]
+    rivals = [r for r in rows if r["tool"] in TOOLS and r["tool"] != "w2vns"]
+    if not ours or not rivals:
+        return []
+    gensim = [r for r in rivals if r["tool"] == "gensim"]
+    speed = f"{gensim[0]['wall'] / ours[0]['wall']:.2f}x gensim" if gensim else ""
+    out = [speed]
+    for k, row in enumerate(ours[0]["rows"]):
+        theirs = [r["rows"][k]["score"] for r in rivals if r["rows"][k]["score"] is not None]
+        if row["score"] is None or not theirs:
+            out.append("-")
+        else:
+            out.append(f"{row['score'] - max(theirs):+.{SCORE_DECIMALS}f}")
+    return out
+
+
+def pword2vec_command(binary, lines, out, args):
+    """pWord2Vec on the standard skip-gram settings (its own defaults for the rest)."""
+    return [binary, "-train", lines, "-output", out, "-size", "100", "-window", "5",
+            "-negative", "5", "-sample", str(args.sample), "-min-count", "5",
+            "-iter", str(args.epochs), "-threads", str(args.threads), "-binary", "1"]
+
+
+def command(tool, base, model, inputs, out, args):
+    """The training command of one row of the table."""
+    if base == "pword2vec":
+        return pword2vec_command(args.pword2vec, inputs[1], out, args)
+    return train_command(base, model, inputs, out, args)
 
 
 def variants(given):
@@ -90,7 +139,10 @@ def main():
     ap.add_argument("--eval-dir", default=DEFAULT_EVAL,
                     help="holds questions-words.txt and the word-sim/ suite directory")
     ap.add_argument("--models", default=",".join(MODELS))
-    ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--tools", default=None,
+                    help="comma-separated, of " + ", ".join(TOOLS) + " (default: w2vns and "
+                         "gensim, and pword2vec with --pword2vec)")
+    ap.add_argument("--pword2vec", metavar="BINARY", help="a built pWord2Vec executable")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--sample", type=float, default=1e-4)
@@ -101,7 +153,10 @@ def main():
                     help="also train w2vns with these extra options (repeatable)")
     args = ap.parse_args()
     models = checked_choices(args.models, MODELS, "bench_quality", "model")
-    tools = checked_choices(args.tools, TOOLS, "bench_quality", "tool")
+    tools = checked_choices(args.tools or ",".join(
+        TOOLS if args.pword2vec else TOOLS[:2]), TOOLS, "bench_quality", "tool")
+    if "pword2vec" in tools and not args.pword2vec:
+        sys.exit("bench_quality: the pword2vec tool needs --pword2vec BINARY")
     os.makedirs(args.workdir, exist_ok=True)
     lines, w2v_input = corpus_lines(args.corpus, args.workdir, args.words)
     if "w2vns" in tools:
@@ -111,8 +166,10 @@ def main():
     results = []
     for model in models:
         for tool, base, extra in runs:
+            if model != "sg" and base in SG_ONLY:
+                continue
             out = os.path.join(args.workdir, f"quality-{tool}-{model}.bin")
-            wall, _, _ = run(train_command(base, model, (w2v_input, lines), out, args) + extra)
+            wall, _, _ = run(command(tool, base, model, (w2v_input, lines), out, args) + extra)
             results.append(dict(model=model, tool=tool, wall=wall,
                                 rows=suite_scores(out, args.eval_dir)))
             print(f"{model} {tool}: trained in {wall:.1f}s", file=sys.stderr, flush=True)
