@@ -26,7 +26,7 @@ CBOW_ALPHA = 0.05
 # Skip-gram with subwords starts higher: on the first 4M words of the standard corpus (3
 # epochs, five seeds) 0.032 lifts analogy from 0.338 to 0.372, WS353 from 0.375 to 0.393
 # and rare words from 0.372 to 0.389; 0.04 loses WS353 and rare words again. On the whole
-# corpus the two rates are within a few thousandths. See README "Subword vectors".
+# corpus the two rates are within 0.01. See README "Subword vectors".
 SG_SUBWORD_ALPHA = 0.032
 # Default --min-alpha as a fraction of --alpha, per model. Both end at a fifth of their
 # starting rate: decaying to ~0 leaves the last epochs too little learning rate (skip-gram's
