@@ -115,7 +115,7 @@ def pword2vec_command(binary, lines, out, args):
             "-iter", str(args.epochs), "-threads", str(args.threads), "-binary", "1"]
 
 
-def command(tool, base, model, inputs, out, args):
+def command(base, model, inputs, out, args):
     """The training command of one row of the table."""
     if base == "pword2vec":
         return pword2vec_command(args.pword2vec, inputs[1], out, args)
@@ -169,7 +169,7 @@ def main():
             if model != "sg" and base in SG_ONLY:
                 continue
             out = os.path.join(args.workdir, f"quality-{tool}-{model}.bin")
-            wall, _, _ = run(command(tool, base, model, (w2v_input, lines), out, args) + extra)
+            wall, _, _ = run(command(base, model, (w2v_input, lines), out, args) + extra)
             results.append(dict(model=model, tool=tool, wall=wall,
                                 rows=suite_scores(out, args.eval_dir)))
             print(f"{model} {tool}: trained in {wall:.1f}s", file=sys.stderr, flush=True)

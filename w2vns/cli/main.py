@@ -118,7 +118,8 @@ def training_options(func):
                      help="Passes over the corpus; with --time-budget, at most this many.  "
                           "[default: 5; none with --time-budget]"),
         click.option("--alpha", type=FINITE, default=None,
-                     help="Start learning rate.  [default: 0.025 sg, 0.032 sg with --subwords, 0.05 cbow]"),
+                     help="Start learning rate.  [default: 0.025 sg, 0.032 sg with "
+                          "--subwords, 0.05 cbow]"),
         click.option("--min-alpha", type=FINITE, default=None,
                      help="Final learning rate.  [default: alpha x 0.2]"),
         click.option("--sample", type=FINITE, default=None,
