@@ -19,7 +19,7 @@ LINE_IDS = 1500  # ids per line, as a long session or a graph walk
 WHOLE_LINE = 4 * LINE_IDS  # after the random shrink, three windows in four span a whole line
 # Share of group items whose nearest other group item is in their group. Training is
 # Hogwild on two threads, so runs differ: CBOW over whole lines scored 0.896 to 0.958 in
-# six runs (one item in 48 is 0.021); vectors left at their random start score about 0.25.
+# six runs (one item in 48 is 0.021); vectors left at their random start score 0.23-0.33.
 SAME_GROUP_BAR = 0.8
 COSINE_MARGIN = 0.2  # own-group mean cosine above other groups' mean cosine, on average
 COMMON_OPTIONS = dict(dim=16, epochs=1, sample=0, min_count=1, threads=2, seed=3)
