@@ -37,7 +37,8 @@ from gensim.models import Word2Vec
 corpus, out, sg, threads, epochs, alpha, sample = sys.argv[1:8]
 model = Word2Vec(corpus_file=corpus, vector_size=100, window=5, negative=5, hs=0,
                  sample=float(sample), min_count=5, sg=int(sg), workers=int(threads),
-                 epochs=int(epochs), alpha=float(alpha), seed=1)
+                 epochs=int(epochs), alpha=float(alpha),
+                 seed=int(sys.argv[8]) if len(sys.argv) > 8 else 1)
 model.wv.save_word2vec_format(out, binary=True)
 """
 

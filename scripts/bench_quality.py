@@ -22,7 +22,9 @@ at its defaults for what the standard settings leave open (batch of 2 x window +
 context words, alpha 0.025 decaying to zero).
 
 Each ``--variant NAME=OPTIONS`` adds a w2vns row trained with OPTIONS after the standard
-settings (which they override), in the same run.
+settings (which they override), in the same run. ``--seeds 1,2,3`` trains every row once
+per seed (w2vns ``--seed``, gensim ``seed``; pWord2Vec has no seed option and is simply run
+again) and prints each set's mean over the seeds, and its spread (max - min) below.
 """
 
 import argparse
@@ -108,6 +110,31 @@ def margins(rows):
     return out
 
 
+def averaged(results):
+    """One result per (model, tool): each set's mean score over the seeds (None where a
+    seed has none) and the mean wall time; ``spread`` holds each set's max - min."""
+    groups = {}
+    for r in results:
+        groups.setdefault((r["model"], r["tool"]), []).append(r)
+    out = []
+    for (model, tool), runs in groups.items():
+        rows = []
+        for k, row in enumerate(runs[0]["rows"]):
+            scores = [one["rows"][k]["score"] for one in runs]
+            known = None not in scores
+            rows.append(dict(row, score=sum(scores) / len(scores) if known else None,
+                             spread=max(scores) - min(scores) if known else None))
+        out.append(dict(model=model, tool=tool, seeds=len(runs), rows=rows,
+                        wall=sum(one["wall"] for one in runs) / len(runs)))
+    return out
+
+
+def spread_lines(results):
+    """A row per model and tool: each set's max - min over the seeds."""
+    return [f"| {r['model']} | {r['tool']} spread | | "
+            + " | ".join(cell(row["spread"]) for row in r["rows"]) + " |" for r in results]
+
+
 def pword2vec_command(binary, lines, out, args):
     """pWord2Vec on the standard skip-gram settings (its own defaults for the rest)."""
     return [binary, "-train", lines, "-output", out, "-size", "100", "-window", "5",
@@ -115,11 +142,29 @@ def pword2vec_command(binary, lines, out, args):
             "-iter", str(args.epochs), "-threads", str(args.threads), "-binary", "1"]
 
 
-def command(base, model, inputs, out, args):
-    """The training command of one row of the table."""
+def command(base, model, inputs, out, args, seed):
+    """The training command of one row of the table, with ``seed``."""
     if base == "pword2vec":
         return pword2vec_command(args.pword2vec, inputs[1], out, args)
-    return train_command(base, model, inputs, out, args)
+    cmd = train_command(base, model, inputs, out, args)
+    return cmd + (["--seed", str(seed)] if base == "w2vns" else [str(seed)])
+
+
+def train_all(models, runs, inputs, args):
+    """Train and score every (seed, model, row); the list of results."""
+    results = []
+    for seed in args.seeds:
+        for model in models:
+            for tool, base, extra in runs:
+                if model != "sg" and base in SG_ONLY:
+                    continue
+                out = os.path.join(args.workdir, f"quality-{tool}-{model}.bin")
+                wall, _, _ = run(command(base, model, inputs, out, args, seed) + extra)
+                results.append(dict(model=model, tool=tool, seed=seed, wall=wall,
+                                    rows=suite_scores(out, args.eval_dir)))
+                print(f"{model} {tool} seed {seed}: trained in {wall:.1f}s", file=sys.stderr,
+                      flush=True)
+    return results
 
 
 def variants(given):
@@ -151,7 +196,13 @@ def main():
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=OPTIONS",
                     help="also train w2vns with these extra options (repeatable)")
+    ap.add_argument("--seeds", default="1", help="comma-separated seeds: every row is "
+                    "trained once per seed and each set's mean printed")
     args = ap.parse_args()
+    try:
+        args.seeds = [int(seed) for seed in args.seeds.split(",")]
+    except ValueError:
+        sys.exit(f"bench_quality: --seeds takes comma-separated integers, got {args.seeds!r}")
     models = checked_choices(args.models, MODELS, "bench_quality", "model")
     tools = checked_choices(args.tools or ",".join(
         TOOLS if args.pword2vec else TOOLS[:2]), TOOLS, "bench_quality", "tool")
@@ -163,25 +214,21 @@ def main():
         warm_w2vns(lines, args.workdir, "--threads", str(args.threads))
 
     runs = [(tool, tool, []) for tool in tools] + variants(args.variant)
-    results = []
-    for model in models:
-        for tool, base, extra in runs:
-            if model != "sg" and base in SG_ONLY:
-                continue
-            out = os.path.join(args.workdir, f"quality-{tool}-{model}.bin")
-            wall, _, _ = run(command(base, model, (w2v_input, lines), out, args) + extra)
-            results.append(dict(model=model, tool=tool, wall=wall,
-                                rows=suite_scores(out, args.eval_dir)))
-            print(f"{model} {tool}: trained in {wall:.1f}s", file=sys.stderr, flush=True)
+    raw = train_all(models, runs, (w2v_input, lines), args)
+    results = averaged(raw)
 
     words = f"the first {args.words:,} words" if args.words else "the whole corpus"
+    seeds = (f"mean of seeds {','.join(map(str, args.seeds))}" if len(args.seeds) > 1
+             else f"seed {args.seeds[0]}")
     print(f"\n{os.path.basename(args.corpus)}, {words}, {args.epochs} epoch(s), "
-          f"{args.threads} threads; analogies: accuracy, 30,000 words searched; "
+          f"{args.threads} threads, {seeds}; analogies: accuracy, 30,000 words searched; "
           "similarity sets: Spearman\n")
     print("\n".join(markdown(results)))
+    if len(args.seeds) > 1:
+        print("\n".join(spread_lines(results)))
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump(results, handle, indent=2)
+            json.dump(raw, handle, indent=2)
 
 
 if __name__ == "__main__":
