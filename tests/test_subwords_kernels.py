@@ -151,12 +151,12 @@ def test_the_ngram_rows_start_the_same_on_any_number_of_threads():
     from w2vns.training import objectives
     from w2vns.training.config import TrainConfig
 
-    config = TrainConfig(subwords=True, bucket=5000, dim=16).resolved()
+    before = numba.get_num_threads()
     filled = []
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
-        numba.set_num_threads(threads)
+        config = TrainConfig(subwords=True, bucket=5000, dim=16, threads=threads).resolved()
         filled.append(objectives.initial_model(300, config, np.random.default_rng(7)).syn0)
-    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        assert numba.get_num_threads() == before  # --threads applies inside only
     first, again = filled
     assert np.array_equal(first, again)
     words = np.random.default_rng(7).random((300, 16), dtype=np.float32)

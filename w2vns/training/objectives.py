@@ -28,6 +28,7 @@ Importing this module loads neither NumPy nor Numba (the command line's help rea
 the functions import what they need.
 """
 
+import contextlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -461,6 +462,19 @@ def _rows(vocab_size, config):
     return vocab_size + (config.bucket if config.uses_subwords else 0), neg_rows, hs_rows
 
 
+@contextlib.contextmanager
+def numba_threads(threads):
+    """Numba's parallel loops on at most ``threads`` threads (None: all) inside."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(threads or before, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def initial_model(vocab_size, config, rng):
     """syn0 uniform in (-0.5, 0.5)/dim, output matrices at zero (placeholders if unused).
     The words' rows come from ``rng``, the n-gram rows of a subword model from a seed it
@@ -477,10 +491,11 @@ def initial_model(vocab_size, config, rng):
     rng.random(out=words, dtype=np.float32)  # in place: no copies
     words -= np.float32(0.5)
     words /= np.float32(dim)
-    if input_rows > vocab_size:  # the n-gram rows, in parallel
+    if input_rows > vocab_size:  # the n-gram rows, in parallel on --threads threads
         seed = rng.integers(np.iinfo(np.int64).max, dtype=np.int64)
-        fill_uniform(syn0[vocab_size:], np.uint64(seed), np.float32(-0.5 / dim),
-                     np.float32(1.0 / dim))
+        with numba_threads(config.threads):
+            fill_uniform(syn0[vocab_size:], np.uint64(seed), np.float32(-0.5 / dim),
+                         np.float32(1.0 / dim))
     return Model(syn0, np.zeros((neg_rows, dim), dtype=np.float32),
                  np.zeros((hs_rows, dim), dtype=np.float32))
 
