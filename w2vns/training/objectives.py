@@ -28,7 +28,6 @@ Importing this module loads neither NumPy nor Numba (the command line's help rea
 the functions import what they need.
 """
 
-import contextlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -462,19 +461,6 @@ def _rows(vocab_size, config):
     return vocab_size + (config.bucket if config.uses_subwords else 0), neg_rows, hs_rows
 
 
-@contextlib.contextmanager
-def numba_threads(threads):
-    """Numba's parallel loops on at most ``threads`` threads (None: all) inside."""
-    import numba
-
-    before = numba.get_num_threads()
-    numba.set_num_threads(max(1, min(threads or before, numba.config.NUMBA_NUM_THREADS)))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
 def initial_model(vocab_size, config, rng):
     """syn0 uniform in (-0.5, 0.5)/dim, output matrices at zero (placeholders if unused).
     The words' rows come from ``rng``, the n-gram rows of a subword model from a seed it
@@ -483,6 +469,7 @@ def initial_model(vocab_size, config, rng):
 
     from ..kernels.bundles import Model
     from ..kernels.subwords import fill_uniform
+    from .threads import numba_threads
 
     dim = config.dim
     input_rows, neg_rows, hs_rows = _rows(vocab_size, config)

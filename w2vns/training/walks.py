@@ -30,6 +30,7 @@ from ..io.atomic import STDOUT, atomic_output
 from ..kernels import walks as kernels
 from . import config as configuration
 from .sequences import IdSequences
+from .threads import numba_threads
 
 BLOCK_WALKS = 4096  # walks per block: enough for every thread, about 1.3 MB at length 80
 # ``auto`` precomputes the second-order tables only when they take at most
@@ -146,22 +147,6 @@ def _tables(graph, csr, bias):
     return tables
 
 
-class Threads:
-    """Numba's thread count set to ``threads`` inside the block, restored after it."""
-
-    def __init__(self, threads):
-        self.threads = threads
-
-    def __enter__(self):
-        import numba
-
-        self.numba, self.before = numba, numba.get_num_threads()
-        numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
-
-    def __exit__(self, *exc):
-        self.numba.set_num_threads(self.before)
-
-
 class Walker:
     """The walks of one graph with one set of options, made block by block."""
 
@@ -172,7 +157,7 @@ class Walker:
         empty = kernels.Tables(np.zeros(1, np.int64), np.zeros(0, np.uint32),
                                np.zeros(0, np.int32))
         started = time.perf_counter()
-        with Threads(options.threads):
+        with numba_threads(options.threads):
             self.csr = _csr(graph)
             self.bias = kernels.Bias(1.0 / options.p, 1.0 / options.q,
                                      kernels.MODE_CODES[self.mode])
@@ -219,7 +204,7 @@ class Walker:
     def _block(self, starts, first, states, out):
         size = len(starts) * (self.options.walk_length + 1)
         started = time.perf_counter()
-        with Threads(self.options.threads):
+        with numba_threads(self.options.threads):
             kernels.walk_block(self.csr, self.bias, self.tables, starts, first,
                                self.options.seed, self.options.walk_length, states, out)
         block = out[:size]

@@ -5,11 +5,14 @@ each batch is cut into one slice per thread (at sentence ends) and trained by
 Numba's thread count is set for the run and restored when the device is closed.
 """
 
+import contextlib
+
 import numpy as np
 
 from ...io import idcache
 from ...kernels.bundles import N_TALLIES
 from ..counters import Counts
+from ..threads import numba_threads
 from .base import Device
 
 
@@ -19,8 +22,6 @@ class CpuDevice(Device):
     subwords = True
 
     def __init__(self, config, model, tables, states, log, tuning=None):
-        import numba
-
         from ...kernels import cpu as kernels
 
         from ...kernels import subwords
@@ -28,11 +29,11 @@ class CpuDevice(Device):
         if tables.subwords is None:
             tables = tables._replace(subwords=subwords.none())
         super().__init__(config, model, tables, states, log, tuning)
-        self.kernels, self.numba = kernels, numba
+        self.kernels = kernels
         self.threads = config.threads
         self.tallies = np.zeros((self.threads, N_TALLIES), dtype=np.float64)
-        self.numba_threads = numba.get_num_threads()
-        numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
+        self.limit = contextlib.ExitStack()  # Numba's thread count, restored by close()
+        self.limit.enter_context(numba_threads(self.threads))
 
     @property
     def batch_items(self):
@@ -46,7 +47,7 @@ class CpuDevice(Device):
         return Counts.from_tallies(self.tallies)
 
     def close(self):
-        self.numba.set_num_threads(self.numba_threads)
+        self.limit.close()
 
 
 DEVICE = CpuDevice
