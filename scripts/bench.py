@@ -29,6 +29,9 @@ DEFAULT_CORPUS = os.path.join(SHARED, "corpora", "text8_like.txt.gz")
 DEFAULT_EVAL = os.path.join(SHARED, "eval")
 LINE_WORDS = 1000
 RESTRICT = 30000
+# The start learning rate given to gensim (the C tool's defaults). w2vns's runs here and in
+# bench_quality.py take its own defaults; the scripts that compare objectives or devices
+# at one rate pass these to w2vns too.
 ALPHA = {"sg": 0.025, "cbow": 0.05}
 
 GENSIM_TRAIN = """
@@ -95,8 +98,7 @@ def train_command(tool, model, inputs, out, args):
         return [sys.executable, "-m", "w2vns", "train", w2v_input, "-o", out, "-q",
                 "--model", model, "--dim", "100", "--window", "5", "--negative", "5",
                 "--sample", str(args.sample), "--min-count", "5",
-                "--epochs", str(args.epochs), "--threads", str(args.threads),
-                "--alpha", str(ALPHA[model])]
+                "--epochs", str(args.epochs), "--threads", str(args.threads)]
     return [sys.executable, "-c", GENSIM_TRAIN, lines, out, "1" if model == "sg" else "0",
             str(args.threads), str(args.epochs), str(ALPHA[model]), str(args.sample)]
 
