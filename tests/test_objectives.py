@@ -34,6 +34,10 @@ OBJECTIVES = {
     "nce": dict(loss="nce"),
     "softmax": dict(loss="softmax"),
 }
+# Objectives whose negatives get harder as training goes (dynamic's pool grows from
+# --negative to --ns-pool candidates): their later epochs score a harder loss, so the loss
+# of one epoch is not comparable with another's.
+HARDENING = {"dynamic"}
 
 
 def base_weights(counts, cfg):
@@ -129,7 +133,8 @@ def test_every_objective_learns_the_planted_structure(corpus, name, model):
     assert neighbour_score(kv) >= 0.9
     assert analogy_score(kv) >= 0.7
     summary = trained.summary
-    assert summary.epoch_loss[-1] < summary.epoch_loss[0]
+    if name not in HARDENING:
+        assert summary.epoch_loss[-1] < summary.epoch_loss[0]
     assert summary.positive_pairs > summary.words_kept  # several context words per centre
     if "hs" in name:
         assert trained.tree is not None and trained.syn1.shape[0] == len(trained.vocab) - 1
