@@ -150,7 +150,7 @@ def test_divergence_is_an_error_and_writes_nothing(runner, corpus, tmp_path):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
         "Error: training diverged in epoch 1 (the loss is not finite). Try a lower --alpha "
-        "(now 1e+30, default 0.025).")
+        "(now 1e+30, default 0.035).")
     assert not out.exists()
 
 

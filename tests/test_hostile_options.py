@@ -74,8 +74,8 @@ def test_other_commands_refuse_non_finite_numbers(folder):
 
 
 @pytest.mark.parametrize("options,message", [
-    (["--min-alpha", "0.5"], "Error: --min-alpha (0.5) is above --alpha (0.025): the learning "
-     "rate decays from --alpha to --min-alpha. Give a --min-alpha of at most 0.025.\n"),
+    (["--min-alpha", "0.5"], "Error: --min-alpha (0.5) is above --alpha (0.035): the learning "
+     "rate decays from --alpha to --min-alpha. Give a --min-alpha of at most 0.035.\n"),
     (["--alpha", "0.01", "--min-alpha", "0.02"], "Error: --min-alpha (0.02) is above --alpha "
      "(0.01): the learning rate decays from --alpha to --min-alpha. Give a --min-alpha of at "
      "most 0.01.\n"),
@@ -100,7 +100,7 @@ def test_api_errors_name_the_keyword_argument(folder):
     corpus = str(folder / "corpus.txt")
     with pytest.raises(UsageError, match=r"^dim must be a positive integer, got 0\.$"):
         w2vns.train(corpus, dim=0)
-    with pytest.raises(UsageError, match=r"^min_alpha \(0\.5\) is above alpha \(0\.025\)"):
+    with pytest.raises(UsageError, match=r"^min_alpha \(0\.5\) is above alpha \(0\.035\)"):
         w2vns.train(corpus, min_alpha=0.5)
     with pytest.raises(UsageError, match=r"^ns_exponent must be a finite number, got nan\.$"):
         w2vns.train(corpus, ns_exponent=float("nan"))

@@ -249,17 +249,20 @@ def test_init_from_continues_the_ngram_rows(corpus, runner, tmp_path):  # noqa: 
     np.testing.assert_allclose(continued.arrays["buckets"], saved.arrays["buckets"], atol=1e-6)
 
 
-@pytest.mark.parametrize("fields, expected", [
-    (dict(subwords=True), "SG_SUBWORD_ALPHA"),
-    (dict(subwords=True, maxn=0), "SG_ALPHA"),
-    (dict(), "SG_ALPHA"),
-    (dict(subwords=True, model="cbow"), "CBOW_ALPHA"),
-    (dict(subwords=True, alpha=0.01), None),
+@pytest.mark.parametrize("fields, expected, ratio", [
+    (dict(subwords=True), "SG_SUBWORD_ALPHA", "SG_SUBWORD_MIN_ALPHA_RATIO"),
+    (dict(subwords=True, maxn=0), "SG_ALPHA", "sg"),
+    (dict(), "SG_ALPHA", "sg"),
+    (dict(subwords=True, model="cbow"), "CBOW_ALPHA", "cbow"),
+    (dict(subwords=True, alpha=0.01), None, "SG_SUBWORD_MIN_ALPHA_RATIO"),
 ])
-def test_skipgram_with_subwords_starts_at_its_own_learning_rate(fields, expected):
+def test_skipgram_with_subwords_has_its_own_learning_rates(fields, expected, ratio):
     from w2vns.training import config as configuration
     resolved = configuration.TrainConfig(**fields).resolved()
     want = getattr(configuration, expected) if expected else fields["alpha"]
+    fraction = configuration.MIN_ALPHA_RATIO.get(ratio) or getattr(configuration, ratio)
     assert resolved.alpha == want
-    assert resolved.min_alpha == pytest.approx(want * configuration.MIN_ALPHA_RATIO[resolved.model])
+    assert resolved.min_alpha == pytest.approx(want * fraction)
     assert configuration.SG_SUBWORD_ALPHA != configuration.SG_ALPHA
+    # plain skip-gram anneals to about zero; with subwords it ends at a fraction of its start
+    assert configuration.MIN_ALPHA_RATIO["sg"] < configuration.SG_SUBWORD_MIN_ALPHA_RATIO

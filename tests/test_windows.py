@@ -121,12 +121,12 @@ def test_estimate_counts_a_pool_per_block(sessions):
 
 
 @pytest.mark.parametrize("options,advice", [
-    (dict(alpha=0.1), "Try a lower --alpha (now 0.1, default 0.025)."),
+    (dict(alpha=0.1), "Try a lower --alpha (now 0.1, default 0.035)."),
     (dict(model="cbow", alpha=0.2), "Try a lower --alpha (now 0.2, default 0.05)."),
     (dict(model="cbow", cbow_mean=False, window=300),
      "--cbow-sum adds up the vectors of windows of up to 600 words: try --cbow-mean, or a "
      "lower --alpha."),
-    (dict(window=300), "--alpha 0.025 is not above its default (0.025), so this should not "
+    (dict(window=300), "--alpha 0.035 is not above its default (0.035), so this should not "
      "happen: please report the command; a lower --alpha may get around it."),
 ])
 def test_divergence_advice_names_the_likely_option(options, advice):

@@ -16,6 +16,7 @@ from typing import Callable
 
 import click
 
+from ..training import config as configuration
 from .params import FINITE
 
 C_THREADS = 12  # the C word2vec's default -threads
@@ -79,8 +80,9 @@ WORD2VEC_FLAGS = (
     Flag("-iter", click.INT, 5, "epochs", "--epochs", "Passes over the corpus"),
     Flag("-min-count", click.INT, 5, "min_count", "--min-count", "Ignore words seen fewer "
          "times"),
-    Flag("-alpha", FINITE, None, "alpha", "--alpha", "Start learning rate; default 0.025 "
-         "for skip-gram, 0.05 for CBOW"),
+    Flag("-alpha", FINITE, None, "alpha", "--alpha", "Start learning rate; default "
+         f"{configuration.SG_ALPHA:g} for skip-gram, {configuration.CBOW_ALPHA:g} for CBOW "
+         "(w2vns's)"),
     Flag("-classes", click.INT, 0, "classes", "(none)", "K > 0: write K K-means word "
          "classes ('word class' lines) instead of vectors"),
     Flag("-debug", click.INT, 2, "quiet", "-q", "0 = nothing on stderr but warnings and "
@@ -245,7 +247,6 @@ def _training_options(values):
 def _check_word2vec(ctx, values, options):
     """Every value checked before any work, errors naming the C tool's flags."""
     from ..errors import InputError, OptionError, UsageError
-    from ..training import config as configuration
 
     if values["classes"] < 0:
         raise UsageError(f"-classes must be 0 (word vectors) or more, got {values['classes']}.")
@@ -303,7 +304,6 @@ def _count_vocabulary(values, options):
     """No -output: count the vocabulary of -train and write it to -save-vocab."""
     from ..io.workdir import run_directory
     from ..logs import stderr_log
-    from ..training import config as configuration
     from ..training import reading
     from ..training import vocab as vocabulary
 

@@ -22,6 +22,7 @@ from ..io import ngram_defaults
 from ..logs import stderr_log
 from ..signals import handle_signals, interrupted_message, raise_interrupted
 from ..training import budget, devices, objectives
+from ..training import config as configuration
 from ..training.launch import launched_rank
 
 EXIT_CODES_HELP = ("Exit codes: 0 success, 1 runtime failure (bad data, divergence, disk), "
@@ -118,10 +119,15 @@ def training_options(func):
                      help="Passes over the corpus; with --time-budget, at most this many.  "
                           "[default: 5; none with --time-budget]"),
         click.option("--alpha", type=FINITE, default=None,
-                     help="Start learning rate.  [default: 0.025 sg, 0.032 sg with "
-                          "--subwords, 0.05 cbow]"),
+                     help=f"Start learning rate.  [default: {configuration.SG_ALPHA:g} sg, "
+                          f"{configuration.SG_SUBWORD_ALPHA:g} sg with --subwords, "
+                          f"{configuration.CBOW_ALPHA:g} cbow]"),
         click.option("--min-alpha", type=FINITE, default=None,
-                     help="Final learning rate.  [default: alpha x 0.2]"),
+                     help="Final learning rate.  [default: alpha x "
+                          f"{configuration.min_alpha_ratio('sg'):g} sg, alpha x "
+                          f"{configuration.min_alpha_ratio('cbow'):g} cbow, alpha x "
+                          f"{configuration.min_alpha_ratio('sg', subwords=True):g} sg with "
+                          "--subwords]"),
         click.option("--sample", type=FINITE, default=None,
                      help="Subsampling threshold for frequent words; 0 disables.  [default: 1e-3]"),
         click.option("--min-count", type=int, default=None,
@@ -325,7 +331,6 @@ def estimate(corpus, config_path, words, vocab, zipf_exponent, sentence_length, 
     """
     import json
 
-    from ..training import config as configuration
     from ..training.estimate import EstimateRequest, estimate as run_estimate
 
     cfg = configuration.build(config_path, **options)

@@ -21,18 +21,26 @@ DEVICES = devices.NAMES
 NS_STRATEGIES = objectives.NAMES
 DEFAULT_NS_EXPONENT = 0.75
 POOL_PER_NEGATIVE = 4  # default --ns-pool: this many candidates per negative kept
-SG_ALPHA = 0.025
+SG_ALPHA = 0.035
 CBOW_ALPHA = 0.05
-# Skip-gram with subwords starts higher: on the first 4M words of the standard corpus (3
-# epochs, five seeds) 0.032 lifts analogy from 0.338 to 0.372, WS353 from 0.375 to 0.393
-# and rare words from 0.372 to 0.389; 0.04 loses WS353 and rare words again. On the whole
-# corpus the two rates are within 0.01. See README "Subword vectors".
+# Skip-gram with subwords starts at 0.032: on the first 4M words of the standard corpus (3
+# epochs, five seeds, ending at a fifth of it) 0.032 lifts analogy from 0.338 to 0.372,
+# WS353 from 0.375 to 0.393 and rare words from 0.372 to 0.389 against 0.025; 0.04 loses
+# WS353 and rare words again. See README "Subword vectors".
 SG_SUBWORD_ALPHA = 0.032
-# Default --min-alpha as a fraction of --alpha, per model. Both end at a fifth of their
-# starting rate: decaying to ~0 leaves the last epochs too little learning rate (skip-gram's
-# analogy 0.005 to 0.02 lower on the standard and the 4M-word runs, CBOW's 0.01 lower); see
+# Default --min-alpha as a fraction of --alpha (by model; skip-gram with subwords apart).
+# Plain skip-gram starts higher than the C tool (0.035 against 0.025) and ends at a
+# twentieth of that. On the standard run (three seeds each) this lifts analogy from 0.364
+# (0.025 ending at a fifth) to 0.386 and ten of the twelve similarity sets by 0.016 to
+# 0.042, leaving rare words and SimVerb level; on the first 4M words (5 epochs) analogy
+# from 0.128 to 0.142 and all but rare words (level). Decaying to about zero from 0.035
+# scores analogy 0.391 but drops rare words to gensim's level; 0.04 loses them outright;
+# 0.025 decaying to about zero lowers the mean rate and loses semantic analogies. CBOW and
+# skip-gram with subwords end at a fifth of their start: about zero costs CBOW 0.01 of
+# analogy on the standard run (from 0.05 or 0.06) and subwords 0.05 at 4M words. See
 # README "Choosing an objective".
-MIN_ALPHA_RATIO = {"sg": 0.2, "cbow": 0.2}
+MIN_ALPHA_RATIO = {"sg": 0.05, "cbow": 0.2}
+SG_SUBWORD_MIN_ALPHA_RATIO = 0.2
 DEFAULT_EPOCHS = 5  # without --time-budget; with one, --epochs is a cap and has none
 CBOW_GRADS = ("mean", "sum")
 # Default --cbow-grad by CBOW input (True: the mean of the context, False: its sum). The
@@ -50,7 +58,7 @@ class TrainConfig:
     negative: int = 5
     epochs: Optional[int] = None  # None: DEFAULT_EPOCHS, or as many as --time-budget allows
     alpha: Optional[float] = None  # None: default_alpha(model, subwords)
-    min_alpha: Optional[float] = None  # None: alpha * MIN_ALPHA_RATIO[model]
+    min_alpha: Optional[float] = None  # None: alpha * min_alpha_ratio(model, subwords)
     sample: float = 1e-3
     min_count: int = 5
     max_vocab: Optional[int] = None
@@ -89,7 +97,7 @@ class TrainConfig:
         alpha = self.alpha if self.alpha is not None else default_alpha(
             self.model, self.uses_subwords)
         min_alpha = self.min_alpha if self.min_alpha is not None else (
-            alpha * MIN_ALPHA_RATIO.get(self.model, MIN_ALPHA_RATIO["sg"]))
+            alpha * min_alpha_ratio(self.model, self.uses_subwords))
         threads = self.threads if self.threads is not None else available_cores()
         self.validate()
         seconds = None if self.time_budget is None else budget.parse_duration(self.time_budget)
@@ -188,6 +196,13 @@ def default_alpha(model, subwords=False):
     return SG_SUBWORD_ALPHA if subwords else SG_ALPHA
 
 
+def min_alpha_ratio(model, subwords=False):
+    """The fraction of --alpha that --min-alpha defaults to for ``model``."""
+    if model == "sg" and subwords:
+        return SG_SUBWORD_MIN_ALPHA_RATIO
+    return MIN_ALPHA_RATIO.get(model, MIN_ALPHA_RATIO["sg"])
+
+
 def divergence_advice(config):
     """What to change after a divergence: --alpha only when it is above its default."""
     default = default_alpha(config.model, config.uses_subwords)
@@ -268,5 +283,8 @@ def build(config_path=None, **overrides):
 
 
 def learning_rate(progress, alpha, min_alpha):
-    """Linear decay from alpha to min_alpha over global progress in [0, 1]."""
-    return alpha - (alpha - min_alpha) * min(max(progress, 0.0), 1.0)
+    """Linear decay from alpha to min_alpha over global progress in [0, 1]; exactly
+    min_alpha at the end (the product below can miss a small one by a rounding)."""
+    if progress >= 1.0:
+        return min_alpha
+    return alpha - (alpha - min_alpha) * max(progress, 0.0)
