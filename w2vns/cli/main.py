@@ -154,6 +154,13 @@ def training_options(func):
                      help="CBOW: each context word takes the input's gradient divided by the "
                           "number of context words (mean), or the whole of it (sum, as the "
                           "C tool).  [default: sum with --cbow-mean, mean with --cbow-sum]"),
+        click.option("--context-weight", type=FINITE, default=None,
+                     help="Write each word's input vector plus this many times its context "
+                          "(output) vector; 0.5 favours relatedness and semantic analogies in "
+                          "CBOW on large corpora, at some cost to verbs and, on small "
+                          "corpora, rare words.  [default: "
+                          f"{configuration.DEFAULT_CONTEXT_WEIGHT:g}, the input vectors alone, "
+                          "as the C tool and gensim]"),
         click.option("--loss", type=click.Choice(objectives.LOSS_NAMES), default=None,
                      help=objectives.loss_help()),
         click.option("--threads", type=int, default=None,

@@ -48,6 +48,14 @@ CBOW_GRADS = ("mean", "sum")
 # ("sum", the C tool and gensim): see README "Choosing an objective". The sum of the
 # context keeps gensim's division, which keeps wide windows from diverging.
 DEFAULT_CBOW_GRAD = {True: "sum", False: "mean"}
+# --context-weight: the vectors written are the input vectors plus this many times the
+# context (output) vectors of negative sampling. 0 by default, as the C tool and gensim: on
+# CBOW's standard run (six seeds) half the context vector lifts semantic analogies by 0.057
+# and eleven of the twelve similarity sets by up to 0.020 but lowers VERB-143 by 0.007,
+# and on the first 4M or 8M words it lowers rare words by 0.046 or 0.012; skip-gram loses
+# syntactic analogies, SimVerb and VERB-143 with it. A trade-off to choose, not a default:
+# see README "Why the defaults".
+DEFAULT_CONTEXT_WEIGHT = 0.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ class TrainConfig:
     shrink_windows: bool = True  # a random 1..window words a side, as the C tool
     time_budget: Optional[float] = None  # seconds (or "45m", "2h"...): train to a deadline
     cbow_grad: Optional[str] = None  # None: DEFAULT_CBOW_GRAD[cbow_mean]
+    context_weight: float = DEFAULT_CONTEXT_WEIGHT  # the context vectors' share of the output
     loss: Optional[str] = None  # one of objectives.LOSSES; None: "hs" for --hs --negative 0, else "ns"
     subwords: bool = False  # character n-gram vectors, as fastText
     minn: int = ngram_defaults.DEFAULT_MINN  # shortest n-gram, in characters (with --subwords)
@@ -140,6 +149,7 @@ class TrainConfig:
             raise OptionError("{min_alpha} ({0:g}) is above {alpha} ({1:g}): the learning rate "
                               "decays from {alpha} to {min_alpha}. Give a {min_alpha} of at "
                               "most {1:g}.", self.min_alpha, self.alpha)
+        self._validate_context_weight()
         if self.time_budget is not None:
             budget.parse_duration(self.time_budget)  # a usage error naming the option
         normalize_encoding(self.encoding)  # a usage error for an unknown name
@@ -164,6 +174,22 @@ class TrainConfig:
             raise OptionError("{ns_pool} ({0}) must be at least {negative} ({1}): the "
                               "negatives are picked from the pool.", self.ns_pool, self.negative)
 
+    def _validate_context_weight(self):
+        weight = self.context_weight
+        if weight == 0:
+            return
+        if weight < 0:
+            raise OptionError("{context_weight} must be 0 (the input vectors alone) or more, "
+                              "got {0:g}.", weight)
+        if self.uses_subwords:
+            raise OptionError("{context_weight} adds each word's context vector, and words "
+                              "built from n-grams ({subwords}) have none. Drop "
+                              "{context_weight} or {subwords}.")
+        if not objectives.has_output_rows(self):
+            raise OptionError("{context_weight} adds the context vectors of negative "
+                              "sampling, and {negative} 0 has none. Drop {context_weight} "
+                              "or give {negative} > 0.")
+
     def _validate_subwords(self):
         if not _is_int(self.maxn) or self.maxn < 0:
             raise OptionError("{maxn} must be 0 (no n-grams) or more, got {0}.", self.maxn)
@@ -184,7 +210,7 @@ class TrainConfig:
 POSITIVE_INTS = ("dim", "window", "min_count", "max_sentence_length", "prune_at",
                  "batch_words", "sync_words", "minn", "bucket")
 OPTIONAL_POSITIVE_INTS = ("epochs", "threads", "max_vocab", "ns_pool")
-FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent")
+FLOATS = ("alpha", "min_alpha", "sample", "ns_exponent", "context_weight")
 # More threads than this many per available core draws a warning.
 THREADS_PER_CORE_WARNING = 2
 

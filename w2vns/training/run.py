@@ -191,10 +191,22 @@ class Trained:
 
     @functools.cached_property
     def word_vectors(self):
-        """The words' vectors: ``vectors`` itself, or with subwords the mean of each word's
-        own row and its n-gram rows (as fastText's .vec)."""
+        """The words' vectors, as written and returned: ``vectors`` itself, plus
+        ``config.context_weight`` times ``context`` where that weight is above 0, or with
+        subwords the mean of each word's own row and its n-gram rows (as fastText's .vec).
+        The model's own matrices are left as they are."""
         from .subwords import word_vectors
+
+        if self.config.context_weight:
+            return add_scaled(self.vectors, self.config.context_weight, self.context)
         return word_vectors(self.vocab.words, self.vectors, self.buckets, self.config)
+
+
+def add_scaled(vectors, weight, context):
+    """``vectors + weight * context`` in a new array of ``vectors``' dtype."""
+    joined = context * vectors.dtype.type(weight)
+    joined += vectors
+    return joined
 
 
 def describe(summary):

@@ -245,6 +245,12 @@ def _prepare_resume(request, log):
         stored = dataclasses.replace(stored, device=requested_device)
         stored.validate()
         meta["config"] = dataclasses.asdict(stored)
+    weight = request.options.get("context_weight")
+    if weight is not None and weight != stored.context_weight:
+        # how the vectors are written, not how they are trained: a resumed run may change it
+        stored = dataclasses.replace(stored, context_weight=weight)
+        stored.validate()
+        meta["config"] = dataclasses.asdict(stored)
     problems = _differences(request, stored, meta)
     if problems and not request.force:
         raise UsageError(f"cannot resume from '{request.resume_dir}': {problems[0]}. "
