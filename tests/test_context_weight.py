@@ -1,6 +1,7 @@
 """--context-weight: the vectors written (and returned) are the input vectors plus a multiple
-of the context vectors of negative sampling (0 by default: the input vectors alone); the
-model's own matrices, the context file and the model file are left as trained."""
+of the context vectors of negative sampling (by default half of them in CBOW, none in
+skip-gram); the model's own matrices, the context file and the model file are left as
+trained."""
 
 import shutil
 
@@ -31,49 +32,66 @@ def train_cli(corpus, out, *args):
     return load(str(out)).vectors
 
 
-WEIGHT = 0.5  # the weight the tests write with
+WEIGHT = 0.5  # a weight the tests write with
 
 
-def test_the_default_writes_the_input_vectors_alone(corpus, tmp_path):
-    assert config.build(None).context_weight == config.DEFAULT_CONTEXT_WEIGHT == 0
-    for model in ("sg", "cbow"):
-        train_cli(corpus, tmp_path / "a.bin", "--model", model)
-        train_cli(corpus, tmp_path / "b.bin", "--model", model, "--context-weight", "0")
-        assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+@pytest.mark.parametrize("options,weight", [
+    (dict(model="cbow"), config.CONTEXT_WEIGHT["cbow"]),
+    (dict(model="sg"), config.CONTEXT_WEIGHT["sg"]),
+    (dict(model="cbow", negative=0, hs=True), 0.0),
+    (dict(model="cbow", loss="softmax"), config.CONTEXT_WEIGHT["cbow"]),
+    (dict(model="cbow", subwords=True), 0.0),
+    (dict(model="cbow", subwords=True, maxn=0), config.CONTEXT_WEIGHT["cbow"]),
+    (dict(model="sg", context_weight=WEIGHT), WEIGHT),
+    (dict(model="cbow", context_weight=0), 0.0),
+])
+def test_the_default_weight_follows_the_model_and_the_objective(options, weight):
+    assert config.build(None, **options).context_weight == weight
 
 
-@pytest.mark.parametrize("model", ["cbow", "sg"])
-def test_a_weight_adds_that_many_context_vectors(corpus, tmp_path, model):
-    """Same seed, one thread: the weighted run's vectors are the input-only run's plus the
+def test_cbow_writes_its_input_vectors_plus_half_its_context_vectors(corpus, tmp_path):
+    """Same seed, one thread: the default run's vectors are the input-only run's plus the
     weighted context vectors, which --save-context writes as trained."""
-    weighted = train_cli(corpus, tmp_path / "a.bin", "--model", model, "--context-weight",
-                         str(WEIGHT), "--save-context", str(tmp_path / "c.bin"))
+    assert config.CONTEXT_WEIGHT["cbow"] > 0
+    weighted = train_cli(corpus, tmp_path / "a.bin", "--model", "cbow",
+                         "--save-context", str(tmp_path / "c.bin"))
     context = load(str(tmp_path / "c.bin")).vectors
-    own = train_cli(corpus, tmp_path / "b.bin", "--model", model)
-    doubled = train_cli(corpus, tmp_path / "d.bin", "--model", model, "--context-weight", "2")
-    np.testing.assert_allclose(weighted, own + WEIGHT * context, **TOLERANCE)
+    own = train_cli(corpus, tmp_path / "b.bin", "--model", "cbow", "--context-weight", "0")
+    doubled = train_cli(corpus, tmp_path / "d.bin", "--model", "cbow", "--context-weight", "2")
+    np.testing.assert_allclose(weighted, own + config.CONTEXT_WEIGHT["cbow"] * context,
+                               **TOLERANCE)
     np.testing.assert_allclose(doubled, own + 2 * context, **TOLERANCE)
     assert np.abs(weighted - own).max() > 0.1
     assert load(str(tmp_path / "c.bin")).words == load(str(tmp_path / "a.bin")).words
 
 
+def test_skipgram_writes_its_input_vectors_alone(corpus, tmp_path):
+    assert config.CONTEXT_WEIGHT["sg"] == 0
+    train_cli(corpus, tmp_path / "a.bin")
+    train_cli(corpus, tmp_path / "b.bin", "--context-weight", "0")
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    weighted = train_cli(corpus, tmp_path / "c.bin", "--context-weight", str(WEIGHT),
+                         "--save-context", str(tmp_path / "ctx.bin"))
+    np.testing.assert_allclose(weighted, load(str(tmp_path / "a.bin")).vectors
+                               + WEIGHT * load(str(tmp_path / "ctx.bin")).vectors, **TOLERANCE)
+
+
 def test_the_model_file_keeps_the_trained_matrices(corpus, tmp_path):
     """--init-from continues the input vectors as trained, not the weighted sum."""
-    train_cli(corpus, tmp_path / "a.bin", "--model", "cbow", "--context-weight", str(WEIGHT),
-              "--save-model", str(tmp_path / "m.w2vm"))
-    own = train_cli(corpus, tmp_path / "b.bin", "--model", "cbow")
+    train_cli(corpus, tmp_path / "a.bin", "--model", "cbow", "--save-model",
+              str(tmp_path / "m.w2vm"))
+    own = train_cli(corpus, tmp_path / "b.bin", "--model", "cbow", "--context-weight", "0")
     saved = model_file.load(str(tmp_path / "m.w2vm"))
     np.testing.assert_array_equal(saved.arrays["syn0"], own)
-    assert saved.config["context_weight"] == WEIGHT
+    assert saved.config["context_weight"] == config.CONTEXT_WEIGHT["cbow"]
 
 
 def test_the_api_returns_what_the_command_line_writes(corpus, tmp_path):
-    written = train_cli(corpus, tmp_path / "a.bin", "--model", "cbow", "--context-weight",
-                        str(WEIGHT))
-    kv = w2vns.train(corpus, model="cbow", threads=1, seed=3, epochs=1, quiet=True,
-                     context_weight=WEIGHT)
+    written = train_cli(corpus, tmp_path / "a.bin", "--model", "cbow")
+    kv = w2vns.train(corpus, model="cbow", threads=1, seed=3, epochs=1, quiet=True)
     np.testing.assert_allclose(kv.vectors, written, **TOLERANCE)
-    own = w2vns.train(corpus, model="cbow", threads=1, seed=3, epochs=1, quiet=True)
+    own = w2vns.train(corpus, model="cbow", threads=1, seed=3, epochs=1, quiet=True,
+                      context_weight=0)
     assert np.abs(kv.vectors - own.vectors).max() > 0.1
 
 
@@ -112,7 +130,7 @@ def test_bad_weights_are_one_line_errors_and_write_nothing(corpus, tmp_path, arg
 def test_a_resumed_run_may_change_the_weight(corpus, tmp_path):
     """The weight says how the vectors are written, not how they are trained: --resume
     takes a new one without --force, and the same checkpoint resumed with the recorded
-    weight (0) writes the input vectors alone."""
+    (default) weight writes the input vectors plus half the context vectors."""
     ck = tmp_path / "ck"
     cfg = config.build(None, model="cbow", epochs=2, threads=1, batch_words=5000)
     with pytest.raises(Interrupted):
@@ -120,16 +138,15 @@ def test_a_resumed_run_may_change_the_weight(corpus, tmp_path):
                            stop=StopAfter(2), **QUIET))
     shutil.copytree(ck, tmp_path / "ck2")
     runner = CliRunner()
-    result = runner.invoke(cli, ["train", "--resume", str(ck), "--save-context",
-                                 str(tmp_path / "c.bin"), "-q"])
+    result = runner.invoke(cli, ["train", "--resume", str(ck), "--context-weight", "0",
+                                 "--save-context", str(tmp_path / "c.bin"), "-q"])
     assert result.exit_code == 0, result.stderr
     result = runner.invoke(cli, ["train", "--resume", str(tmp_path / "ck2"), "-o",
-                                 str(tmp_path / "w.bin"), "--context-weight", str(WEIGHT),
-                                 "-q"])
+                                 str(tmp_path / "w.bin"), "-q"])
     assert result.exit_code == 0, result.stderr
     own, context = load(str(tmp_path / "v.bin")).vectors, load(str(tmp_path / "c.bin")).vectors
-    np.testing.assert_allclose(load(str(tmp_path / "w.bin")).vectors, own + WEIGHT * context,
-                               **TOLERANCE)
+    np.testing.assert_allclose(load(str(tmp_path / "w.bin")).vectors,
+                               own + config.CONTEXT_WEIGHT["cbow"] * context, **TOLERANCE)
 
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])

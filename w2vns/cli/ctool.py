@@ -210,6 +210,9 @@ WORD2VEC_NOTES = (
     "Runs 'w2vns train'. Without -output, only the vocabulary is counted (for -save-vocab).",
     "Vectors are written as 'w2vns train' writes them: text unless -binary 1, whatever the "
     "file's extension.",
+    "CBOW's vectors are its input vectors plus "
+    f"{configuration.CONTEXT_WEIGHT['cbow']:g} x its context vectors, as 'w2vns train' writes "
+    "them (its --context-weight); the C tool writes the input vectors alone.",
 )
 
 

@@ -156,11 +156,11 @@ def training_options(func):
                           "C tool).  [default: sum with --cbow-mean, mean with --cbow-sum]"),
         click.option("--context-weight", type=FINITE, default=None,
                      help="Write each word's input vector plus this many times its context "
-                          "(output) vector; 0.5 favours relatedness and semantic analogies in "
-                          "CBOW on large corpora, at some cost to verbs and, on small "
-                          "corpora, rare words.  [default: "
-                          f"{configuration.DEFAULT_CONTEXT_WEIGHT:g}, the input vectors alone, "
-                          "as the C tool and gensim]"),
+                          "(output) vector; 0 writes the input vectors alone, as the C tool "
+                          "and gensim (on small corpora, better for rare words).  [default: "
+                          f"{configuration.CONTEXT_WEIGHT['cbow']:g} cbow, "
+                          f"{configuration.CONTEXT_WEIGHT['sg']:g} sg; 0 with --subwords or "
+                          "--negative 0]"),
         click.option("--loss", type=click.Choice(objectives.LOSS_NAMES), default=None,
                      help=objectives.loss_help()),
         click.option("--threads", type=int, default=None,

@@ -192,13 +192,17 @@ class Trained:
     @functools.cached_property
     def word_vectors(self):
         """The words' vectors, as written and returned: ``vectors`` itself, plus
-        ``config.context_weight`` times ``context`` where that weight is above 0, or with
-        subwords the mean of each word's own row and its n-gram rows (as fastText's .vec).
-        The model's own matrices are left as they are."""
+        ``config.context_weight`` times ``context`` where that weight is above 0 (CBOW by
+        default), or with subwords the mean of each word's own row and its n-gram rows (as
+        fastText's .vec). The model's own matrices are left as they are."""
+        from .config import default_context_weight
         from .subwords import word_vectors
 
-        if self.config.context_weight:
-            return add_scaled(self.vectors, self.config.context_weight, self.context)
+        weight = self.config.context_weight
+        if weight is None:  # a checkpoint or model file written before the option existed
+            weight = default_context_weight(self.config)
+        if weight:
+            return add_scaled(self.vectors, weight, self.context)
         return word_vectors(self.vocab.words, self.vectors, self.buckets, self.config)
 
 
