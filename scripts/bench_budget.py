@@ -11,6 +11,7 @@ epochs is shown too. Every vectors file is scored by gensim's evaluator (analogi
 
     python scripts/bench_budget.py                          # 4M words, skip-gram, 5 epochs
     python scripts/bench_budget.py --words 2000000 --model cbow
+    python scripts/bench_budget.py --words 0                # the standard run
 """
 
 import argparse
@@ -54,7 +55,8 @@ def main():
     ap.add_argument("--eval-dir", default=DEFAULT_EVAL)
     ap.add_argument("--model", choices=["sg", "cbow"], default="sg")
     ap.add_argument("--words", type=int, default=DEFAULT_WORDS,
-                    help="train on the first N words of the corpus")
+                    help="train on the first N words of the corpus (0: all of it, the "
+                         "standard run)")
     ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS, help="gensim's epochs")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--sample", type=float, default=DEFAULT_SAMPLE)
@@ -95,8 +97,8 @@ def main():
 
 
 def print_table(rows, args):
-    print(f"\n{args.model}, first {args.words:,} words, {args.threads} threads, "
-          f"{processor()}\n")
+    words = f"first {args.words:,} words" if args.words else "the whole corpus"
+    print(f"\n{args.model}, {words}, {args.threads} threads, {processor()}\n")
     print("| tool | setting | wall s | epochs | analogy | WS353 |")
     print("|---|---|---|---|---|---|")
     for r in rows:
