@@ -28,6 +28,8 @@ STOP_SIGNALS = ("SIGINT", "SIGTERM")
 MUST_BE_FILES = ("--save-model", "--save-fasttext", "--log-file")  # outputs that cannot be '-' (stdout)
 # A model file read whole at the start and replaced atomically at the end: one file allowed.
 CONTINUED_IN_PLACE = frozenset({("--init-from", "--save-model")})
+# Options a resumed run may set to other values than its checkpoint's without --force.
+RESUME_MAY_CHANGE = ("device", "context_weight")
 
 
 @dataclass
@@ -239,16 +241,13 @@ def _prepare_resume(request, log):
     checkpoint = ckpt.load_latest(request.resume_dir, warn=log)
     meta = checkpoint.meta
     stored = configuration.TrainConfig(**meta["config"])
-    requested_device = request.options.get("device")
-    if requested_device and requested_device != stored.device:
-        # checkpoints hold host arrays: a run may continue on the other device
-        stored = dataclasses.replace(stored, device=requested_device)
-        stored.validate()
-        meta["config"] = dataclasses.asdict(stored)
-    weight = request.options.get("context_weight")
-    if weight is not None and weight != stored.context_weight:
-        # how the vectors are written, not how they are trained: a resumed run may change it
-        stored = dataclasses.replace(stored, context_weight=weight)
+    # Settings a resumed run may change: checkpoints hold host arrays, so a run may continue
+    # on the other device; the context weight says how the vectors are written, not how
+    # they are trained.
+    changed = {name: request.options.get(name) for name in RESUME_MAY_CHANGE
+               if request.options.get(name) not in (None, getattr(stored, name))}
+    if changed:
+        stored = dataclasses.replace(stored, **changed)
         stored.validate()
         meta["config"] = dataclasses.asdict(stored)
     problems = _differences(request, stored, meta)
