@@ -106,8 +106,8 @@ ERRORS = [
     (["train", "{tiny}", "-o", "{out}", "--config", "{badcfg}"], 2,
      "Error: unknown key 'dimension' in config '{badcfg}'. Known keys: alpha, batch-words, "
      "binary-ok, bucket, cbow-grad, cbow-mean, context-weight, device, dim, encoding, "
-     "epochs, format, hs, loss, max-sentence-length, max-vocab, maxn, min-alpha, min-count, minn, model, "
-     "negative, ns-exponent, ns-pool, ns-strategy, prune-at, sample, seed, share-negatives, "
+     "epochs, format, hs, loss, max-sentence-length, max-vocab, maxn, min-alpha, min-count, "
+     "minn, model, negative, ns-exponent, ns-pool, ns-strategy, prune-at, sample, seed, share-negatives, "
      "shrink-windows, subwords, sync-words, threads, time-budget, window."),
     (["train", "{tiny}", "-o", "{tmp}/vectors"], 2,
      "Error: cannot tell the format of '{tmp}/vectors' from its extension. Name it .bin "

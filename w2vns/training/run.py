@@ -199,18 +199,11 @@ class Trained:
         from .subwords import word_vectors
 
         weight = self.config.context_weight
-        if weight is None:  # a checkpoint or model file written before the option existed
+        if weight is None:  # resumed from a checkpoint written before the option existed
             weight = default_context_weight(self.config)
         if weight:
-            return add_scaled(self.vectors, weight, self.context)
+            return self.vectors + self.vectors.dtype.type(weight) * self.context
         return word_vectors(self.vocab.words, self.vectors, self.buckets, self.config)
-
-
-def add_scaled(vectors, weight, context):
-    """``vectors + weight * context`` in a new array of ``vectors``' dtype."""
-    joined = context * vectors.dtype.type(weight)
-    joined += vectors
-    return joined
 
 
 def describe(summary):
